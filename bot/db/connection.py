@@ -1,0 +1,127 @@
+"""The one connection the bot holds, behind a small interface the repositories use.
+
+SQLite wants a single writer, and a single aiosqlite connection gives us that for free. The lock
+makes sure two coroutines never interleave statements inside one another's transaction, because a
+transaction belongs to the connection, not to the coroutine that began it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+Params = Sequence[Any] | dict[str, Any]
+Row = aiosqlite.Row
+
+# Set while the current task is inside transaction(); statements then run without re-taking the lock.
+_IN_TRANSACTION: contextvars.ContextVar[Database | None] = contextvars.ContextVar("in_tx", default=None)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Database:
+    """A thin wrapper over one aiosqlite connection in autocommit mode with explicit transactions."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if _IN_TRANSACTION.get() is self:
+            yield
+            return
+        async with self._lock:
+            yield
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        async with self._turn():
+            cursor = await self._conn.execute(sql, params)
+            count = cursor.rowcount
+            await cursor.close()
+            return count
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT and return the new row id."""
+        async with self._turn():
+            cursor = await self._conn.execute(sql, params)
+            row_id = cursor.lastrowid
+            await cursor.close()
+            if row_id is None:  # pragma: no cover - sqlite always sets it for INSERT
+                raise RuntimeError("insert returned no row id")
+            return row_id
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for many parameter sets."""
+        async with self._turn():
+            await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Return the first row of a query, or None."""
+        async with self._turn():
+            cursor = await self._conn.execute(sql, params)
+            row = await cursor.fetchone()
+            await cursor.close()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Return every row of a query."""
+        async with self._turn():
+            cursor = await self._conn.execute(sql, params)
+            rows = await cursor.fetchall()
+            await cursor.close()
+            return list(rows)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Return the first column of the first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Database]:
+        """Run the body as one transaction: all of it is written, or none of it."""
+        if _IN_TRANSACTION.get() is self:
+            # Nested use joins the outer transaction; the outer one decides commit or rollback.
+            yield self
+            return
+        async with self._lock:
+            token = _IN_TRANSACTION.set(self)
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    await self._conn.rollback()
+                    raise
+                else:
+                    await self._conn.commit()
+            finally:
+                _IN_TRANSACTION.reset(token)
+
+    async def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        await self._conn.close()
+
+
+async def open_database(path: str | Path) -> Database:
+    """Open (creating if needed) the database with the pragmas the bot relies on."""
+    path = str(path)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if path != ":memory:":
+        await conn.execute("PRAGMA journal_mode = WAL")
+        # Overwrite deleted content on disk rather than leaving it in free pages.
+        await conn.execute("PRAGMA secure_delete = ON")
+    return Database(conn, path)

@@ -1,0 +1,101 @@
+"""Numbered SQL migrations, tracked with PRAGMA user_version inside the database itself.
+
+Each file `NNNN_name.sql` is applied in its own transaction together with the version bump, so a
+failing migration leaves the database exactly at the previous version.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.db.connection import Database
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(Exception):
+    """A migration could not be applied; the database stays at `version`."""
+
+    def __init__(self, version: int, name: str, reason: str) -> None:
+        super().__init__(f"migration {name} failed ({reason}); the database is still at version {version}")
+        self.version = version
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration file."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a SQL script into complete statements (executescript would commit on its own)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            if statement and statement != ";":
+                statements.append(statement)
+            buffer = ""
+    if buffer.strip():
+        # A trailing statement without ";" is still a statement.
+        statements.append(buffer.strip())
+    return statements
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Read every migration file in order, checking the numbering has no gaps or repeats."""
+    migrations: list[Migration] = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise MigrationError(0, path.name, "file name must look like 0001_name.sql")
+        migrations.append(
+            Migration(int(match.group(1)), path.name, tuple(split_statements(path.read_text("utf-8"))))
+        )
+    for expected, migration in enumerate(migrations, start=1):
+        if migration.version != expected:
+            raise MigrationError(expected - 1, migration.name, f"expected number {expected:04d}")
+    return migrations
+
+
+def head_version(directory: Path = MIGRATIONS_DIR) -> int:
+    """The version a fully migrated database has."""
+    migrations = load_migrations(directory)
+    return migrations[-1].version if migrations else 0
+
+
+async def current_version(db: Database) -> int:
+    """The version the database is at now."""
+    return int(await db.fetchval("PRAGMA user_version") or 0)
+
+
+async def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> int:
+    """Bring the database to head; return the version reached."""
+    version = await current_version(db)
+    for migration in load_migrations(directory):
+        if migration.version <= version:
+            continue
+        try:
+            async with db.transaction():
+                for statement in migration.statements:
+                    await db.execute(statement)
+                # PRAGMA takes no parameters; the value is an int we parsed from a file name.
+                await db.execute(f"PRAGMA user_version = {migration.version:d}")
+        except sqlite3.Error as error:
+            raise MigrationError(version, migration.name, str(error)) from error
+        version = migration.version
+        log.info("applied migration %s", migration.name)
+    return version
