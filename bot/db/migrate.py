@@ -62,9 +62,7 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         match = _NAME.match(path.name)
         if not match:
             raise MigrationError(0, path.name, "file name must look like 0001_name.sql")
-        migrations.append(
-            Migration(int(match.group(1)), path.name, tuple(split_statements(path.read_text("utf-8"))))
-        )
+        migrations.append(Migration(int(match.group(1)), path.name, tuple(split_statements(path.read_text("utf-8")))))
     for expected, migration in enumerate(migrations, start=1):
         if migration.version != expected:
             raise MigrationError(expected - 1, migration.name, f"expected number {expected:04d}")
@@ -99,3 +97,14 @@ async def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> in
         version = migration.version
         log.info("applied migration %s", migration.name)
     return version
+
+
+def version_on_disk(path: Path) -> int | None:
+    """The version of an existing database file, opened read-only; None when there is no file."""
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()

@@ -1,0 +1,141 @@
+"""Start the bot: settings -> logging -> database -> keys -> bot.start().
+
+`python -m bot`          run the bot
+`python -m bot --check`  validate settings, content and migrations without connecting to Discord
+`python -m bot --sync`   publish the slash commands (to DEV_GUILD_ID when set), then exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sqlite3
+import sys
+
+import discord
+from dotenv import load_dotenv
+
+from bot.app import PeerCircleBot, build_services
+from bot.clock import SystemClock
+from bot.config import Settings, SettingsError, level_number, load_settings
+from bot.db import MigrationError, apply_migrations, head_version, open_database
+from bot.db.migrate import version_on_disk
+from bot.keys import load_or_create_keys
+from bot.logging_setup import setup_logging
+
+log = logging.getLogger("bot")
+EXIT_SETUP = 2
+
+
+def fail(message: str) -> int:
+    """Print one plain line for the person starting the bot and return the set-up exit status."""
+    print(f"peer-circle: {message}", file=sys.stderr)
+    return EXIT_SETUP
+
+
+async def run_check(settings: Settings) -> int:
+    """Validate everything that can be validated offline and print a short report."""
+    problems: list[str] = []
+    report: list[str] = []
+    report.append("settings: ok" + ("" if settings.discord_token else " (DISCORD_TOKEN not set yet: needed to run)"))
+    try:
+        db = await open_database(":memory:")
+        try:
+            version = await apply_migrations(db)
+        finally:
+            await db.close()
+        report.append(f"migrations: ok, {version} apply cleanly to an empty database")
+        on_disk = version_on_disk(settings.database_path)
+        if on_disk is None:
+            report.append(f"database: {settings.database_path} will be created on first start")
+        elif on_disk > head_version():
+            problems.append(f"database: {settings.database_path} is at version {on_disk}, newer than this code")
+        else:
+            report.append(f"database: {settings.database_path} at version {on_disk} of {head_version()}")
+    except (MigrationError, sqlite3.Error) as error:
+        problems.append(f"migrations: {error}")
+    keys_state = (
+        "from the environment"
+        if settings.encryption_key and settings.hash_key
+        else (f"in {settings.keys_path}" if settings.keys_path.exists() else f"will be created in {settings.keys_path}")
+    )
+    report.append(f"keys: {keys_state}")
+    for line in report:
+        print(line)
+    for line in problems:
+        print(f"PROBLEM {line}")
+    print("check passed" if not problems else f"check failed: {len(problems)} problem(s)")
+    return 0 if not problems else 1
+
+
+async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
+    """Open storage, build the bot and run it until a signal or disconnect."""
+    try:
+        db = await open_database(settings.database_path)
+    except (OSError, sqlite3.Error) as error:
+        return fail(f"DATABASE_PATH: cannot open {settings.database_path} ({error.__class__.__name__}).")
+    try:
+        try:
+            await apply_migrations(db)
+            keys, created = load_or_create_keys(settings.keys_path, settings.encryption_key, settings.hash_key)
+        except MigrationError as error:
+            return fail(f"{error}. Restore a backup or report this; the bot did not start.")
+        except SettingsError as error:
+            return fail(str(error))
+        if created:
+            log.warning("created new secret keys in %s: back this file up with the database", settings.keys_path)
+        bot = PeerCircleBot(build_services(db, SystemClock(), keys), dev_guild_id=settings.dev_guild_id)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        try:
+            async with bot:
+                if sync_only:
+                    await bot.login(token)
+                    count = await bot.sync_commands()
+                    print(f"synced {count} commands" + (" to the dev server" if settings.dev_guild_id else ""))
+                else:
+                    await bot.start(token)
+        except discord.LoginFailure:
+            return fail(
+                "DISCORD_TOKEN was refused by Discord. Reset the token in the developer portal and update .env."
+            )
+        except discord.PrivilegedIntentsRequired:
+            return fail("Discord asked for a privileged intent; this bot needs none. Please report this.")
+        return 0
+    finally:
+        await db.close()
+        log.info("database closed")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Run the peer-circle Discord bot.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="validate settings, content and migrations, then exit")
+    mode.add_argument("--sync", action="store_true", help="publish slash commands, then exit")
+    args = parser.parse_args(argv)
+    load_dotenv()
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        return fail(str(error))
+    if args.check:
+        return asyncio.run(run_check(settings))
+    try:
+        token = settings.require_token()
+    except SettingsError as error:
+        return fail(str(error))
+    setup_logging(level_number(settings.log_level), secrets=[token])
+    try:
+        return asyncio.run(run_bot(settings, token, sync_only=args.sync))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Settings from the environment (and `.env`), validated once at start-up.
+
+Every problem is reported as a `SettingsError` naming the setting and what to do, never showing a
+secret's value, so `python -m bot` can print one plain line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE_PATH = "data/peer-circle.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Three dot-separated base64url parts: the shape every bot token has. We never print the value.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it and says what to do."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(f"{setting}: {message}")
+        self.setting = setting
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings. `repr` hides the token and keys so they never reach a log."""
+
+    discord_token: str | None = field(repr=False)
+    database_path: Path
+    log_level: str
+    dev_guild_id: int | None
+    encryption_key: str | None = field(repr=False, default=None)
+    hash_key: str | None = field(repr=False, default=None)
+
+    @property
+    def keys_path(self) -> Path:
+        """Where generated secrets live: beside the database, so one backup covers both."""
+        return self.database_path.with_name(self.database_path.stem + ".keys")
+
+    def require_token(self) -> str:
+        """Return the token, or explain how to set it."""
+        if not self.discord_token:
+            raise SettingsError(
+                "DISCORD_TOKEN",
+                "not set. Copy .env.example to .env and paste your bot's token after DISCORD_TOKEN=.",
+            )
+        return self.discord_token
+
+
+def _check_token(raw: str | None) -> str | None:
+    token = (raw or "").strip()
+    if not token:
+        return None
+    if token.lower().startswith("bot "):
+        token = token[4:].strip()
+    if not _TOKEN_SHAPE.match(token):
+        raise SettingsError(
+            "DISCORD_TOKEN",
+            "does not look like a bot token (three parts separated by dots). "
+            "Copy it again from the Bot page of your application in the Discord developer portal.",
+        )
+    return token
+
+
+def _check_database_path(raw: str | None) -> Path:
+    text = (raw or "").strip() or DEFAULT_DATABASE_PATH
+    path = Path(text).expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    probe = folder
+    # The folder may not exist yet; it must be creatable, i.e. its nearest existing parent writable.
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if path.exists() and path.is_dir():
+        raise SettingsError("DATABASE_PATH", f"{text} is a folder; give a file path such as {DEFAULT_DATABASE_PATH}.")
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise SettingsError(
+            "DATABASE_PATH",
+            f"the folder for {text} cannot be written. Choose a folder this user can write to, or fix its permissions.",
+        )
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise SettingsError("DATABASE_PATH", f"{text} exists but cannot be read and written by this user.")
+    return path
+
+
+def _check_log_level(raw: str | None) -> str:
+    level = (raw or "").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise SettingsError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}.")
+    return level
+
+
+def _check_guild_id(raw: str | None) -> int | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 15 <= len(text) <= 21:
+        raise SettingsError(
+            "DEV_GUILD_ID",
+            "must be a server id (a long number). In Discord, turn on Developer Mode, "
+            "right-click the server and choose Copy Server ID.",
+        )
+    return int(text)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from a mapping (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    return Settings(
+        discord_token=_check_token(env.get("DISCORD_TOKEN")),
+        database_path=_check_database_path(env.get("DATABASE_PATH")),
+        log_level=_check_log_level(env.get("LOG_LEVEL")),
+        dev_guild_id=_check_guild_id(env.get("DEV_GUILD_ID")),
+        encryption_key=(env.get("ENCRYPTION_KEY") or "").strip() or None,
+        hash_key=(env.get("HASH_KEY") or "").strip() or None,
+    )
+
+
+def level_number(name: str) -> int:
+    """The logging module's number for a validated level name."""
+    return int(logging.getLevelName(name))

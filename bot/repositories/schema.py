@@ -1,0 +1,58 @@
+"""Schema introspection and registry-driven maintenance: table lists, the purge and the scan.
+
+Table and column names used here come from sqlite_master or from the privacy registry (code, never
+input), which is why they may be placed in SQL text; every value is still a bound parameter.
+"""
+
+from __future__ import annotations
+
+from bot.db.connection import Database
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+async def table_names(db: Database) -> list[str]:
+    """Every table the migrations created (SQLite's own tables excluded)."""
+    rows = await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    )
+    return [row["name"] for row in rows]
+
+
+async def column_names(db: Database, table: str) -> list[str]:
+    """The columns of one table."""
+    rows = await db.fetchall(f"PRAGMA table_info({_quote(table)})")
+    return [row["name"] for row in rows]
+
+
+async def foreign_keys(db: Database, table: str) -> list[tuple[str, str, str]]:
+    """(column, referenced table, on-delete action) for each foreign key of a table."""
+    rows = await db.fetchall(f"PRAGMA foreign_key_list({_quote(table)})")
+    return [(row["from"], row["table"], row["on_delete"]) for row in rows]
+
+
+async def purge_expired(db: Database, table: str, expires_column: str, now_ts: int) -> int:
+    """Delete the rows of one table whose expiry has passed."""
+    return await db.execute(
+        f"DELETE FROM {_quote(table)} WHERE {_quote(expires_column)} <= ?",  # noqa: S608 - names from registry
+        (now_ts,),
+    )
+
+
+async def rows_mentioning(db: Database, table: str, value: int | str) -> int:
+    """How many rows of a table hold `value` in any column, exactly or inside text.
+
+    Used by the tests that check /privacy forget left nothing behind, without trusting the features.
+    """
+    columns = await column_names(db, table)
+    if not columns:
+        return 0
+    text = str(value)
+    clauses = " OR ".join(f"{_quote(c)} = ? OR instr(CAST({_quote(c)} AS TEXT), ?) > 0" for c in columns)
+    params: list[int | str] = []
+    for _ in columns:
+        params.extend([value, text])
+    count = await db.fetchval(f"SELECT count(*) FROM {_quote(table)} WHERE {clauses}", params)  # noqa: S608
+    return int(count or 0)

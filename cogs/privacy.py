@@ -1,0 +1,200 @@
+"""/privacy: what is stored about me, a copy of all of it, and erasing all of it.
+
+It asks every loaded cog through the privacy contract, so a new feature is covered as soon as it
+implements the contract (which the meta-tests require).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from typing import Any, ClassVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.app import PeerCircleBot
+from bot.clock import to_timestamp
+from bot.interactions import OwnerView
+from bot.repositories import schema
+from bot.services.privacy import REGISTRY, DataStatement, PrivacyParticipant, count_items
+
+log = logging.getLogger(__name__)
+Interaction = discord.Interaction[PeerCircleBot]
+PURGE_EVERY_MINUTES = 30
+
+
+def participants(bot: commands.Bot) -> list[PrivacyParticipant]:
+    """Every loaded cog, each of which implements the privacy contract."""
+    return [cog for cog in bot.cogs.values() if isinstance(cog, PrivacyParticipant)]
+
+
+async def purge_expired(bot: PeerCircleBot) -> dict[str, int]:
+    """Delete every row whose expiry has passed, in every declared table."""
+    now_ts = to_timestamp(bot.services.clock.now())
+    removed: dict[str, int] = {}
+    for decl in REGISTRY.values():
+        if decl.expires_column:
+            count = await schema.purge_expired(bot.services.db, decl.table, decl.expires_column, now_ts)
+            if count:
+                removed[decl.table] = count
+    if removed:
+        log.info("purged expired rows: %s", removed)
+    return removed
+
+
+class ForgetView(OwnerView):
+    """The confirmation button for /privacy forget."""
+
+    def __init__(self, cog: Privacy, owner_id: int) -> None:
+        super().__init__(owner_id, timeout=120)
+        self.cog = cog
+
+    @discord.ui.button(label="Yes, erase everything", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
+        """Erase, then say what was erased and what failed."""
+        self.stop()
+        erased, failed = await self.cog.forget(interaction.user.id)
+        lines = [
+            f"- {feature}: {', '.join(f'{n} {k}' for k, n in counts.items())}"
+            for feature, counts in erased.items()
+            if counts
+        ]
+        text = "Done. I erased:\n" + "\n".join(lines) if lines else "Done. There was nothing stored about you."
+        if failed:
+            text += (
+                "\n\nI could not finish erasing in: "
+                + ", ".join(failed)
+                + ". Please run /privacy forget again; if it keeps failing, tell the server's moderators."
+            )
+        await interaction.response.edit_message(content=text, view=None)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
+        """Leave everything as it is."""
+        self.stop()
+        await interaction.response.edit_message(content="Cancelled. Nothing was erased.", view=None)
+
+
+class Privacy(
+    commands.GroupCog,
+    group_name="privacy",
+    group_description="See, download or erase what the bot keeps about you",
+):
+    """The privacy commands; they work in servers and in direct messages."""
+
+    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
+        feature="Privacy commands",
+        what="Nothing. Asking what is stored, downloading it or erasing it is not recorded.",
+        why="",
+        who_can_see="",
+        how_long="",
+        stores_personal_data=False,
+    )
+
+    def __init__(self, bot: PeerCircleBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        """Start the purge job."""
+        self.purge_loop.start()
+
+    async def cog_unload(self) -> None:
+        """Stop the purge job."""
+        self.purge_loop.cancel()
+
+    @tasks.loop(minutes=PURGE_EVERY_MINUTES)
+    async def purge_loop(self) -> None:
+        """Enforce retention: expired items are deleted within half an hour of expiring."""
+        try:
+            await purge_expired(self.bot)
+        except Exception:
+            log.exception("purge failed; will try again next round")
+
+    async def collect(self, user_id: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """Every feature's export for the member, and the features that failed to answer."""
+        data: dict[str, dict[str, Any]] = {}
+        failed: list[str] = []
+        for cog in participants(self.bot):
+            feature = cog.DATA_STATEMENT.feature
+            try:
+                data[feature] = await cog.export_user_data(user_id)
+            except Exception:
+                log.exception("export failed in %s", type(cog).__name__)
+                failed.append(feature)
+        return data, failed
+
+    async def forget(self, user_id: int) -> tuple[dict[str, dict[str, int]], list[str]]:
+        """Ask every feature to erase the member's data; report counts and failures."""
+        erased: dict[str, dict[str, int]] = {}
+        failed: list[str] = []
+        for cog in participants(self.bot):
+            feature = cog.DATA_STATEMENT.feature
+            try:
+                erased[feature] = await cog.delete_user_data(user_id)
+            except Exception:
+                log.exception("erase failed in %s", type(cog).__name__)
+                failed.append(feature)
+        return erased, failed
+
+    @app_commands.command(name="show")
+    async def show(self, interaction: Interaction) -> None:
+        """See what the bot keeps about you, feature by feature."""
+        data, failed = await self.collect(interaction.user.id)
+        lines: list[str] = []
+        for cog in participants(self.bot):
+            statement = cog.DATA_STATEMENT
+            if not statement.stores_personal_data:
+                continue
+            counts = count_items(data.get(statement.feature, {}))
+            held = ", ".join(f"{n} {k}" for k, n in counts.items()) if counts else "nothing stored"
+            lines.append(f"**{statement.feature}**: {held}. Kept: {statement.how_long}")
+        text = "What I keep about you:\n" + "\n".join(lines)
+        if failed:
+            text += f"\n\nI couldn't check: {', '.join(failed)}."
+        text += "\n\n/privacy export sends you a copy; /privacy forget erases everything. Nobody else can see this."
+        await interaction.response.send_message(text[:2000], ephemeral=True)
+
+    @app_commands.command(name="export")
+    async def export(self, interaction: Interaction) -> None:
+        """Get a file with everything the bot keeps about you."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data, failed = await self.collect(interaction.user.id)
+        payload = {
+            "exported_at": self.bot.services.clock.now().isoformat(),
+            "user_id": str(interaction.user.id),
+            "features": data,
+            "features_that_failed": failed,
+        }
+        raw = json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
+        note = "Here is everything I keep about you. Only you can see this message."
+        if failed:
+            note += f" I couldn't include: {', '.join(failed)}; please try again later."
+        await interaction.followup.send(
+            note, file=discord.File(io.BytesIO(raw), filename="peer-circle-my-data.json"), ephemeral=True
+        )
+
+    @app_commands.command(name="forget")
+    async def forget_command(self, interaction: Interaction) -> None:
+        """Erase everything the bot keeps about you, in every feature."""
+        await interaction.response.send_message(
+            "This erases everything I keep about you in every feature, at once, and can't be undone. "
+            "Anything already posted in channels stays there, except what each feature offers to remove.",
+            view=ForgetView(self, interaction.user.id),
+            ephemeral=True,
+        )
+
+    async def export_user_data(self, user_id: int) -> dict[str, Any]:
+        """The privacy commands keep nothing."""
+        return {}
+
+    async def delete_user_data(self, user_id: int) -> dict[str, int]:
+        """The privacy commands keep nothing."""
+        return {}
+
+
+async def setup(bot: PeerCircleBot) -> None:
+    """Add the cog."""
+    await bot.add_cog(Privacy(bot))
