@@ -42,12 +42,13 @@ class Services:
 
 def build_services(db: Database, clock: Clock, keys: Keys) -> Services:
     """Wire repositories into services."""
+    guilds = GuildSettingsService(GuildRepository(db), clock)
     return Services(
         db=db,
         clock=clock,
         keys=keys,
-        guilds=GuildSettingsService(GuildRepository(db), clock),
-        preferences=PreferencesService(PreferencesRepository(db), clock),
+        guilds=guilds,
+        preferences=PreferencesService(PreferencesRepository(db), clock, guilds),
     )
 
 

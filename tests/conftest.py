@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from simcord import Env
 
 from bot.app import PeerCircleBot, Services
 from bot.clock import FakeClock
 from bot.db import Database
+from bot.interactions import friendly_message
 from bot.testing import SimcordClock, make_bot, make_services
 
 
@@ -44,3 +46,24 @@ async def sim_services() -> AsyncIterator[Services]:
 def simcord_bot(sim_services: Services) -> PeerCircleBot:
     """The unmodified bot that SimCord's `simcord_env` fixture runs."""
     return make_bot(sim_services)
+
+
+@pytest.fixture
+async def simcord_env(simcord_bot: PeerCircleBot, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
+    """SimCord's environment, failing the test on unexpected bot errors only.
+
+    SimCord records every error the command tree sees, including the expected ones our handler
+    turns into a friendly message (a bad time zone, a refused member). Those are behaviour under
+    test; anything our handler would log as unexpected still fails the test at teardown.
+    """
+    marker = request.node.get_closest_marker("simcord")
+    options = {"check_errors": False, **(marker.kwargs if marker else {})}
+    env = Env(simcord_bot, **options)
+    await env.start()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+        unexpected = [e for e in env.errors if friendly_message(e) is None]
+        if unexpected:
+            raise ExceptionGroup("the bot raised unexpected errors", unexpected)

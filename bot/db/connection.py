@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,10 @@ Row = aiosqlite.Row
 _IN_TRANSACTION: contextvars.ContextVar[Database | None] = contextvars.ContextVar("in_tx", default=None)
 
 BUSY_TIMEOUT_MS = 5000
+
+# aiosqlite logs every statement with its parameters at DEBUG, which would put what members wrote
+# (and who they are) into logs. Keep it quiet whatever level the rest of the bot logs at.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 class Database:

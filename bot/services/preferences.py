@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.clock import Clock, to_timestamp
 from bot.errors import UserFacingError
 from bot.repositories.preferences import Preferences, PreferencesRepository
+from bot.services.guild_settings import GuildSettingsService
 from bot.services.timezones import validate_zone
 
 PREFERENCES_TTL = timedelta(days=365)
@@ -26,9 +27,10 @@ class EffectivePreferences:
 class PreferencesService:
     """Set, read and clear a member's preferences."""
 
-    def __init__(self, repo: PreferencesRepository, clock: Clock) -> None:
+    def __init__(self, repo: PreferencesRepository, clock: Clock, guilds: GuildSettingsService) -> None:
         self.repo = repo
         self.clock = clock
+        self.guilds = guilds
 
     def _stamp(self) -> tuple[int, int]:
         now = self.clock.now()
@@ -37,6 +39,7 @@ class PreferencesService:
     async def set_timezone(self, guild_id: int, user_id: int, zone: str) -> str:
         """Validate and store the member's zone; return its canonical name."""
         name = validate_zone(zone)
+        await self.guilds.ensure_guild(guild_id)
         current = await self.repo.get(guild_id, user_id)
         updated, expires = self._stamp()
         await self.repo.upsert(
@@ -61,6 +64,7 @@ class PreferencesService:
                 "Quiet hours can't cover the whole day, or nothing could ever reach you. "
                 "Pick an end time different from the start, for example 22:00 to 07:00."
             )
+        await self.guilds.ensure_guild(guild_id)
         current = await self.repo.get(guild_id, user_id)
         updated, expires = self._stamp()
         await self.repo.upsert(

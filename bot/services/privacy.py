@@ -90,7 +90,8 @@ def count_items(export: dict[str, Any]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for key, value in export.items():
         if isinstance(value, list):
-            counts[key] = len(value)
+            if value:
+                counts[key] = len(value)
         elif value not in (None, {}, ""):
             counts[key] = 1
     return counts

@@ -55,4 +55,7 @@ def autocomplete(current: str, limit: int = 25) -> list[str]:
     query = current.strip().replace(" ", "_").lower()
     if not query:
         return list(names[:limit])
-    return [name for name in names if query in name.lower()][:limit]
+    matches = [name for name in names if query in name.lower()]
+    # Names where a part starts with what was typed ("lord" -> Lord_Howe) come before mid-word matches.
+    matches.sort(key=lambda name: not any(part.lower().startswith(query) for part in name.split("/")))
+    return matches[:limit]

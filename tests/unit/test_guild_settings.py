@@ -1,0 +1,133 @@
+"""Server settings: parsing, validation, atomic changes, feature switches, and deleting a server."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.errors import UserFacingError
+from bot.services.guild_settings import (
+    RETENTION_MAX_DAYS,
+    RETENTION_MIN_DAYS,
+    ROLE_WORD_MAX,
+    Feature,
+    parse_retention,
+    parse_role_word,
+)
+from bot.services.timezones import suggest, validate_zone
+
+GUILD = 111
+
+
+async def test_defaults(services):
+    config = await services.guilds.get(GUILD)
+    assert config.timezone == "UTC"
+    assert config.role_word == "peer worker"
+    assert config.enabled(Feature.CHECKINS)
+    assert not config.enabled(Feature.VENTING)
+    assert not config.enabled(Feature.REFLECTION)
+
+
+async def test_set_returns_old_and_new_and_persists(services):
+    old, new = await services.guilds.set(GUILD, "timezone", "america/new_york")
+    assert (old, new) == ("UTC", "America/New_York")
+    services.guilds._cache.clear()
+    assert (await services.guilds.get(GUILD)).timezone == "America/New_York"
+
+
+async def test_invalid_value_changes_nothing(services):
+    await services.guilds.set(GUILD, "retention_days", "30")
+    with pytest.raises(UserFacingError, match="between"):
+        await services.guilds.set(GUILD, "retention_days", "3")
+    assert (await services.guilds.get(GUILD)).retention_days == 30
+
+
+async def test_reset_goes_back_to_default(services):
+    await services.guilds.set(GUILD, "role_word", "recovery coach")
+    old, new = await services.guilds.set(GUILD, "role_word", None)
+    assert (old, new) == ("recovery coach", "peer worker")
+
+
+async def test_feature_switch(services):
+    assert await services.guilds.set_feature(GUILD, Feature.VENTING, True) is False
+    assert await services.guilds.is_enabled(GUILD, "venting")
+    assert await services.guilds.set_feature(GUILD, Feature.VENTING, False) is True
+    assert not await services.guilds.is_enabled(GUILD, "venting")
+
+
+async def test_channel_sets(services):
+    assert await services.guilds.add_channel(GUILD, "reflection", 5)
+    assert not await services.guilds.add_channel(GUILD, "reflection", 5)
+    assert await services.guilds.channels(GUILD, "reflection") == [5]
+    assert await services.guilds.remove_channel(GUILD, "reflection", 5)
+    assert not await services.guilds.remove_channel(GUILD, "reflection", 5)
+
+
+async def test_channel_set_limit(services):
+    for channel in range(25):
+        await services.guilds.add_channel(GUILD, "reflection", channel + 1)
+    with pytest.raises(UserFacingError, match="at most 25"):
+        await services.guilds.add_channel(GUILD, "reflection", 999)
+
+
+async def test_forget_guild_cascades_everywhere(services, db):
+    await services.guilds.set(GUILD, "timezone", "Europe/London")
+    await services.guilds.set_feature(GUILD, Feature.VENTING, True)
+    await services.guilds.add_channel(GUILD, "reflection", 7)
+    await services.preferences.set_timezone(GUILD, 42, "Europe/Paris")
+    await services.guilds.set(222, "timezone", "Asia/Tokyo")
+    await services.guilds.forget_guild(GUILD)
+    for table in ("guild_settings", "guild_features", "guild_channel_sets", "member_preferences", "guilds"):
+        assert await db.fetchval(f"SELECT count(*) FROM {table} WHERE guild_id = ?", (GUILD,)) == 0
+    assert (await services.guilds.get(222)).timezone == "Asia/Tokyo"
+
+
+def test_zone_suggestions_on_typo():
+    with pytest.raises(UserFacingError) as err:
+        validate_zone("Europe/Londn")
+    assert "Europe/London" in err.value.message
+    assert "America/New_York" in suggest("new york")
+
+
+@given(st.integers(min_value=-10_000, max_value=10_000))
+def test_retention_accepts_exactly_the_bounds(days):
+    if RETENTION_MIN_DAYS <= days <= RETENTION_MAX_DAYS:
+        assert parse_retention(str(days)) == days
+    else:
+        with pytest.raises(UserFacingError):
+            parse_retention(str(days))
+
+
+@given(st.text(max_size=60))
+def test_retention_never_crashes_on_text(text):
+    try:
+        days = parse_retention(text)
+    except UserFacingError as error:
+        assert "Retention" in error.message
+    else:
+        assert RETENTION_MIN_DAYS <= days <= RETENTION_MAX_DAYS
+
+
+@given(st.text(max_size=80))
+def test_role_word_is_plain_and_short_or_refused(text):
+    try:
+        word = parse_role_word(text)
+    except UserFacingError as error:
+        assert error.message
+    else:
+        assert 2 <= len(word) <= ROLE_WORD_MAX
+        assert "@" not in word and "`" not in word and "\n" not in word
+        assert word == " ".join(word.split())
+
+
+@given(st.text(max_size=40))
+def test_zone_validation_returns_a_real_zone_or_explains(text):
+    try:
+        zone = validate_zone(text)
+    except UserFacingError as error:
+        assert "time zone" in error.message
+    else:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(zone)
