@@ -16,7 +16,7 @@ import sqlite3
 import sys
 
 import discord
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.app import PeerCircleBot, build_services
 from bot.clock import SystemClock
@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--check", action="store_true", help="validate settings, content and migrations, then exit")
     mode.add_argument("--sync", action="store_true", help="publish slash commands, then exit")
     args = parser.parse_args(argv)
-    load_dotenv()
+    # .env in the folder the bot is started from (not beside this file), as the README says.
+    load_dotenv(find_dotenv(usecwd=True))
     try:
         settings = load_settings()
     except SettingsError as error:
