@@ -1,0 +1,1 @@
+"""Benchmarks: measured as ratios against a baseline in the same run, never asserted in tests."""

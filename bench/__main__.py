@@ -1,0 +1,11 @@
+"""Run every benchmark: `python -m bench` (what `make bench` runs)."""
+
+from __future__ import annotations
+
+import importlib
+
+BENCHMARKS = ("bench.core",)
+
+for name in BENCHMARKS:
+    print(f"== {name}")
+    importlib.import_module(name).main()
