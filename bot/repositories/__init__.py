@@ -1,0 +1,1 @@
+"""Repositories: all of the bot's SQL, one module per aggregate, returning dataclasses."""

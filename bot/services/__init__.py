@@ -1,0 +1,1 @@
+"""Services: feature logic over repositories and a Clock, with no Discord imports where possible."""
