@@ -31,6 +31,7 @@ DEFAULT_RATE = 45.0
 DEFAULT_BURST = 5.0
 # Lateness samples kept for the percentiles: enough for stable p99, bounded memory.
 SAMPLE_WINDOW = 10_000
+_EPSILON = 1e-9
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,9 @@ class TokenBucket:
             raise ValueError(f"a cost of {cost} can never fit a bucket of {self.capacity}")
         async with self._lock:
             self._refill()
-            while self._tokens < cost:
+            # The tolerance absorbs float rounding, which could otherwise ask for a sleep too short
+            # to move the clock at all and loop forever.
+            while self._tokens + _EPSILON < cost:
                 await self._sleep((cost - self._tokens) / self.rate)
                 self._refill()
             self._tokens -= cost
