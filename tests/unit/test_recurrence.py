@@ -113,6 +113,13 @@ def test_lord_howe_half_hour_shifts() -> None:
     assert when == datetime(2026, 10, 3, 15, 30, tzinfo=UTC)
 
 
+def test_santiago_midnight_gap_moves_to_0100() -> None:
+    # Chile springs forward at 00:00 on 2026-09-06, so 00:30 that day does not exist.
+    rec = Recurrence.daily((0, 30), "America/Santiago")
+    (when,) = fires(rec, datetime(2026, 9, 5, 12, tzinfo=UTC), 1)
+    assert local(when, "America/Santiago") == (date(2026, 9, 6), 1, 0, 0)
+
+
 def test_resolve_local_of_a_normal_time_is_plain_conversion() -> None:
     when = resolve_local(date(2026, 6, 1), 19, 0, ZoneInfo(LONDON))
     assert when == datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
@@ -304,7 +311,24 @@ recurrences = st.one_of(
         st.sampled_from(ZONES),
     ),
 )
-instants = st.datetimes(datetime(2024, 1, 1), datetime(2029, 1, 1)).map(lambda d: d.replace(tzinfo=UTC))
+# Half the examples start within two days of a transition, so gaps and overlaps are really hit.
+TRANSITION_DAYS = [
+    datetime(2026, 3, 8, tzinfo=UTC),
+    datetime(2026, 11, 1, tzinfo=UTC),
+    datetime(2026, 3, 29, tzinfo=UTC),
+    datetime(2026, 10, 25, tzinfo=UTC),
+    datetime(2026, 4, 4, tzinfo=UTC),
+    datetime(2026, 10, 3, tzinfo=UTC),
+    datetime(2026, 9, 6, tzinfo=UTC),  # America/Santiago springs forward at midnight
+]
+instants = st.one_of(
+    st.datetimes(datetime(2024, 1, 1), datetime(2029, 1, 1)).map(lambda d: d.replace(tzinfo=UTC)),
+    st.builds(
+        lambda day, minutes: day + timedelta(minutes=minutes),
+        st.sampled_from(TRANSITION_DAYS),
+        st.integers(-2 * 24 * 60, 2 * 24 * 60),
+    ),
+)
 
 
 def _exists(day: date, hour: int, minute: int, tz: ZoneInfo) -> bool:
@@ -312,7 +336,7 @@ def _exists(day: date, hour: int, minute: int, tz: ZoneInfo) -> bool:
     return wall.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall.replace(tzinfo=None)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(rec=recurrences, after=instants)
 def test_property_next_is_later_and_increasing_and_on_the_wall_time(rec: Recurrence, after: datetime) -> None:
     tz = rec.zoneinfo

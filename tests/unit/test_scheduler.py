@@ -188,6 +188,21 @@ async def test_failing_handler_does_not_stop_others_and_logs_no_payload(
     assert "my private note" not in caplog.text
 
 
+async def test_unregistered_kind_and_failing_feature_check_are_skipped(db: Database) -> None:
+    async def is_enabled(guild_id: int, feature: str) -> bool:
+        raise ConnectionError("settings unavailable")
+
+    clock = FakeClock(START)
+    scheduler, recorder = make(db, clock, is_enabled=is_enabled)
+    await scheduler.add(GUILD, "prompt", DAILY_9)
+    # A row whose kind no cog registers any more (e.g. a removed feature).
+    await ScheduleRepository(db).add(GUILD, "retired", DAILY_9, now=START)
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    assert await scheduler.run_due() == 0
+    assert recorder.firings == []
+    assert await scheduler.repository.earliest_due() == datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+
+
 async def test_once_schedule_is_spent_after_firing(db: Database) -> None:
     clock = FakeClock(START)
     scheduler, _ = make(db, clock)
