@@ -1,0 +1,344 @@
+"""Scheduler and schedules repository on real aiosqlite with a FakeClock; nothing sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock, to_timestamp
+from bot.db import apply_migrations, open_database
+from bot.db.connection import Database
+from bot.repositories.schedules import CLAIM_DUE_SQL, EARLIEST_DUE_SQL, ScheduleRepository
+from bot.services.recurrence import Recurrence
+from bot.services.scheduler import Firing, Scheduler, wait_for_event
+
+START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # a Monday
+DAILY_9 = Recurrence.daily((9, 0), "UTC")
+GUILD = 1
+
+
+async def add_guild(db: Database, guild_id: int) -> None:
+    # Test setup only; the bot creates guild rows through its own repository.
+    await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, 0)", (guild_id,))
+
+
+@pytest.fixture
+async def db() -> AsyncIterator[Database]:
+    database = await open_database(":memory:")
+    await apply_migrations(database)
+    await add_guild(database, GUILD)
+    await add_guild(database, 2)
+    yield database
+    await database.close()
+
+
+class Recorder:
+    """A handler that remembers each firing."""
+
+    def __init__(self) -> None:
+        self.firings: list[Firing] = []
+
+    async def __call__(self, firing: Firing) -> None:
+        self.firings.append(firing)
+
+
+def make(db: Database, clock: FakeClock, **kwargs: object) -> tuple[Scheduler, Recorder]:
+    scheduler = Scheduler(db, clock, **kwargs)  # type: ignore[arg-type]
+    recorder = Recorder()
+    scheduler.register("prompt", recorder, feature="reflection")
+    return scheduler, recorder
+
+
+# -- firing rules -------------------------------------------------------------------------------
+
+
+async def test_fires_on_time_once_and_advances(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler, recorder = make(db, clock)
+    row = await scheduler.add(GUILD, "prompt", DAILY_9, target={"channel": 5})
+    assert row.next_run_at == datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    assert await scheduler.run_due() == 0
+    clock.set(datetime(2026, 6, 1, 9, 0, 10, tzinfo=UTC))
+    assert await scheduler.run_due() == 1
+    assert await scheduler.run_due() == 0
+    (firing,) = recorder.firings
+    assert (firing.late, firing.missed, firing.row.target) == (False, 0, {"channel": 5})
+    assert firing.due_at == datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    stored = await scheduler.repository.get(row.id)
+    assert stored is not None and stored.next_run_at == datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+    assert stored.last_run_at == datetime(2026, 6, 1, 9, 0, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("wake_at", "fired"), [(timedelta(minutes=30), 1), (timedelta(hours=3), 0)])
+async def test_three_days_down_gives_one_late_firing_or_a_skip_never_three(
+    db: Database, wake_at: timedelta, fired: int
+) -> None:
+    clock = FakeClock(START)
+    scheduler, recorder = make(db, clock)
+    row = await scheduler.add(GUILD, "prompt", DAILY_9)
+    # Down from before the 1st's 09:00 until the 4th: occurrences on the 1st, 2nd, 3rd and 4th passed.
+    clock.set(datetime(2026, 6, 4, 9, 0, tzinfo=UTC) + wake_at)
+    assert await scheduler.run_due() == fired
+    assert await scheduler.run_due() == 0
+    assert len(recorder.firings) == fired
+    if fired:
+        (firing,) = recorder.firings
+        assert firing.late and firing.missed == 3
+        assert firing.due_at == datetime(2026, 6, 4, 9, 0, tzinfo=UTC)
+    stored = await scheduler.repository.get(row.id)
+    assert stored is not None and stored.next_run_at is not None
+    assert stored.next_run_at > clock.now()
+    assert stored.next_run_at == datetime(2026, 6, 5, 9, 0, tzinfo=UTC)
+
+
+async def test_crash_between_claim_and_post_never_fires_twice(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler, _ = make(db, clock)
+    await scheduler.add(GUILD, "prompt", DAILY_9)
+    clock.set(datetime(2026, 6, 1, 9, 0, 5, tzinfo=UTC))
+    # The process dies right after the claim commits: nothing was posted.
+    claims = await ScheduleRepository(db).claim_due(clock.now())
+    assert len(claims) == 1
+    # A fresh scheduler (the restarted bot) must not post that occurrence.
+    restarted, recorder = make(db, clock)
+    clock.advance(timedelta(seconds=5))
+    assert await restarted.run_due() == 0
+    assert recorder.firings == []
+
+
+async def test_a_handler_that_raises_is_not_retried(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler = Scheduler(db, clock)
+    calls = 0
+
+    async def crashing(firing: Firing) -> None:
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("post failed")
+
+    scheduler.register("prompt", crashing)
+    await scheduler.add(GUILD, "prompt", DAILY_9)
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    assert await scheduler.run_due() == 0
+    clock.advance(timedelta(minutes=1))
+    assert await scheduler.run_due() == 0
+    assert calls == 1
+
+
+async def test_restart_over_the_same_file_resumes(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    clock = FakeClock(START)
+    first = await open_database(path)
+    await apply_migrations(first)
+    await add_guild(first, GUILD)
+    scheduler, _ = make(first, clock)
+    row = await scheduler.add(GUILD, "prompt", DAILY_9)
+    await first.close()
+
+    second = await open_database(path)
+    try:
+        await apply_migrations(second)
+        restarted, recorder = make(second, clock)
+        assert await restarted.run_due() == 0
+        clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+        assert await restarted.run_due() == 1
+        assert recorder.firings[0].row.id == row.id
+    finally:
+        await second.close()
+
+
+async def test_disabled_feature_skips_but_still_advances(db: Database) -> None:
+    async def is_enabled(guild_id: int, feature: str) -> bool:
+        assert feature == "reflection"
+        return guild_id != GUILD
+
+    clock = FakeClock(START)
+    scheduler, recorder = make(db, clock, is_enabled=is_enabled)
+    off = await scheduler.add(GUILD, "prompt", DAILY_9)
+    on = await scheduler.add(2, "prompt", DAILY_9)
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    assert await scheduler.run_due() == 1
+    assert [f.row.id for f in recorder.firings] == [on.id]
+    stored = await scheduler.repository.get(off.id)
+    assert stored is not None and stored.next_run_at == datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+
+
+async def test_failing_handler_does_not_stop_others_and_logs_no_payload(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock(START)
+    scheduler, recorder = make(db, clock)
+
+    async def broken(firing: Firing) -> None:
+        raise ValueError(f"could not post {firing.row.target['text']}")
+
+    scheduler.register("reminder", broken)
+    bad = await scheduler.add(GUILD, "reminder", DAILY_9, target={"text": "my private note"})
+    good = await scheduler.add(GUILD, "prompt", DAILY_9)
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    with caplog.at_level(logging.DEBUG):
+        assert await scheduler.run_due() == 1
+    assert [f.row.id for f in recorder.firings] == [good.id]
+    assert f"schedule {bad.id}" in caplog.text
+    assert "my private note" not in caplog.text
+
+
+async def test_unregistered_kind_and_failing_feature_check_are_skipped(db: Database) -> None:
+    async def is_enabled(guild_id: int, feature: str) -> bool:
+        raise ConnectionError("settings unavailable")
+
+    clock = FakeClock(START)
+    scheduler, recorder = make(db, clock, is_enabled=is_enabled)
+    await scheduler.add(GUILD, "prompt", DAILY_9)
+    # A row whose kind no cog registers any more (e.g. a removed feature).
+    await ScheduleRepository(db).add(GUILD, "retired", DAILY_9, now=START)
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    assert await scheduler.run_due() == 0
+    assert recorder.firings == []
+    assert await scheduler.repository.earliest_due() == datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+
+
+async def test_once_schedule_is_spent_after_firing(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler, _ = make(db, clock)
+    row = await scheduler.add(GUILD, "prompt", Recurrence.once(date(2026, 6, 1), (10, 0), "UTC"))
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    assert await scheduler.run_due() == 1
+    stored = await scheduler.repository.get(row.id)
+    assert stored is not None and stored.spent and stored.next_run_at is None
+    assert await scheduler.repository.earliest_due() is None
+
+
+async def test_add_refuses_unknown_kinds_and_too_frequent_rules(db: Database) -> None:
+    scheduler, _ = make(db, FakeClock(START))
+    with pytest.raises(ValueError):
+        await scheduler.add(GUILD, "nope", DAILY_9)
+    with pytest.raises(ValueError):
+        await scheduler.add(GUILD, "prompt", DAILY_9, min_interval=timedelta(days=2))
+    with pytest.raises(ValueError):
+        scheduler.register("prompt", Recorder())
+
+
+# -- repository ---------------------------------------------------------------------------------
+
+
+async def test_repository_crud(db: Database) -> None:
+    repo = ScheduleRepository(db)
+    now = START
+    mine = await repo.add(GUILD, "reminder", DAILY_9, now=now, target={"s": 1}, owner_id=42)
+    await repo.add(GUILD, "prompt", DAILY_9, now=now)
+    await repo.add(2, "reminder", DAILY_9, now=now, owner_id=42)
+    assert await repo.count(GUILD, "reminder") == 1
+    assert [r.kind for r in await repo.list_by_guild(GUILD)] == ["reminder", "prompt"]
+    assert len(await repo.list_by_guild(GUILD, "prompt")) == 1
+    assert len(await repo.list_by_owner(42)) == 2
+    assert len(await repo.list_by_owner(42, guild_id=2)) == 1
+
+    weekly = Recurrence.on_weekdays((2,), (18, 0), "UTC")
+    updated = await repo.update(mine.id, now=now, recurrence=weekly, target={"s": 2})
+    assert updated is not None and updated.target == {"s": 2}
+    assert updated.next_run_at == datetime(2026, 6, 3, 18, 0, tzinfo=UTC)
+
+    assert await repo.pause(mine.id)
+    paused = await repo.get(mine.id)
+    assert paused is not None and paused.paused and paused.next_run_at is None and not paused.spent
+    resumed = await repo.resume(mine.id, now=datetime(2026, 6, 10, tzinfo=UTC))
+    assert resumed is not None and resumed.next_run_at == datetime(2026, 6, 10, 18, 0, tzinfo=UTC)
+
+    assert await repo.earliest_due() == datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    assert await repo.delete_by_owner(42, guild_id=2) == 1
+    assert await repo.delete_by_owner(42) == 1
+    assert await repo.delete(mine.id) is False
+    assert await repo.update(mine.id, now=now) is None
+
+
+async def test_leaving_a_guild_deletes_its_schedules(db: Database) -> None:
+    repo = ScheduleRepository(db)
+    await repo.add(GUILD, "prompt", DAILY_9, now=START)
+    await db.execute("DELETE FROM guilds WHERE guild_id = ?", (GUILD,))
+    assert await repo.list_by_guild(GUILD) == []
+
+
+async def test_unreadable_recurrence_is_parked_not_retried(db: Database) -> None:
+    repo = ScheduleRepository(db)
+    row = await repo.add(GUILD, "prompt", DAILY_9, now=START)
+    await db.execute("UPDATE schedules SET recurrence = 'garbage' WHERE id = ?", (row.id,))
+    assert await repo.claim_due(datetime(2026, 6, 2, tzinfo=UTC)) == []
+    assert await repo.earliest_due() is None
+
+
+async def test_claim_handles_more_rows_than_one_batch(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler, recorder = make(db, clock, batch_size=3)
+    for _ in range(7):
+        await scheduler.add(GUILD, "prompt", DAILY_9)
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    assert await scheduler.run_due() == 7
+    assert len({f.row.id for f in recorder.firings}) == 7
+
+
+@pytest.mark.parametrize("sql", [EARLIEST_DUE_SQL, CLAIM_DUE_SQL])
+async def test_dispatcher_queries_use_the_index(db: Database, sql: str) -> None:
+    repo = ScheduleRepository(db)
+    for n in range(50):
+        await repo.add(GUILD, "prompt", Recurrence.daily((n % 24, 0), "UTC"), now=START)
+    params = () if "?" not in sql else (to_timestamp(START), 10)
+    plan = " | ".join(row[3] for row in await db.fetchall("EXPLAIN QUERY PLAN " + sql, params))
+    assert "USING INDEX schedules_due" in plan or "USING COVERING INDEX schedules_due" in plan, plan
+    assert "SCAN schedules" not in plan, plan
+
+
+# -- the dispatcher loop ------------------------------------------------------------------------
+
+
+class SteppedWait:
+    """Stands in for the timed wait: reports each requested delay and returns only when woken.
+
+    The test plays the part of time passing by advancing the FakeClock and calling wake().
+    """
+
+    def __init__(self) -> None:
+        self.requested: asyncio.Queue[float] = asyncio.Queue()
+
+    async def __call__(self, event: asyncio.Event, seconds: float) -> None:
+        await self.requested.put(seconds)
+        await event.wait()
+
+    async def next(self) -> float:
+        # A hang guard only: the loop answers within a few event-loop turns.
+        return await asyncio.wait_for(self.requested.get(), timeout=5)
+
+
+async def test_loop_waits_for_the_earliest_and_is_woken_by_add(db: Database) -> None:
+    clock = FakeClock(START)
+    stepper = SteppedWait()
+    scheduler, recorder = make(db, clock, wait=stepper)
+    scheduler.start()
+    try:
+        assert await stepper.next() == 300  # nothing scheduled: re-check after the cap
+        await scheduler.add(GUILD, "prompt", DAILY_9)  # due in an hour
+        assert await stepper.next() == 300  # capped, so wall-clock jumps are noticed
+        await scheduler.add(GUILD, "prompt", Recurrence.once(date(2026, 6, 1), (8, 2), "UTC"))
+        assert await stepper.next() == 120  # the earlier schedule shortened the wait
+        assert recorder.firings == []
+        clock.advance(120)
+        scheduler.wake()  # the wait "times out"
+        assert await stepper.next() == 300  # next is 09:00, 58 minutes away: capped again
+        assert [f.due_at for f in recorder.firings] == [datetime(2026, 6, 1, 8, 2, tzinfo=UTC)]
+        assert scheduler.running
+    finally:
+        await scheduler.stop()
+    assert not scheduler.running
+    await scheduler.stop()  # idempotent
+
+
+async def test_wait_for_event_returns_when_set_or_at_zero_timeout() -> None:
+    event = asyncio.Event()
+    await wait_for_event(event, 0)  # times out at once
+    event.set()
+    await wait_for_event(event, 3600)  # returns at once because the event is set
