@@ -18,6 +18,7 @@ from bot.repositories.guilds import GuildRepository
 from bot.repositories.preferences import PreferencesRepository
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.preferences import PreferencesService
+from bot.services.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class Services:
     keys: Keys
     guilds: GuildSettingsService
     preferences: PreferencesService
+    scheduler: Scheduler
 
 
 def build_services(db: Database, clock: Clock, keys: Keys) -> Services:
@@ -49,6 +51,8 @@ def build_services(db: Database, clock: Clock, keys: Keys) -> Services:
         keys=keys,
         guilds=guilds,
         preferences=PreferencesService(PreferencesRepository(db), clock, guilds),
+        # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.
+        scheduler=Scheduler(db, clock, is_enabled=guilds.is_enabled),
     )
 
 
@@ -90,6 +94,8 @@ class PeerCircleBot(commands.Bot):
         """Load every extension; sync commands only when asked to (never on every boot in production)."""
         for name in self.extension_names:
             await self.load_extension(name)
+        # Cogs register their schedule kinds while loading; only then may the dispatcher run.
+        self.services.scheduler.start()
         if self.sync_on_start:
             await self.sync_commands()
 
@@ -132,6 +138,7 @@ class PeerCircleBot(commands.Bot):
 
     async def close(self) -> None:
         """Stop background work, then disconnect."""
+        await self.services.scheduler.stop()
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)

@@ -13,7 +13,7 @@ import sys
 from discord.ext import commands
 
 from bot.app import EXTENSIONS
-from bot.services.privacy import REGISTRY, DataStatement
+from bot.services.privacy import DataStatement, load_declarations
 
 INTRO = """# What peer-circle keeps, and who can see it
 
@@ -55,13 +55,14 @@ def render() -> str:
         "| table | feature | about a person? | purpose | who can see it | kept |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for decl in sorted(REGISTRY.values(), key=lambda d: (d.feature, d.table)):
+    registry = load_declarations()
+    for decl in sorted(registry.values(), key=lambda d: (d.feature, d.table)):
         lines.append(
             f"| `{decl.table}` | {decl.feature} | {'yes' if decl.personal else 'no'} | {decl.purpose} | "
             f"{decl.who_can_see} | {decl.retention or '–'} |"
         )
     lines.append("")
-    personal = [d for d in sorted(REGISTRY.values(), key=lambda d: d.table) if d.personal]
+    personal = [d for d in sorted(registry.values(), key=lambda d: d.table) if d.personal]
     if personal:
         lines += ["## Columns of the tables about a person", ""]
         for decl in personal:

@@ -19,7 +19,7 @@ from bot.app import PeerCircleBot
 from bot.clock import to_timestamp
 from bot.interactions import OwnerView
 from bot.repositories import schema
-from bot.services.privacy import REGISTRY, DataStatement, PrivacyParticipant, count_items
+from bot.services.privacy import DataStatement, PrivacyParticipant, count_items, load_declarations
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[PeerCircleBot]
@@ -35,7 +35,7 @@ async def purge_expired(bot: PeerCircleBot) -> dict[str, int]:
     """Delete every row whose expiry has passed, in every declared table."""
     now_ts = to_timestamp(bot.services.clock.now())
     removed: dict[str, int] = {}
-    for decl in REGISTRY.values():
+    for decl in load_declarations().values():
         if decl.expires_column:
             count = await schema.purge_expired(bot.services.db, decl.table, decl.expires_column, now_ts)
             if count:

@@ -16,9 +16,37 @@ from typing import Any
 
 from bot.clock import from_timestamp, to_timestamp
 from bot.db.connection import Database, Row
+from bot.services.privacy import TableDeclaration, declare
 from bot.services.recurrence import Recurrence, next_occurrence
 
 log = logging.getLogger(__name__)
+
+declare(
+    TableDeclaration(
+        table="schedules",
+        feature="scheduling",
+        purpose="When to post co-reflection prompts and send check-ins or reminders you asked for.",
+        personal=True,
+        who_can_see="Your own schedules: only you. Server schedules: facilitators and moderators.",
+        retention="Your own schedules end when you stop them, and expire if unused for the server's retention "
+        "period; server schedules last until deleted.",
+        user_columns=("owner_id",),
+        expires_column="expires_at",
+        columns={
+            "id": "Number of the schedule.",
+            "guild_id": "The server it belongs to.",
+            "kind": "What it does (reflection prompt, check-in, reminder...).",
+            "owner_id": "The member it belongs to, or who created a server schedule.",
+            "target": "Where it posts and what (a channel and prompt id; never anything you wrote).",
+            "recurrence": "How often and at what local time.",
+            "next_run_at": "Its next time.",
+            "paused": "Whether it is paused.",
+            "created_at": "When it was made.",
+            "last_run_at": "When it last ran.",
+            "expires_at": "When a member's own schedule is deleted unless used again.",
+        },
+    )
+)
 
 # A schedule down for years would otherwise walk every missed occurrence; past this we jump to now.
 _MAX_MISSED_WALK = 10_000
@@ -38,6 +66,7 @@ class ScheduleRow:
     paused: bool
     created_at: datetime
     last_run_at: datetime | None
+    expires_at: datetime | None = None
 
     @property
     def spent(self) -> bool:
@@ -76,6 +105,7 @@ def _to_row(r: Row) -> ScheduleRow:
         paused=bool(r["paused"]),
         created_at=from_timestamp(r["created_at"]),
         last_run_at=_optional_time(r["last_run_at"]),
+        expires_at=_optional_time(r["expires_at"]),
     )
 
 
@@ -114,14 +144,15 @@ class ScheduleRepository:
         now: datetime,
         target: Mapping[str, Any] | None = None,
         owner_id: int | None = None,
+        expires_at: datetime | None = None,
     ) -> ScheduleRow:
         """Store a new schedule whose first run is the rule's first occurrence after `now`."""
         first = next_occurrence(recurrence, now)
         schedule_id = await self._db.insert(
             "INSERT INTO schedules (guild_id, kind, owner_id, target, recurrence, next_run_at, paused,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
             (guild_id, kind, owner_id, _dump_target(target), recurrence.to_json(), _stamp(first),
-             to_timestamp(now)),
+             to_timestamp(now), _stamp(expires_at)),
         )  # fmt: skip
         row = await self.get(schedule_id)
         assert row is not None
@@ -172,9 +203,7 @@ class ScheduleRepository:
             if current is None:
                 return None
             if target is not None:
-                await tx.execute(
-                    "UPDATE schedules SET target = ? WHERE id = ?", (_dump_target(target), schedule_id)
-                )
+                await tx.execute("UPDATE schedules SET target = ? WHERE id = ?", (_dump_target(target), schedule_id))
             if recurrence is not None:
                 upcoming = None if current.paused else next_occurrence(recurrence, now)
                 await tx.execute(
@@ -211,9 +240,18 @@ class ScheduleRepository:
         """Remove a member's schedules (privacy forget); return how many went."""
         if guild_id is None:
             return await self._db.execute("DELETE FROM schedules WHERE owner_id = ?", (owner_id,))
-        return await self._db.execute(
-            "DELETE FROM schedules WHERE owner_id = ? AND guild_id = ?", (owner_id, guild_id)
+        return await self._db.execute("DELETE FROM schedules WHERE owner_id = ? AND guild_id = ?", (owner_id, guild_id))
+
+    async def set_expiry(self, schedule_id: int, expires_at: datetime | None) -> bool:
+        """Renew (or clear) when a member's schedule expires; False if it did not exist."""
+        changed = await self._db.execute(
+            "UPDATE schedules SET expires_at = ? WHERE id = ?", (_stamp(expires_at), schedule_id)
         )
+        return changed > 0
+
+    async def clear_owner(self, owner_id: int) -> int:
+        """Unlink a member from server schedules they created (they keep running for the server)."""
+        return await self._db.execute("UPDATE schedules SET owner_id = NULL WHERE owner_id = ?", (owner_id,))
 
     async def earliest_due(self) -> datetime | None:
         """When the next schedule is due, or None if nothing is scheduled."""
@@ -251,27 +289,33 @@ class ScheduleRepository:
 
 # Literal statements (no string building), module-level so tests can EXPLAIN exactly what runs.
 SELECT_BY_ID = (
-    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at"
+    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
+    " expires_at"
     " FROM schedules WHERE id = ?"
 )
 SELECT_BY_GUILD = (
-    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at"
+    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
+    " expires_at"
     " FROM schedules WHERE guild_id = ? ORDER BY id"
 )
 SELECT_BY_GUILD_KIND = (
-    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at"
+    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
+    " expires_at"
     " FROM schedules WHERE guild_id = ? AND kind = ? ORDER BY id"
 )
 SELECT_BY_OWNER = (
-    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at"
+    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
+    " expires_at"
     " FROM schedules WHERE owner_id = ? ORDER BY id"
 )
 SELECT_BY_OWNER_GUILD = (
-    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at"
+    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
+    " expires_at"
     " FROM schedules WHERE owner_id = ? AND guild_id = ? ORDER BY id"
 )
 EARLIEST_DUE_SQL = "SELECT MIN(next_run_at) FROM schedules WHERE next_run_at IS NOT NULL"
 CLAIM_DUE_SQL = (
-    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at"
+    "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
+    " expires_at"
     " FROM schedules WHERE next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at LIMIT ?"
 )

@@ -158,9 +158,7 @@ class DeliveryQueue(Generic[T]):
         """Start the workers (inside the running event loop)."""
         if self._workers:
             raise RuntimeError("the delivery queue is already running")
-        self._workers = [
-            asyncio.create_task(self._work(), name=f"delivery-{n}") for n in range(self._worker_count)
-        ]
+        self._workers = [asyncio.create_task(self._work(), name=f"delivery-{n}") for n in range(self._worker_count)]
 
     async def join(self) -> None:
         """Wait until everything submitted so far has been sent or has failed."""
@@ -184,6 +182,4 @@ class DeliveryQueue(Generic[T]):
         elif samples:
             cuts = statistics.quantiles(samples, n=100, method="inclusive")
             p50, p99 = cuts[49], cuts[98]
-        return DeliveryStats(
-            self._submitted, self._sent, self._failed, self._dropped, self._queue.qsize(), p50, p99
-        )
+        return DeliveryStats(self._submitted, self._sent, self._failed, self._dropped, self._queue.qsize(), p50, p99)

@@ -9,6 +9,8 @@ generated from it, and the purge job uses each table's expiry column.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -34,6 +36,19 @@ class TableDeclaration:
 
 
 REGISTRY: dict[str, TableDeclaration] = {}
+
+
+def load_declarations() -> dict[str, TableDeclaration]:
+    """Import every repository module so each table's declaration is registered, whatever ran before.
+
+    Declarations live beside the SQL that owns each table; without this, what the registry holds would
+    depend on which modules happened to be imported (and the purge job could miss a table).
+    """
+    import bot.repositories as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    return REGISTRY
 
 
 def declare(declaration: TableDeclaration) -> TableDeclaration:

@@ -264,9 +264,7 @@ def next_occurrence(rec: Recurrence, after: datetime) -> datetime | None:
     return None
 
 
-def occurrences_within(
-    rec: Recurrence, start: datetime, window: timedelta, limit: int = 1000
-) -> list[datetime]:
+def occurrences_within(rec: Recurrence, start: datetime, window: timedelta, limit: int = 1000) -> list[datetime]:
     """Firings in (start, start + window], at most `limit` of them."""
     found: list[datetime] = []
     end = start + window
@@ -279,9 +277,7 @@ def occurrences_within(
     return found
 
 
-def shortest_gap(
-    rec: Recurrence, start: datetime, window: timedelta = timedelta(days=400)
-) -> timedelta | None:
+def shortest_gap(rec: Recurrence, start: datetime, window: timedelta = timedelta(days=400)) -> timedelta | None:
     """The smallest time between consecutive firings in the window (None if fewer than two)."""
     times = occurrences_within(rec, start, window)
     gaps = [later - earlier for earlier, later in pairwise(times)]

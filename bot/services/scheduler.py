@@ -76,8 +76,41 @@ class KindSpec:
     dm: bool
 
 
+class Wakeup(asyncio.Event):
+    """An Event whose set() also cuts short a sleep started with `sleep()`.
+
+    The dispatcher idles in a plain asyncio.sleep (in a task it can cancel) rather than waiting on an
+    Event with a timeout: the behaviour is the same, but a plain sleep is what simulators such as
+    SimCord recognise as idle and can move through in virtual time.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sleeper: asyncio.Task[None] | None = None
+
+    def set(self) -> None:
+        """Mark as woken and end the current sleep, if any."""
+        super().set()
+        if self._sleeper is not None:
+            self._sleeper.cancel()
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep up to `seconds`, returning early when set() is called."""
+        if self.is_set():
+            return
+        self._sleeper = asyncio.ensure_future(asyncio.sleep(seconds))
+        try:
+            await asyncio.wait({self._sleeper})
+        finally:
+            self._sleeper.cancel()
+            self._sleeper = None
+
+
 async def wait_for_event(event: asyncio.Event, seconds: float) -> None:
     """Return when `event` is set or after `seconds`, whichever comes first."""
+    if isinstance(event, Wakeup):
+        await event.sleep(seconds)
+        return
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(seconds):
             await event.wait()
@@ -114,7 +147,7 @@ class Scheduler:
         # Bounds how many handlers post at once, so one burst of due rows can't swamp Discord.
         self._slots = asyncio.Semaphore(concurrency)
         self._kinds: dict[str, KindSpec] = {}
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._task: asyncio.Task[None] | None = None
 
     def register(

@@ -245,9 +245,7 @@ def test_describe() -> None:
     assert describe(Recurrence.weekly(date(2026, 6, 3), (12, 0), LONDON, every=2)).startswith(
         "every 2 weeks on Wednesday"
     )
-    assert describe(Recurrence.once(date(2026, 5, 1), (19, 0), LONDON)).startswith(
-        "once on Friday 1 May 2026"
-    )
+    assert describe(Recurrence.once(date(2026, 5, 1), (19, 0), LONDON)).startswith("once on Friday 1 May 2026")
 
 
 @pytest.mark.parametrize(

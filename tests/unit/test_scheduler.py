@@ -15,7 +15,7 @@ from bot.db import apply_migrations, open_database
 from bot.db.connection import Database
 from bot.repositories.schedules import CLAIM_DUE_SQL, EARLIEST_DUE_SQL, ScheduleRepository
 from bot.services.recurrence import Recurrence
-from bot.services.scheduler import Firing, Scheduler, wait_for_event
+from bot.services.scheduler import Firing, Scheduler, Wakeup, wait_for_event
 
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # a Monday
 DAILY_9 = Recurrence.daily((9, 0), "UTC")
@@ -342,3 +342,14 @@ async def test_wait_for_event_returns_when_set_or_at_zero_timeout() -> None:
     await wait_for_event(event, 0)  # times out at once
     event.set()
     await wait_for_event(event, 3600)  # returns at once because the event is set
+
+
+async def test_wakeup_cuts_a_sleep_short() -> None:
+    wake = Wakeup()
+    sleeper = asyncio.ensure_future(wait_for_event(wake, 3600))
+    await asyncio.sleep(0)
+    assert not sleeper.done()
+    wake.set()
+    await asyncio.wait_for(sleeper, timeout=5)  # a hang guard; it returns within a loop turn
+    wake.clear()
+    await wait_for_event(wake, 0)  # and an unset one just times out
