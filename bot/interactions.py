@@ -160,15 +160,19 @@ async def require_feature(interaction: discord.Interaction[Any], feature: Featur
     return True
 
 
+async def _has_configured_role(interaction: discord.Interaction[Any], setting: str) -> bool:
+    """Whether the member has the role chosen for `setting` in /config (a deleted role matches nobody)."""
+    if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
+        return False
+    role_id = (await services(interaction).guilds.get(interaction.guild_id)).get(setting)
+    return role_id is not None and any(role.id == role_id for role in interaction.user.roles)
+
+
 async def is_moderator(interaction: discord.Interaction[Any]) -> bool:
     """Manage Server in this channel, or the moderator role chosen in /config."""
     if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
         return False
-    if interaction.permissions.manage_guild:
-        return True
-    config = await services(interaction).guilds.get(interaction.guild_id)
-    role_id = config.get("moderator_role")
-    return role_id is not None and any(role.id == role_id for role in interaction.user.roles)
+    return interaction.permissions.manage_guild or await _has_configured_role(interaction, "moderator_role")
 
 
 async def require_moderator(interaction: discord.Interaction[Any]) -> bool:
@@ -182,13 +186,7 @@ async def require_moderator(interaction: discord.Interaction[Any]) -> bool:
 
 async def is_facilitator(interaction: discord.Interaction[Any]) -> bool:
     """The facilitator role chosen in /config, or a moderator."""
-    if await is_moderator(interaction):
-        return True
-    if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
-        return False
-    config = await services(interaction).guilds.get(interaction.guild_id)
-    role_id = config.get("facilitator_role")
-    return role_id is not None and any(role.id == role_id for role in interaction.user.roles)
+    return await is_moderator(interaction) or await _has_configured_role(interaction, "facilitator_role")
 
 
 async def require_facilitator(interaction: discord.Interaction[Any]) -> bool:

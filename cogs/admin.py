@@ -18,7 +18,7 @@ from bot.services.guild_settings import (
     SETTINGS,
     Feature,
 )
-from bot.services.privacy import DataStatement
+from bot.services.privacy import DataStatement, StoresNothing
 from cogs.admin_render import needed_permissions, render_config
 
 Interaction = discord.Interaction[PeerCircleBot]
@@ -48,16 +48,17 @@ def _show(key: str, value: Any) -> str:
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class Admin(commands.GroupCog, group_name="config", group_description="Moderators: set up the bot for this server"):
+class Admin(
+    StoresNothing,
+    commands.GroupCog,
+    group_name="config",
+    group_description="Moderators: set up the bot for this server",
+):
     """Per-server settings, for moderators only."""
 
-    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
-        feature="Server settings",
-        what="Nothing about you. Settings belong to the server, and the bot does not record who changed them.",
-        why="",
-        who_can_see="",
-        how_long="",
-        stores_personal_data=False,
+    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement.nothing(
+        "Server settings",
+        "Nothing about you. Settings belong to the server, and the bot does not record who changed them.",
     )
 
     def __init__(self, bot: PeerCircleBot) -> None:
@@ -184,14 +185,6 @@ class Admin(commands.GroupCog, group_name="config", group_description="Moderator
     async def reset(self, interaction: Interaction, setting: app_commands.Choice[str]) -> None:
         """Put one setting back to its default (unset a channel or role)."""
         await self._set(interaction, setting.value, None)
-
-    async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """Settings hold nothing about a person."""
-        return {}
-
-    async def delete_user_data(self, user_id: int) -> dict[str, int]:
-        """Settings hold nothing about a person."""
-        return {}
 
 
 async def setup(bot: PeerCircleBot) -> None:

@@ -19,7 +19,7 @@ from bot.app import PeerCircleBot
 from bot.clock import to_timestamp
 from bot.interactions import OwnerView
 from bot.repositories import schema
-from bot.services.privacy import DataStatement, PrivacyParticipant, count_items, load_declarations
+from bot.services.privacy import DataStatement, PrivacyParticipant, StoresNothing, count_items, load_declarations
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[PeerCircleBot]
@@ -79,19 +79,16 @@ class ForgetView(OwnerView):
 
 
 class Privacy(
+    StoresNothing,
     commands.GroupCog,
     group_name="privacy",
     group_description="See, download or erase what the bot keeps about you",
 ):
     """The privacy commands; they work in servers and in direct messages."""
 
-    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
-        feature="Privacy commands",
-        what="Nothing. Asking what is stored, downloading it or erasing it is not recorded.",
-        why="",
-        who_can_see="",
-        how_long="",
-        stores_personal_data=False,
+    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement.nothing(
+        "Privacy commands",
+        "Nothing. Asking what is stored, downloading it or erasing it is not recorded.",
     )
 
     def __init__(self, bot: PeerCircleBot) -> None:
@@ -113,31 +110,26 @@ class Privacy(
         except Exception:
             log.exception("purge failed; will try again next round")
 
-    async def collect(self, user_id: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
-        """Every feature's export for the member, and the features that failed to answer."""
-        data: dict[str, dict[str, Any]] = {}
+    async def _fan_out(self, operation: str, user_id: int) -> tuple[dict[str, Any], list[str]]:
+        """Call one contract operation on every feature; one feature failing never stops the others."""
+        results: dict[str, Any] = {}
         failed: list[str] = []
         for cog in participants(self.bot):
             feature = cog.DATA_STATEMENT.feature
             try:
-                data[feature] = await cog.export_user_data(user_id)
+                results[feature] = await getattr(cog, operation)(user_id)
             except Exception:
-                log.exception("export failed in %s", type(cog).__name__)
+                log.exception("%s failed in %s", operation, type(cog).__name__)
                 failed.append(feature)
-        return data, failed
+        return results, failed
+
+    async def collect(self, user_id: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """Every feature's export for the member, and the features that failed to answer."""
+        return await self._fan_out("export_user_data", user_id)
 
     async def forget(self, user_id: int) -> tuple[dict[str, dict[str, int]], list[str]]:
         """Ask every feature to erase the member's data; report counts and failures."""
-        erased: dict[str, dict[str, int]] = {}
-        failed: list[str] = []
-        for cog in participants(self.bot):
-            feature = cog.DATA_STATEMENT.feature
-            try:
-                erased[feature] = await cog.delete_user_data(user_id)
-            except Exception:
-                log.exception("erase failed in %s", type(cog).__name__)
-                failed.append(feature)
-        return erased, failed
+        return await self._fan_out("delete_user_data", user_id)
 
     @app_commands.command(name="show")
     async def show(self, interaction: Interaction) -> None:
@@ -185,14 +177,6 @@ class Privacy(
             view=ForgetView(self, interaction.user.id),
             ephemeral=True,
         )
-
-    async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """The privacy commands keep nothing."""
-        return {}
-
-    async def delete_user_data(self, user_id: int) -> dict[str, int]:
-        """The privacy commands keep nothing."""
-        return {}
 
 
 async def setup(bot: PeerCircleBot) -> None:

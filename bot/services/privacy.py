@@ -75,6 +75,11 @@ class DataStatement:
     how_long: str
     stores_personal_data: bool = True
 
+    @classmethod
+    def nothing(cls, feature: str, what: str) -> DataStatement:
+        """The statement of a feature that keeps nothing about anyone; `what` says so in its words."""
+        return cls(feature, what, why="", who_can_see="", how_long="", stores_personal_data=False)
+
     def render(self) -> str:
         """The statement as a few short lines for Discord or Markdown."""
         if not self.stores_personal_data:
@@ -110,3 +115,15 @@ def count_items(export: dict[str, Any]) -> dict[str, int]:
         elif value not in (None, {}, ""):
             counts[key] = 1
     return counts
+
+
+class StoresNothing:
+    """The privacy contract for a cog that keeps nothing about anyone (its DATA_STATEMENT says so)."""
+
+    async def export_user_data(self, user_id: int) -> dict[str, Any]:
+        """Nothing is kept, so there is nothing to export."""
+        return {}
+
+    async def delete_user_data(self, user_id: int) -> dict[str, int]:
+        """Nothing is kept, so there is nothing to erase."""
+        return {}
