@@ -25,9 +25,15 @@ from bot.db import MigrationError, apply_migrations, head_version, open_database
 from bot.db.migrate import version_on_disk
 from bot.keys import load_or_create_keys
 from bot.logging_setup import setup_logging
+from bot.services.content import ContentError, ContentStore, load_content
 
 log = logging.getLogger("bot")
 EXIT_SETUP = 2
+
+
+def read_content(settings: Settings) -> ContentStore:
+    """The community's content folder when CONTENT_DIR is set, else the shipped one."""
+    return load_content(settings.content_dir) if settings.content_dir else load_content()
 
 
 def fail(message: str) -> int:
@@ -41,6 +47,12 @@ async def run_check(settings: Settings) -> int:
     problems: list[str] = []
     report: list[str] = []
     report.append("settings: ok" + ("" if settings.discord_token else " (DISCORD_TOKEN not set yet: needed to run)"))
+    try:
+        counts = read_content(settings).counts()
+        shown = ", ".join(f"{n} {name}" for name, n in counts.items())
+        report.append(f"content: ok ({shown})")
+    except ContentError as error:
+        problems.append(f"content: {error}")
     try:
         db = await open_database(":memory:")
         try:
@@ -74,6 +86,10 @@ async def run_check(settings: Settings) -> int:
 async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
     """Open storage, build the bot and run it until a signal or disconnect."""
     try:
+        content: ContentStore = read_content(settings)
+    except ContentError as error:
+        return fail(f"content: {error}. Fix that file, then start again.")
+    try:
         db = await open_database(settings.database_path)
     except (OSError, sqlite3.Error) as error:
         return fail(f"DATABASE_PATH: cannot open {settings.database_path} ({error.__class__.__name__}).")
@@ -87,7 +103,7 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
             return fail(str(error))
         if created:
             log.warning("created new secret keys in %s: back this file up with the database", settings.keys_path)
-        bot = PeerCircleBot(build_services(db, SystemClock(), keys), dev_guild_id=settings.dev_guild_id)
+        bot = PeerCircleBot(build_services(db, SystemClock(), keys, content), dev_guild_id=settings.dev_guild_id)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):

@@ -16,6 +16,7 @@ from bot.interactions import PeerCircleTree
 from bot.keys import Keys
 from bot.repositories.guilds import GuildRepository
 from bot.repositories.preferences import PreferencesRepository
+from bot.services.content import ContentStore
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.preferences import PreferencesService
 from bot.services.scheduler import Scheduler
@@ -37,18 +38,20 @@ class Services:
     db: Database
     clock: Clock
     keys: Keys
+    content: ContentStore
     guilds: GuildSettingsService
     preferences: PreferencesService
     scheduler: Scheduler
 
 
-def build_services(db: Database, clock: Clock, keys: Keys) -> Services:
-    """Wire repositories into services."""
+def build_services(db: Database, clock: Clock, keys: Keys, content: ContentStore) -> Services:
+    """Wire repositories into services; content is loaded (and validated) once, before this."""
     guilds = GuildSettingsService(GuildRepository(db), clock)
     return Services(
         db=db,
         clock=clock,
         keys=keys,
+        content=content,
         guilds=guilds,
         preferences=PreferencesService(PreferencesRepository(db), clock, guilds),
         # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.

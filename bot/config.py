@@ -35,6 +35,7 @@ class Settings:
     database_path: Path
     log_level: str
     dev_guild_id: int | None
+    content_dir: Path | None = None
     encryption_key: str | None = field(repr=False, default=None)
     hash_key: str | None = field(repr=False, default=None)
 
@@ -108,6 +109,16 @@ def _check_guild_id(raw: str | None) -> int | None:
     return int(text)
 
 
+def _check_content_dir(raw: str | None) -> Path | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise SettingsError("CONTENT_DIR", f"{text} is not a folder. Point it at a copy of the content/ folder.")
+    return path
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from a mapping (default: the process environment)."""
     env = os.environ if environ is None else environ
@@ -116,6 +127,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_path=_check_database_path(env.get("DATABASE_PATH")),
         log_level=_check_log_level(env.get("LOG_LEVEL")),
         dev_guild_id=_check_guild_id(env.get("DEV_GUILD_ID")),
+        content_dir=_check_content_dir(env.get("CONTENT_DIR")),
         encryption_key=(env.get("ENCRYPTION_KEY") or "").strip() or None,
         hash_key=(env.get("HASH_KEY") or "").strip() or None,
     )

@@ -18,6 +18,7 @@ from bot.app import EXTENSIONS, PeerCircleBot, Services, build_services
 from bot.clock import Clock, FakeClock
 from bot.db import apply_migrations, open_database
 from bot.keys import ephemeral_keys
+from bot.services.content import ContentStore, load_content
 
 
 class SimcordClock:
@@ -28,11 +29,23 @@ class SimcordClock:
         return discord.utils.utcnow()
 
 
-async def make_services(*, clock: Clock | None = None, db_path: str = ":memory:") -> Services:
+_SHIPPED_CONTENT: list[ContentStore] = []
+
+
+def shipped_content() -> ContentStore:
+    """The content in content/, loaded once per test run (a ContentStore never changes)."""
+    if not _SHIPPED_CONTENT:
+        _SHIPPED_CONTENT.append(load_content())
+    return _SHIPPED_CONTENT[0]
+
+
+async def make_services(
+    *, clock: Clock | None = None, db_path: str = ":memory:", content: ContentStore | None = None
+) -> Services:
     """Services over a freshly migrated database (in memory unless a path is given) and throwaway keys."""
     db = await open_database(db_path)
     await apply_migrations(db)
-    return build_services(db, clock or FakeClock(), ephemeral_keys())
+    return build_services(db, clock or FakeClock(), ephemeral_keys(), content or shipped_content())
 
 
 def make_bot(services: Services, *, extensions: tuple[str, ...] = EXTENSIONS, sync: bool = True) -> PeerCircleBot:

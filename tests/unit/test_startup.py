@@ -81,3 +81,36 @@ def test_check_fails_on_a_database_newer_than_the_code(tmp_path):
 def test_help_lists_modes(tmp_path, flag):
     result = run_bot(tmp_path, "--help")
     assert flag in result.stdout
+
+
+def _broken_content(tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "content"
+    shutil.copytree(ROOT / "content", folder)
+    text = folder / "resources.toml"
+    text.write_text(text.read_text("utf-8").replace("https://", "http://", 1), "utf-8")
+    return folder
+
+
+def test_check_fails_on_bad_content_naming_file_and_item(tmp_path):
+    folder = _broken_content(tmp_path)
+    result = run_bot(tmp_path, "--check", env={"CONTENT_DIR": str(folder)})
+    assert result.returncode == 1
+    assert "PROBLEM content:" in result.stdout
+    assert "resources.toml" in result.stdout and "https" in result.stdout
+
+
+def test_start_up_stops_on_bad_content(tmp_path):
+    folder = _broken_content(tmp_path)
+    result = run_bot(tmp_path, env={"DISCORD_TOKEN": TOKEN, "CONTENT_DIR": str(folder)})
+    assert result.returncode == 2
+    assert result.stderr.startswith("peer-circle: content:")
+    assert "resources.toml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_content_dir_must_be_a_folder(tmp_path):
+    result = run_bot(tmp_path, "--check", env={"CONTENT_DIR": str(tmp_path / "nope")})
+    assert result.returncode == 2
+    assert "CONTENT_DIR" in result.stderr
