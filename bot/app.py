@@ -16,8 +16,10 @@ from bot.interactions import PeerCircleTree
 from bot.keys import Keys
 from bot.repositories.guilds import GuildRepository
 from bot.repositories.preferences import PreferencesRepository
+from bot.repositories.venting import VentingRepository
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.preferences import PreferencesService
+from bot.services.venting import VentingService
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.admin",
     "cogs.preferences",
     "cogs.privacy",
+    "cogs.venting",
 )
 
 
@@ -38,16 +41,19 @@ class Services:
     keys: Keys
     guilds: GuildSettingsService
     preferences: PreferencesService
+    venting: VentingService
 
 
 def build_services(db: Database, clock: Clock, keys: Keys) -> Services:
     """Wire repositories into services."""
+    guilds = GuildSettingsService(GuildRepository(db), clock)
     return Services(
         db=db,
         clock=clock,
         keys=keys,
-        guilds=GuildSettingsService(GuildRepository(db), clock),
+        guilds=guilds,
         preferences=PreferencesService(PreferencesRepository(db), clock),
+        venting=VentingService(VentingRepository(db), guilds, keys, clock),
     )
 
 
