@@ -45,12 +45,19 @@ async def purge_expired(bot: PeerCircleBot) -> dict[str, int]:
     return removed
 
 
-class ForgetView(OwnerView):
-    """The confirmation button for /privacy forget."""
+def posters(bot: commands.Bot) -> list[Any]:
+    """Cogs that posted things for the member and can delete them too (e.g. anonymous posts)."""
+    return [cog for cog in participants(bot) if hasattr(cog, "delete_user_posts")]
 
-    def __init__(self, cog: Privacy, owner_id: int) -> None:
+
+class ForgetView(OwnerView):
+    """The confirmation buttons for /privacy forget."""
+
+    def __init__(self, cog: Privacy, owner_id: int, *, offer_posts: bool = False) -> None:
         super().__init__(owner_id, timeout=120)
         self.cog = cog
+        if not offer_posts:
+            self.remove_item(self.confirm_with_posts)
 
     @discord.ui.button(label="Yes, erase everything", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
@@ -70,6 +77,15 @@ class ForgetView(OwnerView):
                 + ". Please run /privacy forget again; if it keeps failing, tell the server's moderators."
             )
         await interaction.response.edit_message(content=text, view=None)
+
+    @discord.ui.button(label="Erase everything and delete my anonymous posts", style=discord.ButtonStyle.danger)
+    async def confirm_with_posts(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
+        """Delete the posts first (finding them needs the links), then erase as above."""
+        deleted = 0
+        for cog in posters(self.cog.bot):
+            deleted += await cog.delete_user_posts(interaction.user.id)
+        await self.confirm.callback(interaction)
+        await interaction.followup.send(f"I also deleted {deleted} of your posts.", ephemeral=True)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
@@ -182,7 +198,7 @@ class Privacy(
         await interaction.response.send_message(
             "This erases everything I keep about you in every feature, at once, and can't be undone. "
             "Anything already posted in channels stays there, except what each feature offers to remove.",
-            view=ForgetView(self, interaction.user.id),
+            view=ForgetView(self, interaction.user.id, offer_posts=bool(posters(self.bot))),
             ephemeral=True,
         )
 

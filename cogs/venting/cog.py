@@ -261,10 +261,10 @@ class Venting(commands.Cog):
         assert interaction.guild is not None
         post_id = await self._post_id_for(message_id)
         post = await self.svc.check_author_delete(post_id, interaction.user.id)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # Answer first: in a forum the button sits inside the thread, which is about to disappear.
+        await interaction.response.send_message("Deleting your anonymous post and its thread now.", ephemeral=True)
         await self._take_down(interaction.guild, post)
         await self.svc.forget_post(post.post_id)
-        await interaction.followup.send("Your anonymous post and its thread are deleted.", ephemeral=True)
 
     # -- moderation ------------------------------------------------------------------------------
     async def moderate_menu(self, interaction: Interaction, message: discord.Message) -> None:
@@ -286,14 +286,15 @@ class Venting(commands.Cog):
         assert interaction.guild is not None and interaction.guild_id is not None
         await require_moderator(interaction)
         post, is_post = await self.svc.message_for_moderation(message_id)
+        await self.svc.record_removal(interaction.guild_id, interaction.user.id, message_id)
+        # Answer first: when the menu was opened inside the thread, removing a post takes the menu with it.
+        await send_ephemeral(interaction, "Removed. If the menu above is still there, you can still block its author.")
         if is_post:
             await self._take_down(interaction.guild, post)
         else:
             thread = interaction.guild.get_thread(post.post_id)
             if thread is not None:
                 await _delete_quietly(thread.get_partial_message(message_id))
-        await self.svc.record_removal(interaction.guild_id, interaction.user.id, message_id)
-        await send_ephemeral(interaction, "Removed. You can still block its author from the menu above.")
 
     async def moderator_block(self, interaction: Interaction, message_id: int, length: BlockLength) -> None:
         """Pause the author's anonymous posting; tell the moderator the block number and end."""

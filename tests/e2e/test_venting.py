@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from discord import app_commands
+from simcord import SetupError
 
 from bot.app import Services
+from bot.errors import UserFacingError
 from cogs.privacy import purge_expired
 from tests.e2e.world import World, make_world
 
 CW = "Content warning:"
+
+
+def expected(error: BaseException) -> bool:
+    """Refusals a member is meant to see; anything else is a bug."""
+    original = getattr(error, "original", error)
+    return isinstance(original, UserFacingError | app_commands.CheckFailure)
+
+
+@pytest.fixture(autouse=True)
+async def only_expected_errors(simcord_env, caplog):
+    """Fail on any error that isn't a plain refusal, including ones only logged by report_error."""
+    caplog.set_level(logging.WARNING)
+    yield
+    unexpected = [e for e in simcord_env.errors if not expected(e)]
+    assert not unexpected, unexpected
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not logged, [r.getMessage() for r in logged]
+
+
+async def settle_days(env, days: int) -> None:
+    """Move virtual time a day at a time, so the bot's periodic jobs keep up."""
+    for _ in range(days):
+        await env.advance_time(86400)
 
 
 @pytest.fixture
@@ -67,3 +95,178 @@ async def test_forum_post_has_title_no_author_and_buttons(world):
     assert message.embeds[0].description == "Coworkers talked over me again."
     labels = [c.label for row in message.components for c in row.children]
     assert labels == ["Reply anonymously", "Delete"]
+
+
+async def test_text_channel_post_is_message_with_thread(world):
+    channel = await use_text(world)
+    result = await vent(world.member, world, text="Short one.")
+    assert "Your post is up" in said(result)
+    message = starter(channel)
+    [thread] = channel.threads
+    assert thread.id == message.id  # the discussion thread starts from the post
+    assert thread.name == "Anonymous post"
+    assert message.embeds[0].description == "Short one."
+    assert message.author.bot
+
+
+async def test_content_warning_is_a_visible_label_and_text_is_spoilered(world):
+    forum = await use_forum(world)
+    await vent(world.member, world, text="About a restraint I saw || today", warning="coercion")
+    message = forum.threads[0].history()[0]
+    assert message.content == f"**{CW}** coercion"
+    assert message.embeds[0].description.startswith("||") and message.embeds[0].description.endswith("||")
+    # A '||' inside the text must not close the spoiler early.
+    assert message.embeds[0].description.count("||") == 2
+
+
+async def test_mentions_never_ping(world):
+    forum = await use_forum(world)
+    await vent(world.member, world, text=f"@everyone @here {world.other.mention} <@&{world.mod_role.id}>", warning="x")
+    thread = forum.threads[0]
+    await reply(world.other, thread, "@everyone hello")
+    sent = [
+        r for r in world.env.http_requests if r.method == "POST" and ("/threads" in r.path or "/messages" in r.path)
+    ]
+    assert sent
+    for request in sent:
+        body = request.json or {}
+        message = body.get("message", body)
+        assert message.get("allowed_mentions") == {"parse": []}, request
+
+
+async def reply(actor, thread, text: str):
+    shown = await actor.click(thread.history()[0], label="Reply anonymously")
+    assert shown.modal is not None, said(shown)
+    return await actor.submit_modal(shown, {"vent_reply_text": text})
+
+
+def reply_labels(thread) -> list[str]:
+    return [m.content for m in thread.history()[1:]]
+
+
+async def test_replies_use_stable_per_thread_pseudonyms_and_mark_the_original_poster(world, simcord_env):
+    forum = await use_forum(world)
+    await vent(world.member, world, title="one")
+    thread = forum.threads[0]
+    assert "Your reply is up" in said(await reply(world.other, thread, "Same here."))
+    await simcord_env.advance_time(60)
+    await reply(world.other, thread, "Again.")
+    await reply(world.member, thread, "Thanks, both.")
+    first, second, op = reply_labels(thread)
+    assert first == second  # stable inside the thread
+    assert first.startswith("**Anon ") and len(first.removeprefix("**Anon ").removesuffix("**")) == 4
+    assert op.endswith("· original poster**") and "original poster" not in first
+    assert op.split(" · ")[0] != first  # two people never share a pseudonym in one thread
+    for message in thread.history()[1:]:
+        assert world.other.name not in message.content and str(world.other.id) not in message.content
+
+
+async def test_author_can_delete_others_cannot_and_learn_nothing(world):
+    forum = await use_forum(world)
+    await vent(world.member, world)
+    thread = forum.threads[0]
+    post = thread.history()[0]
+    refused_other = await world.other.click(post, label="Delete")
+    refused_mod = await world.mod.click(post, label="Delete")
+    assert refused_other.ephemeral and said(refused_other) == "Only the person who posted this can delete it."
+    assert said(refused_mod) == said(refused_other)  # moderators hear exactly the same
+    assert forum.threads
+    done = await world.member.click(post, label="Delete")
+    # The answer lived in the thread, which is now gone with it; check what was sent instead.
+    assert done.acknowledged and "Deleting your anonymous post" in str(world.env.http_requests[-2].json)
+    assert not forum.threads
+
+
+async def test_button_on_removed_post_says_so(world):
+    channel = await use_text(world)
+    await vent(world.member, world)
+    post = starter(channel)
+    await world.member.click(post, label="Delete")
+    assert not channel.threads
+
+
+async def moderate(world: World, channel, message):
+    result = await world.mod.context_menu(channel, "Moderate anonymous message", message)
+    assert result.ephemeral and "Nobody, you included" in said(result), said(result)
+    return result
+
+
+async def test_moderator_removes_a_reply_and_blocks_its_author_without_learning_who(world, sim_services):
+    forum = await use_forum(world)
+    await vent(world.member, world)
+    thread = forum.threads[0]
+    await reply(world.other, thread, "something abusive")
+    abusive = thread.history()[-1]
+    menu = await moderate(world, thread, abusive)
+    blocked = await world.mod.select(menu.response, ["week"])
+    text = said(blocked)
+    assert "Blocked (block 1)" in text and world.other.name not in text and str(world.other.id) not in text
+    removed = await world.mod.click(menu.response, label="Remove it")
+    assert "Removed" in said(removed)
+    assert len(thread.history()) == 1
+    # The blocked member is told plainly, with when and whom to ask; the others can still post.
+    refused = await world.other.slash(world.general, "vent")
+    assert refused.modal is None and "paused for you" in said(refused) and "<t:" in said(refused)
+    assert "ask the moderators" in said(refused)
+    refused_reply = await world.other.click(thread.history()[0], label="Reply anonymously")
+    assert "paused for you" in said(refused_reply)
+    assert (await world.member.slash(world.general, "vent")).modal is not None
+    # Blocks are listed by the post that caused them and can be lifted.
+    listing = await world.mod.slash(world.general, "vent-mod blocks")
+    assert "Block 1" in said(listing) and f"<#{thread.id}>" in said(listing)
+    lifted = await world.mod.slash(world.general, "vent-mod lift", block=1)
+    assert "lifted" in said(lifted)
+    assert (await world.other.slash(world.general, "vent")).modal is not None
+    log = said(await world.mod.slash(world.general, "vent-mod log"))
+    assert log.count(world.mod.mention) == 3 and "remove" in log and "block (week)" in log and "lift" in log
+    assert world.other.mention not in log
+
+
+async def test_moderator_removes_a_post_and_ordinary_members_cannot_moderate(world):
+    channel = await use_text(world)
+    await vent(world.member, world)
+    post = starter(channel)
+    # Discord hides the menu from members without Manage Server; the bot checks again on its side.
+    with pytest.raises(SetupError):
+        await world.other.context_menu(channel, "Moderate anonymous message", post)
+    menu = await moderate(world, channel, post)
+    await world.mod.click(menu.response, label="Remove it")
+    assert not channel.threads and not [m for m in channel.history() if m.components]
+    # Blocking after removal still works: the link outlives the removed post until it expires.
+    blocked = await world.mod.select(menu.response, ["lifted"])
+    assert "until a moderator lifts it" in said(blocked)
+    assert "until a moderator lifts it" in said(await world.member.slash(world.general, "vent"))
+
+
+async def test_flood_limits_say_when_to_try_again(world, simcord_env):
+    forum = await use_forum(world)
+    await world.mod.slash(world.general, "config vent-limits", posts_per_hour=2, reply_cooldown_seconds=120)
+    for _ in range(2):
+        await vent(world.member, world)
+    refused = await world.member.slash(world.general, "vent")
+    assert refused.modal is None and "limit of 2 anonymous posts an hour" in said(refused) and "<t:" in said(refused)
+    thread = forum.threads[0]
+    await reply(world.other, thread, "first")
+    too_soon = await world.other.click(thread.history()[0], label="Reply anonymously")
+    assert too_soon.modal is None and "you can reply again" in said(too_soon)
+    await simcord_env.advance_time(3601)
+    assert (await world.member.slash(world.general, "vent")).modal is not None
+    assert (await world.other.click(thread.history()[0], label="Reply anonymously")).modal is not None
+
+
+async def test_linking_material_expires_after_retention(world, simcord_env, sim_services):
+    forum = await use_forum(world)
+    await world.mod.slash(world.general, "config retention", days=7)
+    await vent(world.member, world)
+    thread = forum.threads[0]
+    await reply(world.member, thread, "me again")
+    assert await sim_services.db.fetchval("SELECT count(*) FROM vent_links") == 2
+    await settle_days(simcord_env, 8)
+    await purge_expired(simcord_env.bot)
+    assert await sim_services.db.fetchval("SELECT count(*) FROM vent_links") == 0
+    refused = await world.member.click(thread.history()[0], label="Delete")
+    assert "can no longer be linked" in said(refused)
+    menu = await moderate(world, thread, thread.history()[-1])
+    assert "can no longer be linked" in said(await world.mod.select(menu.response, ["day"]))
+    await world.mod.click(menu.response, label="Remove it")  # removal still works
+    assert len(thread.history()) == 1
