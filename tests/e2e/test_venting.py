@@ -10,7 +10,6 @@ from simcord import SetupError
 
 from bot.app import Services
 from bot.errors import UserFacingError
-from cogs.privacy import purge_expired
 from tests.e2e.world import World, make_world
 
 CW = "Content warning:"
@@ -31,12 +30,6 @@ async def only_expected_errors(simcord_env, caplog):
     assert not unexpected, unexpected
     logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not logged, [r.getMessage() for r in logged]
-
-
-async def settle_days(env, days: int) -> None:
-    """Move virtual time a day at a time, so the bot's periodic jobs keep up."""
-    for _ in range(days):
-        await env.advance_time(86400)
 
 
 @pytest.fixture
@@ -254,19 +247,58 @@ async def test_flood_limits_say_when_to_try_again(world, simcord_env):
     assert (await world.other.click(thread.history()[0], label="Reply anonymously")).modal is not None
 
 
-async def test_linking_material_expires_after_retention(world, simcord_env, sim_services):
+async def test_thread_that_cannot_be_created_leaves_nothing_behind(world, simcord_env):
+    channel = await use_text(world)
+    simcord_env.inject_error("POST", "/channels/*/messages/*/threads", status=403, code=50013, message="Missing Access")
+    result = await vent(world.member, world)
+    assert "couldn't start a discussion thread" in said(result) and "took the post down" in said(result)
+    assert not [m for m in channel.history() if m.components] and not channel.threads
+
+
+async def test_bad_input_gets_plain_messages(world, simcord_env):
+    refused = await world.member.slash(world.general, "vent")
+    assert refused.modal is None and "choose a vent channel" in said(refused)
+    channel = await use_text(world)
+    blank = await vent(world.member, world, text="   \n  ")
+    assert "empty" in said(blank) and not channel.history()
+    # Deleted channel.
+    await simcord_env.bot.get_channel(channel.id).delete()
+    assert "no longer exists" in said(await world.member.slash(world.general, "vent"))
+
+
+async def test_missing_permission_is_plain_for_members_and_named_for_moderators(world):
+    import discord
+
+    channel = world.guild.create_text_channel(
+        "vent", overwrites={world.guild.default_role: discord.PermissionOverwrite(view_channel=True)}
+    )
+    await world.mod.slash(world.general, "config vent-channel", channel=channel)
+    bot_member = world.guild.me
+    await bot_member.guild.get_channel(channel.id).set_permissions(bot_member, create_public_threads=False)
+    refused = await world.member.slash(world.general, "vent")
+    assert "missing a permission" in said(refused) and "/config show" in said(refused)
+    shown = await world.mod.slash(world.general, "config show")
+    assert "Create Public Threads" in shown.response.embeds[0].fields[2].value
+
+
+async def test_reply_to_locked_thread_is_refused(world, simcord_env):
     forum = await use_forum(world)
-    await world.mod.slash(world.general, "config retention", days=7)
     await vent(world.member, world)
     thread = forum.threads[0]
-    await reply(world.member, thread, "me again")
-    assert await sim_services.db.fetchval("SELECT count(*) FROM vent_links") == 2
-    await settle_days(simcord_env, 8)
-    await purge_expired(simcord_env.bot)
-    assert await sim_services.db.fetchval("SELECT count(*) FROM vent_links") == 0
-    refused = await world.member.click(thread.history()[0], label="Delete")
-    assert "can no longer be linked" in said(refused)
-    menu = await moderate(world, thread, thread.history()[-1])
-    assert "can no longer be linked" in said(await world.mod.select(menu.response, ["day"]))
-    await world.mod.click(menu.response, label="Remove it")  # removal still works
-    assert len(thread.history()) == 1
+    await simcord_env.bot.get_channel(thread.id).edit(locked=True)
+    refused = await world.other.click(thread.history()[0], label="Reply anonymously")
+    assert refused.modal is None and "closed" in said(refused)
+
+
+async def test_old_vent_threads_are_archived(world, simcord_env):
+    forum = await use_forum(world)
+    await world.mod.slash(world.general, "config vent-limits", close_after_days=1)
+    await vent(world.member, world)
+    cog = simcord_env.bot.get_cog("Venting")
+    assert await cog.close_old_threads() == 0
+    await simcord_env.advance_time(86400 + 60)
+    await cog.close_old_threads()
+    thread = simcord_env.bot.get_channel(forum.threads[0].id) or await simcord_env.bot.fetch_channel(
+        forum.threads[0].id
+    )
+    assert thread.archived and thread.locked
