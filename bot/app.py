@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -16,10 +18,13 @@ from bot.interactions import PeerCircleTree
 from bot.keys import Keys
 from bot.repositories.guilds import GuildRepository
 from bot.repositories.preferences import PreferencesRepository
+from bot.repositories.venting import VentingRepository
 from bot.services.content import ContentStore
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.preferences import PreferencesService
-from bot.services.scheduler import Scheduler
+from bot.services.retention import purge_expired
+from bot.services.scheduler import MAX_WAIT, Scheduler
+from bot.services.venting import VentingService
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.admin",
     "cogs.preferences",
     "cogs.privacy",
+    "cogs.venting",
 )
 
 
@@ -42,10 +48,22 @@ class Services:
     guilds: GuildSettingsService
     preferences: PreferencesService
     scheduler: Scheduler
+    venting: VentingService
 
 
-def build_services(db: Database, clock: Clock, keys: Keys, content: ContentStore) -> Services:
-    """Wire repositories into services; content is loaded (and validated) once, before this."""
+# Retention purge and feature housekeeping run together on this interval, in one task.
+MAINTENANCE_EVERY = timedelta(minutes=30)
+MaintenanceHook = Callable[[], Awaitable[Any]]
+
+
+def build_services(
+    db: Database, clock: Clock, keys: Keys, content: ContentStore, *, scheduler_max_wait: timedelta = MAX_WAIT
+) -> Services:
+    """Wire repositories into services; content is loaded (and validated) once, before this.
+
+    `scheduler_max_wait` caps how long the dispatcher sleeps before looking again, so a wall clock
+    that jumps (suspend, NTP) is noticed; a simulated clock never jumps, so tests may raise it.
+    """
     guilds = GuildSettingsService(GuildRepository(db), clock)
     return Services(
         db=db,
@@ -55,7 +73,8 @@ def build_services(db: Database, clock: Clock, keys: Keys, content: ContentStore
         guilds=guilds,
         preferences=PreferencesService(PreferencesRepository(db), clock, guilds),
         # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.
-        scheduler=Scheduler(db, clock, is_enabled=guilds.is_enabled),
+        scheduler=Scheduler(db, clock, is_enabled=guilds.is_enabled, max_wait=scheduler_max_wait),
+        venting=VentingService(VentingRepository(db), guilds, keys, clock),
     )
 
 
@@ -78,6 +97,7 @@ class PeerCircleBot(commands.Bot):
         dev_guild_id: int | None = None,
         sync_on_start: bool = False,
         extensions: tuple[str, ...] = EXTENSIONS,
+        maintenance_every: timedelta = MAINTENANCE_EVERY,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -92,6 +112,9 @@ class PeerCircleBot(commands.Bot):
         self.sync_on_start = sync_on_start
         self.extension_names = extensions
         self._background: set[asyncio.Task[Any]] = set()
+        self.maintenance_every = maintenance_every
+        # Feature housekeeping (e.g. archiving old vent threads) registered by cogs while they load.
+        self.maintenance_hooks: list[MaintenanceHook] = []
 
     async def setup_hook(self) -> None:
         """Load every extension; sync commands only when asked to (never on every boot in production)."""
@@ -99,6 +122,7 @@ class PeerCircleBot(commands.Bot):
             await self.load_extension(name)
         # Cogs register their schedule kinds while loading; only then may the dispatcher run.
         self.services.scheduler.start()
+        self.spawn(self._maintenance_loop(), name="maintenance")
         if self.sync_on_start:
             await self.sync_commands()
 
@@ -112,6 +136,23 @@ class PeerCircleBot(commands.Bot):
             synced = await self.tree.sync()
         log.info("synced %d commands%s", len(synced), " to the dev server" if self.dev_guild_id else "")
         return len(synced)
+
+    async def run_maintenance(self) -> None:
+        """Purge expired rows, then run each feature's housekeeping; one failure never stops the rest."""
+        try:
+            await purge_expired(self.services.db, self.services.clock)
+        except Exception:
+            log.exception("retention purge failed; will try again next round")
+        for hook in list(self.maintenance_hooks):
+            try:
+                await hook()
+            except Exception:
+                log.exception("housekeeping %s failed; will try again next round", getattr(hook, "__qualname__", "?"))
+
+    async def _maintenance_loop(self) -> None:
+        while True:
+            await self.run_maintenance()
+            await asyncio.sleep(self.maintenance_every.total_seconds())
 
     def spawn(self, coro: Any, *, name: str) -> asyncio.Task[Any]:
         """Start a background task that is kept referenced and whose failure is logged."""

@@ -10,7 +10,7 @@ Nothing here talks to Discord.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import discord
 
@@ -45,9 +45,18 @@ async def make_services(
     """Services over a freshly migrated database (in memory unless a path is given) and throwaway keys."""
     db = await open_database(db_path)
     await apply_migrations(db)
-    return build_services(db, clock or FakeClock(), ephemeral_keys(), content or shipped_content())
+    # A simulated clock never jumps, so the dispatcher may sleep until its next job (a short cap would
+    # make SimCord step through every re-check when a test advances time by days).
+    return build_services(
+        db, clock or FakeClock(), ephemeral_keys(), content or shipped_content(), scheduler_max_wait=timedelta(days=1)
+    )
 
 
 def make_bot(services: Services, *, extensions: tuple[str, ...] = EXTENSIONS, sync: bool = True) -> PeerCircleBot:
-    """The real bot over the given services; `sync` publishes commands on start, as SimCord requires."""
-    return PeerCircleBot(services, sync_on_start=sync, extensions=extensions)
+    """The real bot over the given services; `sync` publishes commands on start, as SimCord requires.
+
+    Maintenance (retention purge, housekeeping) runs once at start and then every 6 simulated hours,
+    not every 30 minutes, to keep long `advance_time` calls quick; tests that check expiry call
+    `await bot.run_maintenance()` at the moment they mean.
+    """
+    return PeerCircleBot(services, sync_on_start=sync, extensions=extensions, maintenance_every=timedelta(hours=6))

@@ -112,6 +112,43 @@ class Admin(
         self._check_channel(channel, "vent")
         await self._set(interaction, "vent_channel", str(channel.id))
 
+    @app_commands.command(name="vent-limits")
+    @app_commands.describe(
+        posts_per_hour="Anonymous posts one member can make in an hour (default 3)",
+        reply_cooldown_seconds="Seconds between one member's anonymous replies (default 30)",
+        close_after_days="Archive or delete vent threads this many days after posting (0 = never)",
+        close_action="What happens to old vent threads",
+    )
+    @app_commands.choices(
+        close_action=[
+            app_commands.Choice(name="archive", value="archive"),
+            app_commands.Choice(name="delete", value="delete"),
+        ]
+    )
+    async def vent_limits(
+        self,
+        interaction: Interaction,
+        posts_per_hour: app_commands.Range[int, 1, 30] | None = None,
+        reply_cooldown_seconds: app_commands.Range[int, 0, 3600] | None = None,
+        close_after_days: app_commands.Range[int, 0, 365] | None = None,
+        close_action: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """Set anonymous venting's flood limits and when old vent threads close."""
+        assert interaction.guild_id is not None
+        svc = services(interaction).guilds
+        given = {
+            "vent_posts_per_hour": posts_per_hour,
+            "vent_reply_cooldown": reply_cooldown_seconds,
+            "vent_close_days": close_after_days,
+            "vent_close_action": close_action.value if close_action else None,
+        }
+        for key, value in given.items():
+            if value is not None:
+                await svc.set(interaction.guild_id, key, str(value))
+        config = await svc.get(interaction.guild_id)
+        lines = [f"{SETTINGS[key].label}: {config.get(key)}" for key in given]
+        await interaction.response.send_message("Venting limits:\n" + "\n".join(lines), ephemeral=True)
+
     @app_commands.command(name="notice-channel")
     @app_commands.describe(channel="Where the bot tells moderators and facilitators about problems")
     async def notice_channel(self, interaction: Interaction, channel: discord.TextChannel) -> None:

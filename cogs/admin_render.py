@@ -10,7 +10,7 @@ from bot.interactions import missing_permissions
 from bot.services.guild_settings import SETTINGS, Feature, GuildConfig
 
 # What the bot needs in each kind of channel it posts into.
-VENT_TEXT_PERMS = (
+TEXT_THREAD_PERMS = (
     "view_channel",
     "send_messages",
     "create_public_threads",
@@ -18,8 +18,11 @@ VENT_TEXT_PERMS = (
     "embed_links",
     "read_message_history",
 )
-VENT_FORUM_PERMS = ("view_channel", "send_messages", "send_messages_in_threads", "embed_links")
-REFLECTION_TEXT_PERMS = VENT_TEXT_PERMS
+FORUM_PERMS = ("view_channel", "send_messages", "send_messages_in_threads", "embed_links")
+# Venting also deletes and archives its own threads (author delete, moderator remove, closing old ones).
+VENT_TEXT_PERMS = (*TEXT_THREAD_PERMS, "manage_threads")
+VENT_FORUM_PERMS = (*FORUM_PERMS, "manage_threads")
+REFLECTION_TEXT_PERMS = TEXT_THREAD_PERMS
 NOTICE_PERMS = ("view_channel", "send_messages", "embed_links")
 
 
@@ -27,9 +30,9 @@ def needed_permissions(channel: Any, purpose: str) -> tuple[str, ...]:
     """The permissions the bot needs in `channel` for a purpose (vent, reflection, notice)."""
     if purpose == "notice":
         return NOTICE_PERMS
-    if isinstance(channel, discord.ForumChannel):
-        return VENT_FORUM_PERMS
-    return VENT_TEXT_PERMS
+    if purpose == "vent":
+        return VENT_FORUM_PERMS if isinstance(channel, discord.ForumChannel) else VENT_TEXT_PERMS
+    return FORUM_PERMS if isinstance(channel, discord.ForumChannel) else TEXT_THREAD_PERMS
 
 
 def describe_channel(guild: discord.Guild, channel_id: int | None, purpose: str) -> str:
@@ -67,6 +70,13 @@ def render_config(guild: discord.Guild, config: GuildConfig, reflection_channels
         f"{SETTINGS['timezone'].label}: {config.timezone}",
         f"{SETTINGS['retention_days'].label}: {config.retention_days}",
         f"{SETTINGS['role_word'].label}: {config.role_word}",
+        "Venting limits: "
+        f"{config.get('vent_posts_per_hour')} posts an hour, {config.get('vent_reply_cooldown')} s between replies, "
+        + (
+            f"threads {config.get('vent_close_action')}d after {config.get('vent_close_days')} days"
+            if config.get("vent_close_days")
+            else "threads never closed"
+        ),
     ]
     embed.add_field(name="General", value="\n".join(general), inline=False)
     reflection = [describe_channel(guild, cid, "reflection") for cid in reflection_channels] or ["none yet"]

@@ -13,17 +13,14 @@ from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.app import PeerCircleBot
-from bot.clock import to_timestamp
 from bot.interactions import OwnerView
-from bot.repositories import schema
-from bot.services.privacy import DataStatement, PrivacyParticipant, StoresNothing, count_items, load_declarations
+from bot.services.privacy import DataStatement, PrivacyParticipant, StoresNothing, count_items
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[PeerCircleBot]
-PURGE_EVERY_MINUTES = 30
 
 
 def participants(bot: commands.Bot) -> list[PrivacyParticipant]:
@@ -31,26 +28,19 @@ def participants(bot: commands.Bot) -> list[PrivacyParticipant]:
     return [cog for cog in bot.cogs.values() if isinstance(cog, PrivacyParticipant)]
 
 
-async def purge_expired(bot: PeerCircleBot) -> dict[str, int]:
-    """Delete every row whose expiry has passed, in every declared table."""
-    now_ts = to_timestamp(bot.services.clock.now())
-    removed: dict[str, int] = {}
-    for decl in load_declarations().values():
-        if decl.expires_column:
-            count = await schema.purge_expired(bot.services.db, decl.table, decl.expires_column, now_ts)
-            if count:
-                removed[decl.table] = count
-    if removed:
-        log.info("purged expired rows: %s", removed)
-    return removed
+def posters(bot: commands.Bot) -> list[Any]:
+    """Cogs that posted things for the member and can delete them too (e.g. anonymous posts)."""
+    return [cog for cog in participants(bot) if hasattr(cog, "delete_user_posts")]
 
 
 class ForgetView(OwnerView):
-    """The confirmation button for /privacy forget."""
+    """The confirmation buttons for /privacy forget."""
 
-    def __init__(self, cog: Privacy, owner_id: int) -> None:
+    def __init__(self, cog: Privacy, owner_id: int, *, offer_posts: bool = False) -> None:
         super().__init__(owner_id, timeout=120)
         self.cog = cog
+        if not offer_posts:
+            self.remove_item(self.confirm_with_posts)
 
     @discord.ui.button(label="Yes, erase everything", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
@@ -70,6 +60,15 @@ class ForgetView(OwnerView):
                 + ". Please run /privacy forget again; if it keeps failing, tell the server's moderators."
             )
         await interaction.response.edit_message(content=text, view=None)
+
+    @discord.ui.button(label="Erase everything and delete my anonymous posts", style=discord.ButtonStyle.danger)
+    async def confirm_with_posts(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
+        """Delete the posts first (finding them needs the links), then erase as above."""
+        deleted = 0
+        for cog in posters(self.cog.bot):
+            deleted += await cog.delete_user_posts(interaction.user.id)
+        await self.confirm.callback(interaction)
+        await interaction.followup.send(f"I also deleted {deleted} of your posts.", ephemeral=True)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
@@ -93,22 +92,6 @@ class Privacy(
 
     def __init__(self, bot: PeerCircleBot) -> None:
         self.bot = bot
-
-    async def cog_load(self) -> None:
-        """Start the purge job."""
-        self.purge_loop.start()
-
-    async def cog_unload(self) -> None:
-        """Stop the purge job."""
-        self.purge_loop.cancel()
-
-    @tasks.loop(minutes=PURGE_EVERY_MINUTES)
-    async def purge_loop(self) -> None:
-        """Enforce retention: expired items are deleted within half an hour of expiring."""
-        try:
-            await purge_expired(self.bot)
-        except Exception:
-            log.exception("purge failed; will try again next round")
 
     async def _fan_out(self, operation: str, user_id: int) -> tuple[dict[str, Any], list[str]]:
         """Call one contract operation on every feature; one feature failing never stops the others."""
@@ -174,7 +157,7 @@ class Privacy(
         await interaction.response.send_message(
             "This erases everything I keep about you in every feature, at once, and can't be undone. "
             "Anything already posted in channels stays there, except what each feature offers to remove.",
-            view=ForgetView(self, interaction.user.id),
+            view=ForgetView(self, interaction.user.id, offer_posts=bool(posters(self.bot))),
             ephemeral=True,
         )
 

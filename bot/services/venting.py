@@ -1,0 +1,426 @@
+"""Anonymous venting: validation, blocks, flood limits, pseudonyms and the privacy contract.
+
+No Discord import: the cog posts to Discord and hands this service ids. The member's id is used
+only to compute keyed hashes on the spot (`Keys.tag`) and is never stored, logged or returned.
+
+Tags, each HMAC-SHA256 with the server secret:
+- "vent-member"    (guild, thread, member): the link between a member and their messages in ONE
+                   thread. Per thread, so even the database cannot tell that two threads share an author.
+- "vent-pseudonym" (guild, thread, member): source of the displayed "Anon 7F3A"; never stored.
+- "vent-rate"      (guild, member): the flood-limit bucket, kept in memory only.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.clock import Clock, to_timestamp
+from bot.errors import UserFacingError
+from bot.keys import Keys
+from bot.repositories.venting import Block, ModAction, VentingRepository, VentPost
+from bot.services.guild_settings import GuildConfig, GuildSettingsService, SettingSpec, register_setting
+
+TEXT_MAX = 4000  # Discord's limit for a modal text input
+TITLE_MAX = 100  # Discord's limit for a thread name
+WARNING_MAX = 100
+DEFAULT_THREAD_NAME = "Anonymous post"
+REMINDER = "Please leave out names and details of the people you support."
+RATE_WINDOW = 3600
+
+
+def _bounded_int(label: str, low: int, high: int) -> Any:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise UserFacingError(f"{label} must be a whole number (got '{raw[:20]}').") from None
+        if not low <= value <= high:
+            raise UserFacingError(f"{label} must be between {low} and {high} (got {value}).")
+        return value
+
+    return parse
+
+
+def _archive_action(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("archive", "delete"):
+        raise UserFacingError("Old vent threads can be archived or deleted.")
+    return value
+
+
+for _spec in (
+    SettingSpec("vent_posts_per_hour", "Anonymous posts per member per hour", 3, _bounded_int("Posts per hour", 1, 30)),
+    SettingSpec(
+        "vent_reply_cooldown", "Seconds between anonymous replies", 30, _bounded_int("Reply cooldown", 0, 3600)
+    ),
+    SettingSpec("vent_close_days", "Close vent threads after (days, 0 = never)", 0, _bounded_int("Days", 0, 365)),
+    SettingSpec("vent_close_action", "What closing does (archive or delete)", "archive", _archive_action),
+):
+    register_setting(_spec)
+
+
+class BlockLength(StrEnum):
+    """How long a moderator pauses someone's anonymous posting."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    LIFTED = "lifted"
+
+    @property
+    def delta(self) -> timedelta | None:
+        """The length, or None for 'until lifted'."""
+        return {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30)}.get(self.value)
+
+
+@dataclass(frozen=True)
+class VentDraft:
+    """A member's vent after validation."""
+
+    title: str
+    text: str
+    warning: str | None
+
+
+@dataclass(frozen=True)
+class ReplyIdentity:
+    """How an anonymous reply is shown."""
+
+    pseudonym: str
+    is_op: bool
+
+    @property
+    def label(self) -> str:
+        """The line shown above the reply."""
+        return f"{self.pseudonym} · original poster" if self.is_op else self.pseudonym
+
+
+def _when(ts: int) -> str:
+    """A Discord timestamp each reader sees in their own time zone."""
+    return f"<t:{ts}:f> (<t:{ts}:R>)"
+
+
+def validate_draft(title: str | None, text: str | None, warning: str | None) -> VentDraft:
+    """Check a vent's fields; raise with a plain message for the member when something is wrong."""
+    body = (text or "").strip()
+    if not body:
+        raise UserFacingError("Your post was empty, so nothing was posted. Please write something and try again.")
+    if len(body) > TEXT_MAX:
+        raise UserFacingError(f"Your post is {len(body)} characters; the most I can post is {TEXT_MAX}.")
+    name = " ".join((title or "").split())
+    if len(name) > TITLE_MAX:
+        raise UserFacingError(f"The title can be at most {TITLE_MAX} characters (it has {len(name)}).")
+    cw = " ".join((warning or "").split()) or None
+    if cw is not None and len(cw) > WARNING_MAX:
+        raise UserFacingError(f"The content warning can be at most {WARNING_MAX} characters (it has {len(cw)}).")
+    return VentDraft(name or DEFAULT_THREAD_NAME, body, cw)
+
+
+def validate_reply(text: str | None) -> str:
+    """Check a reply's text."""
+    body = (text or "").strip()
+    if not body:
+        raise UserFacingError("Your reply was empty, so nothing was posted.")
+    if len(body) > TEXT_MAX:
+        raise UserFacingError(f"Your reply is {len(body)} characters; the most I can post is {TEXT_MAX}.")
+    return body
+
+
+class FloodLimiter:
+    """Per-author flood limits, keyed by a tag and held in memory only, so no timing trail is stored."""
+
+    def __init__(self) -> None:
+        self._posts: dict[str, deque[int]] = {}
+        self._replies: dict[str, int] = {}
+
+    def _recent(self, bucket: str, now_ts: int) -> deque[int]:
+        times = self._posts.setdefault(bucket, deque())
+        while times and times[0] <= now_ts - RATE_WINDOW:
+            times.popleft()
+        return times
+
+    def check_post(self, bucket: str, now_ts: int, per_hour: int) -> None:
+        """Refuse when the author already posted `per_hour` times in the last hour."""
+        times = self._recent(bucket, now_ts)
+        if len(times) >= per_hour:
+            again = times[0] + RATE_WINDOW
+            raise UserFacingError(
+                f"You've reached this server's limit of {per_hour} anonymous posts an hour. "
+                f"You can post again {_when(again)}. Nothing was posted."
+            )
+
+    def note_post(self, bucket: str, now_ts: int) -> None:
+        """Count a post that was made."""
+        self._recent(bucket, now_ts).append(now_ts)
+
+    def check_reply(self, bucket: str, now_ts: int, cooldown: int) -> None:
+        """Refuse a reply inside the cooldown after the author's previous one."""
+        last = self._replies.get(bucket)
+        if last is not None and now_ts < last + cooldown:
+            raise UserFacingError(
+                f"Please leave a little time between anonymous replies: you can reply again {_when(last + cooldown)}. "
+                "Nothing was posted."
+            )
+
+    def note_reply(self, bucket: str, now_ts: int) -> None:
+        """Count a reply that was made."""
+        self._replies[bucket] = now_ts
+
+    def prune(self, now_ts: int) -> None:
+        """Forget buckets with nothing recent, so memory holds no old trail."""
+        for bucket in [b for b in self._posts if not self._recent(b, now_ts)]:
+            del self._posts[bucket]
+        for bucket in [b for b, ts in self._replies.items() if ts <= now_ts - RATE_WINDOW]:
+            del self._replies[bucket]
+
+
+class VentingService:
+    """Everything venting decides; the cog only talks to Discord."""
+
+    def __init__(self, repo: VentingRepository, guilds: GuildSettingsService, keys: Keys, clock: Clock) -> None:
+        self.repo = repo
+        self.guilds = guilds
+        self.keys = keys
+        self.clock = clock
+        self.limiter = FloodLimiter()
+
+    # -- tags ------------------------------------------------------------------------------------
+    def _member_tag(self, guild_id: int, post_id: int, user_id: int) -> str:
+        return self.keys.tag("vent-member", guild_id, post_id, user_id)
+
+    def _bucket(self, guild_id: int, user_id: int) -> str:
+        return self.keys.tag("vent-rate", guild_id, user_id)
+
+    def _now(self) -> int:
+        return to_timestamp(self.clock.now())
+
+    # -- checks ----------------------------------------------------------------------------------
+    async def _check_blocks(self, guild_id: int, user_id: int, now_ts: int) -> None:
+        matches = [
+            b
+            for b in await self.repo.active_blocks(guild_id, now_ts)
+            if self._member_tag(guild_id, b.post_id, user_id) == b.member_tag
+        ]
+        if not matches:
+            return
+        until = None if any(b.until_at is None for b in matches) else max(b.until_at or 0 for b in matches)
+        when = "until a moderator lifts it" if until is None else f"until {_when(until)}"
+        raise UserFacingError(
+            f"Anonymous posting is paused for you in this server {when}, after a moderator acted on one of your "
+            "anonymous messages. If you'd like to talk about it, you can ask the moderators; "
+            "they can't see which messages are yours unless you tell them."
+        )
+
+    async def check_can_post(self, guild_id: int, user_id: int) -> GuildConfig:
+        """Refuse a new post when the member is blocked or over the hourly limit."""
+        now_ts = self._now()
+        await self._check_blocks(guild_id, user_id, now_ts)
+        config = await self.guilds.get(guild_id)
+        self.limiter.check_post(self._bucket(guild_id, user_id), now_ts, int(config.get("vent_posts_per_hour")))
+        return config
+
+    async def check_can_reply(self, guild_id: int, user_id: int) -> None:
+        """Refuse a reply when the member is blocked or inside the reply cooldown."""
+        now_ts = self._now()
+        await self._check_blocks(guild_id, user_id, now_ts)
+        config = await self.guilds.get(guild_id)
+        self.limiter.check_reply(self._bucket(guild_id, user_id), now_ts, int(config.get("vent_reply_cooldown")))
+
+    async def open_post(self, post_id: int) -> VentPost:
+        """The post behind a button, refusing posts that were removed or closed."""
+        post = await self.repo.post(post_id)
+        if post is None or post.removed_at is not None:
+            raise UserFacingError("This anonymous post was removed, so there is nothing to do here.")
+        return post
+
+    # -- recording -------------------------------------------------------------------------------
+    async def record_post(
+        self, guild_id: int, user_id: int, channel_id: int, post_id: int, message_id: int, is_forum: bool
+    ) -> None:
+        """Store a post that is now up in Discord, with its expiring link, and count it for the flood limit."""
+        now_ts = self._now()
+        config = await self.guilds.get(guild_id)
+        await self.guilds.ensure_guild(guild_id)
+        expires = to_timestamp(self.clock.now() + timedelta(days=config.retention_days))
+        post = VentPost(post_id, guild_id, channel_id, message_id, is_forum, now_ts, None, None)
+        await self.repo.add_post(post, self._member_tag(guild_id, post_id, user_id), expires)
+        self.limiter.note_post(self._bucket(guild_id, user_id), now_ts)
+
+    async def reply_identity(self, guild_id: int, post_id: int, user_id: int) -> ReplyIdentity:
+        """The member's pseudonym in this thread (stable while linkable) and whether they are the original poster."""
+        tag = self._member_tag(guild_id, post_id, user_id)
+        is_op = tag == await self.repo.post_author_tag(post_id)
+        existing = await self.repo.pseudonym_of(post_id, tag)
+        if existing is not None:
+            return ReplyIdentity(existing, is_op)
+        source = self.keys.tag("vent-pseudonym", guild_id, post_id, user_id).upper()
+        taken = await self.repo.pseudonyms_in(post_id)
+        # Slide along the hash until the name is free in this thread: two people never share one.
+        for start in range(0, len(source) - 3):
+            candidate = f"Anon {source[start : start + 4]}"
+            if candidate not in taken:
+                return ReplyIdentity(candidate, is_op)
+        return ReplyIdentity(f"Anon {source[:8]}", is_op)  # pragma: no cover - needs >60 repliers colliding
+
+    async def record_reply(
+        self, guild_id: int, post_id: int, user_id: int, message_id: int, who: ReplyIdentity
+    ) -> None:
+        """Store a reply that is now up, and start the member's reply cooldown."""
+        now_ts = self._now()
+        config = await self.guilds.get(guild_id)
+        expires = to_timestamp(self.clock.now() + timedelta(days=config.retention_days))
+        tag = self._member_tag(guild_id, post_id, user_id)
+        await self.repo.add_reply(guild_id, post_id, message_id, who.pseudonym, who.is_op, tag, now_ts, expires)
+        self.limiter.note_reply(self._bucket(guild_id, user_id), now_ts)
+
+    # -- author actions --------------------------------------------------------------------------
+    async def check_author_delete(self, post_id: int, user_id: int) -> VentPost:
+        """Allow deleting only to the post's author; everyone else hears the same neutral message."""
+        post = await self.open_post(post_id)
+        stored = await self.repo.post_author_tag(post_id)
+        if stored is None:
+            raise UserFacingError(
+                "This post can no longer be linked to anyone (that link expires after the server's retention "
+                "period), so it can't be deleted with this button. Moderators can still remove it."
+            )
+        if stored != self._member_tag(post.guild_id, post_id, user_id):
+            raise UserFacingError("Only the person who posted this can delete it.")
+        return post
+
+    async def forget_post(self, post_id: int) -> None:
+        """Drop a post deleted by its author: rows, replies and links together."""
+        await self.repo.delete_post(post_id)
+
+    # -- moderation ------------------------------------------------------------------------------
+    async def message_for_moderation(self, message_id: int) -> tuple[VentPost, bool]:
+        """The post an anonymous message belongs to (and whether it is the post itself)."""
+        found = await self.repo.post_for_message(message_id)
+        if found is None:
+            raise UserFacingError("That message isn't an anonymous post or reply from me.")
+        return found
+
+    async def _log(self, guild_id: int, moderator_id: int, action: str, post_id: int, message_id: int) -> None:
+        config = await self.guilds.get(guild_id)
+        now = self.clock.now()
+        expires = to_timestamp(now + timedelta(days=config.retention_days))
+        await self.repo.log_action(guild_id, moderator_id, action, post_id, message_id, to_timestamp(now), expires)
+
+    async def record_removal(self, guild_id: int, moderator_id: int, message_id: int) -> None:
+        """Note a moderator's removal; links stay until they expire so the author can still be blocked."""
+        post, is_post = await self.message_for_moderation(message_id)
+        if is_post:
+            await self.repo.mark_removed(post.post_id, self._now())
+        await self._log(guild_id, moderator_id, "remove", post.post_id, message_id)
+
+    async def block_author(
+        self, guild_id: int, moderator_id: int, message_id: int, length: BlockLength
+    ) -> tuple[int, int | None]:
+        """Block the author of a message without learning who it is; return the block number and its end."""
+        post, _ = await self.message_for_moderation(message_id)
+        tag = await self.repo.message_tag(message_id)
+        if tag is None:
+            raise UserFacingError(
+                "This message can no longer be linked to its author: that link expired after the server's "
+                "retention period. You can still remove the message."
+            )
+        now = self.clock.now()
+        until = None if length.delta is None else to_timestamp(now + length.delta)
+        block_id = await self.repo.add_block(guild_id, post.post_id, message_id, tag, to_timestamp(now), until)
+        await self._log(guild_id, moderator_id, f"block ({length.value})", post.post_id, message_id)
+        return block_id, until
+
+    async def blocks(self, guild_id: int) -> list[Block]:
+        """Blocks in force in a server, described by the post that caused them."""
+        return await self.repo.active_blocks(guild_id, self._now())
+
+    async def lift_block(self, guild_id: int, moderator_id: int, block_id: int) -> Block:
+        """Lift a block by its number."""
+        block = await self.repo.delete_block(guild_id, block_id)
+        if block is None:
+            raise UserFacingError(f"There is no block number {block_id} in this server. /vent-mod blocks lists them.")
+        await self._log(guild_id, moderator_id, "lift block", block.post_id, block.message_id)
+        return block
+
+    async def actions(self, guild_id: int) -> list[ModAction]:
+        """Recent moderator actions."""
+        return await self.repo.recent_actions(guild_id)
+
+    # -- housekeeping ----------------------------------------------------------------------------
+    async def posts_to_close(self) -> list[tuple[VentPost, str]]:
+        """Posts older than their server's 'close after' setting, with the action to take."""
+        due: list[tuple[VentPost, str]] = []
+        self.limiter.prune(self._now())
+        for guild_id in await self.repo.guilds_with_posts():
+            config = await self.guilds.get(guild_id)
+            days = int(config.get("vent_close_days"))
+            if days <= 0:
+                continue
+            before = to_timestamp(self.clock.now() - timedelta(days=days))
+            due += [
+                (post, str(config.get("vent_close_action")))
+                for post in await self.repo.posts_older_than(guild_id, before)
+            ]
+        return due
+
+    async def mark_closed(self, post_id: int, deleted: bool) -> None:
+        """Record that housekeeping archived (or deleted) a post's thread."""
+        if deleted:
+            await self.repo.delete_post(post_id)
+        else:
+            await self.repo.mark_closed(post_id, self._now())
+
+    # -- privacy contract ------------------------------------------------------------------------
+    async def _my_links(self, user_id: int) -> list[tuple[int, int, int, bool, int]]:
+        """(guild, post, message, is_post, expires) for every message still linkable to this member.
+
+        Found by recomputing the member's tag for each thread: only possible for the member who asks.
+        """
+        found = []
+        for guild_id, post_id in await self.repo.linked_posts():
+            tag = self._member_tag(guild_id, post_id, user_id)
+            for message_id, is_post, expires in await self.repo.links_for(post_id, tag):
+                found.append((guild_id, post_id, message_id, is_post, expires))
+        return found
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        """The member's still-linkable anonymous posts and replies, blocks on them, and moderator actions."""
+        links = await self._my_links(user_id)
+        now_ts = self._now()
+        blocks = [
+            b
+            for b in await self.repo.all_active_blocks(now_ts)
+            if self._member_tag(b.guild_id, b.post_id, user_id) == b.member_tag
+        ]
+        return {
+            "anonymous_posts": [
+                {"guild_id": str(g), "thread_id": str(p), "message_id": str(m), "linkable_until": e}
+                for g, p, m, is_post, e in links
+                if is_post
+            ],
+            "anonymous_replies": [
+                {"guild_id": str(g), "thread_id": str(p), "message_id": str(m), "linkable_until": e}
+                for g, p, m, is_post, e in links
+                if not is_post
+            ],
+            "blocks_on_you": [{"guild_id": str(b.guild_id), "until": b.until_at} for b in blocks],
+            "moderator_actions_you_took": [
+                {"action": a.action, "thread_id": str(a.post_id), "message_id": str(a.message_id), "at": a.created_at}
+                for a in await self.repo.actions_by(user_id)
+            ],
+        }
+
+    async def linked_messages(self, user_id: int) -> list[tuple[int, int, int, bool]]:
+        """(guild, post, message, is_post) of the member's linkable messages, for deleting them on request."""
+        return [(g, p, m, is_post) for g, p, m, is_post, _ in await self._my_links(user_id)]
+
+    async def forget(self, user_id: int) -> dict[str, int]:
+        """Remove every link to the member, and their moderator records; blocks stay (see docs/venting.md)."""
+        removed = 0
+        for guild_id, post_id in await self.repo.linked_posts():
+            removed += await self.repo.delete_links(post_id, self._member_tag(guild_id, post_id, user_id))
+        actions = await self.repo.delete_actions_by(user_id)
+        return {"links to anonymous messages": removed, "moderator actions": actions}

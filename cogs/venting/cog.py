@@ -1,0 +1,416 @@
+"""/vent, anonymous replies, author delete, and moderation that never learns who wrote what.
+
+Nothing in this module logs, stores or sends a member's id, name or nickname: it passes the id to
+the venting service, which turns it into keyed hashes on the spot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, ClassVar, Final, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import PeerCircleBot
+from bot.errors import UserFacingError
+from bot.interactions import missing_permissions, report_error, require_feature, require_moderator, send_ephemeral
+from bot.services.guild_settings import Feature
+from bot.services.privacy import DataStatement
+from bot.services.venting import BlockLength, VentDraft, validate_draft, validate_reply
+from cogs.admin_render import needed_permissions
+from cogs.venting.views import ModerateView, ReplyModal, VentModal, post_view
+
+log = logging.getLogger(__name__)
+Interaction = discord.Interaction[PeerCircleBot]
+NO_MENTIONS = discord.AllowedMentions.none()
+THREAD_ARCHIVE_MINUTES: Final[Literal[10080]] = 10080  # a week: vent threads stay open while people reply
+
+
+def _spoiler(text: str) -> str:
+    """Hide text behind a spoiler; neutralise '||' inside it so the text cannot end the spoiler early."""
+    return "||" + text.replace("||", "|\u200b|") + "||"
+
+
+def render_post(draft: VentDraft) -> tuple[str | None, discord.Embed]:
+    """The visible content-warning label (if any) and the embed holding the text."""
+    if draft.warning:
+        return f"**Content warning:** {draft.warning}", discord.Embed(description=_spoiler(draft.text))
+    return None, discord.Embed(description=draft.text)
+
+
+async def _delete_quietly(target: Any) -> None:
+    """Delete a message or thread, ignoring one that is already gone."""
+    with contextlib.suppress(discord.NotFound):
+        await target.delete()
+
+
+class Venting(commands.Cog):
+    """Anonymous posts and replies, with moderation that needs no unmasking."""
+
+    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
+        feature="Anonymous venting",
+        what=(
+            "For each anonymous post or reply: a keyed hash (HMAC with the server's secret) of the server, the "
+            "thread and your id. Never your id, name or nickname. If a moderator blocks the author of a message, "
+            "the block keeps that message's hash. If you moderate, what you did and on which post."
+        ),
+        why=(
+            "So you can delete your post and keep one pseudonym per thread, and so moderators can pause an "
+            "author without learning who it is. Flood limits are counted in memory only."
+        ),
+        who_can_see=(
+            "Nobody can read an author from a hash. Someone holding both the server secret and the database "
+            "could test member ids one by one; nobody else can link a message to you."
+        ),
+        how_long=(
+            "Hashes: the server's retention period, then deleted (the post stays, and only moderators can remove "
+            "it). Blocks: until they end or are lifted. /privacy forget removes your hashes at once."
+        ),
+    )
+
+    mod = app_commands.Group(
+        name="vent-mod",
+        description="Moderators: blocks and actions on anonymous posts",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: PeerCircleBot) -> None:
+        self.bot = bot
+        self.menu = app_commands.ContextMenu(name="Moderate anonymous message", callback=self.moderate_menu)
+        self.menu.guild_only = True
+        self.menu.default_permissions = discord.Permissions(manage_guild=True)
+
+    @property
+    def svc(self) -> Any:
+        """The venting service."""
+        return self.bot.services.venting
+
+    async def cog_load(self) -> None:
+        """Register the moderation menu and start housekeeping."""
+        self.bot.tree.add_command(self.menu)
+        self.bot.maintenance_hooks.append(self.close_old_threads)
+
+    async def cog_unload(self) -> None:
+        """Undo cog_load."""
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+        self.bot.maintenance_hooks.remove(self.close_old_threads)
+
+    # -- posting ---------------------------------------------------------------------------------
+    async def _vent_channel(self, guild: discord.Guild) -> discord.TextChannel | discord.ForumChannel:
+        """The configured vent channel, or a plain explanation of why there is none usable."""
+        config = await self.bot.services.guilds.get(guild.id)
+        channel_id = config.get("vent_channel")
+        if channel_id is None:
+            raise UserFacingError(
+                "Anonymous venting isn't set up here yet: a moderator needs to choose a vent channel "
+                "(/config vent-channel). Nothing was posted."
+            )
+        channel = guild.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
+            raise UserFacingError(
+                "The vent channel no longer exists. A moderator needs to choose a new one with /config vent-channel. "
+                "Nothing was posted."
+            )
+        if missing_permissions(channel, needed_permissions(channel, "vent")):
+            raise UserFacingError(
+                "I can't post in the vent channel right now because I'm missing a permission there. "
+                "Moderators can see which one in /config show. Nothing was posted."
+            )
+        return channel
+
+    @app_commands.command(name="vent")
+    @app_commands.guild_only()
+    async def vent(self, interaction: Interaction) -> None:
+        """Post something anonymously in this server's vent channel."""
+        assert interaction.guild is not None
+        await require_feature(interaction, Feature.VENTING)
+        await self._vent_channel(interaction.guild)
+        # Refuse before the member types anything, not after.
+        await self.svc.check_can_post(interaction.guild.id, interaction.user.id)
+        await interaction.response.send_modal(VentModal())
+
+    async def submit_vent(self, interaction: Interaction, title: str, text: str, warning: str) -> None:
+        """Validate, check limits, post with no author, and record only keyed hashes."""
+        assert interaction.guild is not None
+        guild = interaction.guild
+        draft = validate_draft(title, text, warning)
+        await require_feature(interaction, Feature.VENTING)
+        channel = await self._vent_channel(guild)
+        await self.svc.check_can_post(guild.id, interaction.user.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        content, embed = render_post(draft)
+        thread: discord.Thread
+        if isinstance(channel, discord.ForumChannel):
+            try:
+                created = await channel.create_thread(
+                    name=draft.title,
+                    content=content,
+                    embed=embed,
+                    view=post_view(),
+                    allowed_mentions=NO_MENTIONS,
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                )
+            except discord.HTTPException:
+                raise UserFacingError(
+                    "Discord didn't let me create your post in the vent forum. Nothing was posted; please try again "
+                    "later, or ask a moderator to check /config show."
+                ) from None
+            thread, message = created.thread, created.message
+        else:
+            message = await channel.send(content=content, embed=embed, view=post_view(), allowed_mentions=NO_MENTIONS)
+            try:
+                thread = await message.create_thread(name=draft.title, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+            except discord.HTTPException:
+                # Never leave a post without its discussion thread behind.
+                await _delete_quietly(message)
+                raise UserFacingError(
+                    "I couldn't start a discussion thread for your post, so I took the post down again. "
+                    "A moderator may need to check my permissions in the vent channel (/config show)."
+                ) from None
+        try:
+            await self.svc.record_post(
+                guild.id,
+                interaction.user.id,
+                channel.id,
+                thread.id,
+                message.id,
+                isinstance(channel, discord.ForumChannel),
+            )
+        except Exception:
+            await _delete_quietly(thread)
+            if message.channel.id != thread.id:
+                await _delete_quietly(message)
+            raise
+        await interaction.followup.send(
+            f"Your post is up, with no name on it: {thread.mention}. The Delete button under it works only for you.",
+            ephemeral=True,
+        )
+
+    # -- replies ---------------------------------------------------------------------------------
+    async def _open_thread(self, guild: discord.Guild, post_id: int) -> discord.Thread:
+        """The post's thread, refusing one that is gone, archived or locked."""
+        await self.svc.open_post(post_id)
+        thread = guild.get_thread(post_id)
+        if thread is None:
+            try:
+                fetched = await guild.fetch_channel(post_id)
+            except discord.NotFound:
+                raise UserFacingError("This post's thread no longer exists.") from None
+            if not isinstance(fetched, discord.Thread):
+                raise UserFacingError("This post's thread no longer exists.")
+            thread = fetched
+        if thread.archived or thread.locked:
+            raise UserFacingError("This thread is closed, so new replies can't be added to it.")
+        return thread
+
+    async def _post_id_for(self, message_id: int) -> int:
+        found = await self.svc.repo.post_for_message(message_id)
+        if found is None:
+            raise UserFacingError("This anonymous post was removed, so there is nothing to do here.")
+        return int(found[0].post_id)
+
+    async def start_reply(self, interaction: Interaction, message_id: int) -> None:
+        """'Reply anonymously': check first, then open the reply modal."""
+        assert interaction.guild is not None
+        post_id = await self._post_id_for(message_id)
+        await require_feature(interaction, Feature.VENTING)
+        await self._open_thread(interaction.guild, post_id)
+        await self.svc.check_can_reply(interaction.guild.id, interaction.user.id)
+        await interaction.response.send_modal(ReplyModal(post_id))
+
+    async def submit_reply(self, interaction: Interaction, post_id: int, text: str) -> None:
+        """Post the reply under the member's pseudonym for this thread."""
+        assert interaction.guild is not None
+        guild = interaction.guild
+        body = validate_reply(text)
+        thread = await self._open_thread(guild, post_id)
+        await self.svc.check_can_reply(guild.id, interaction.user.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        who = await self.svc.reply_identity(guild.id, post_id, interaction.user.id)
+        message = await thread.send(
+            content=f"**{who.label}**", embed=discord.Embed(description=body), allowed_mentions=NO_MENTIONS
+        )
+        try:
+            await self.svc.record_reply(guild.id, post_id, interaction.user.id, message.id, who)
+        except Exception:
+            await _delete_quietly(message)
+            raise
+        await interaction.followup.send(f"Your reply is up as **{who.label}**.", ephemeral=True)
+
+    # -- author delete ---------------------------------------------------------------------------
+    async def _take_down(self, guild: discord.Guild, post: Any) -> None:
+        """Delete a post from Discord: its thread, and for text channels the message it started from."""
+        thread = guild.get_thread(post.post_id)
+        if thread is None:
+            with contextlib.suppress(discord.NotFound):
+                thread = await guild.fetch_channel(post.post_id)  # type: ignore[assignment]
+        if thread is not None:
+            await _delete_quietly(thread)
+        if not post.is_forum:
+            channel = guild.get_channel(post.channel_id)
+            if isinstance(channel, discord.TextChannel):
+                await _delete_quietly(channel.get_partial_message(post.message_id))
+
+    async def author_delete(self, interaction: Interaction, message_id: int) -> None:
+        """'Delete': only the author can; everyone else is told so, with nothing revealed."""
+        assert interaction.guild is not None
+        post_id = await self._post_id_for(message_id)
+        post = await self.svc.check_author_delete(post_id, interaction.user.id)
+        # Answer first: in a forum the button sits inside the thread, which is about to disappear.
+        await interaction.response.send_message("Deleting your anonymous post and its thread now.", ephemeral=True)
+        await self._take_down(interaction.guild, post)
+        await self.svc.forget_post(post.post_id)
+
+    # -- moderation ------------------------------------------------------------------------------
+    async def moderate_menu(self, interaction: Interaction, message: discord.Message) -> None:
+        """Moderators: remove an anonymous post or reply, or block its author, without learning who it is."""
+        try:
+            await require_moderator(interaction)
+            _, is_post = await self.svc.message_for_moderation(message.id)
+            kind = "post (and its whole thread)" if is_post else "reply"
+            await interaction.response.send_message(
+                f"What would you like to do with this anonymous {kind}? Nobody, you included, can see who wrote it.",
+                view=ModerateView(interaction.user.id, message.id),
+                ephemeral=True,
+            )
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def moderator_remove(self, interaction: Interaction, message_id: int) -> None:
+        """Remove an anonymous message; record who acted, never the author."""
+        assert interaction.guild is not None and interaction.guild_id is not None
+        await require_moderator(interaction)
+        post, is_post = await self.svc.message_for_moderation(message_id)
+        await self.svc.record_removal(interaction.guild_id, interaction.user.id, message_id)
+        # Answer first: when the menu was opened inside the thread, removing a post takes the menu with it.
+        await send_ephemeral(interaction, "Removed. If the menu above is still there, you can still block its author.")
+        if is_post:
+            await self._take_down(interaction.guild, post)
+        else:
+            thread = interaction.guild.get_thread(post.post_id)
+            if thread is not None:
+                await _delete_quietly(thread.get_partial_message(message_id))
+
+    async def moderator_block(self, interaction: Interaction, message_id: int, length: BlockLength) -> None:
+        """Pause the author's anonymous posting; tell the moderator the block number and end."""
+        assert interaction.guild_id is not None
+        await require_moderator(interaction)
+        block_id, until = await self.svc.block_author(interaction.guild_id, interaction.user.id, message_id, length)
+        end = "until a moderator lifts it" if until is None else f"until <t:{until}:f>"
+        await send_ephemeral(
+            interaction,
+            f"Blocked (block {block_id}): the author of that message can't post anonymously here {end}. "
+            "They'll be told plainly if they try. /vent-mod lift ends it early.",
+        )
+
+    @mod.command(name="blocks")
+    async def blocks(self, interaction: Interaction) -> None:
+        """List blocks in force, by the post that caused them."""
+        assert interaction.guild_id is not None
+        await require_moderator(interaction)
+        blocks = await self.svc.blocks(interaction.guild_id)
+        if not blocks:
+            await interaction.response.send_message("No one is blocked from anonymous posting.", ephemeral=True)
+            return
+        lines = [
+            f"Block {b.block_id}: from a message in <#{b.post_id}>, set <t:{b.created_at}:d>, "
+            + ("until lifted" if b.until_at is None else f"until <t:{b.until_at}:f>")
+            for b in blocks
+        ]
+        text = "Blocks in force:\n" + "\n".join(lines) + "\n\n/vent-mod lift ends one early."
+        await interaction.response.send_message(text[:2000], ephemeral=True)
+
+    @mod.command(name="lift")
+    @app_commands.describe(block="The block's number, from /vent-mod blocks")
+    async def lift(self, interaction: Interaction, block: int) -> None:
+        """Lift a block early."""
+        assert interaction.guild_id is not None
+        await require_moderator(interaction)
+        lifted = await self.svc.lift_block(interaction.guild_id, interaction.user.id, block)
+        await interaction.response.send_message(
+            f"Block {lifted.block_id} (from a message in <#{lifted.post_id}>) is lifted.", ephemeral=True
+        )
+
+    @lift.autocomplete("block")
+    async def _block_complete(self, interaction: Interaction, current: str) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None or not await self._is_mod(interaction):
+            return []
+        choices = []
+        for b in await self.svc.blocks(interaction.guild_id):
+            channel = interaction.guild.get_channel_or_thread(b.post_id) if interaction.guild else None
+            where = channel.name if channel is not None else f"post {b.post_id}"
+            choices.append(app_commands.Choice(name=f"Block {b.block_id}: from '{where}'"[:100], value=b.block_id))
+        return choices[:25]
+
+    async def _is_mod(self, interaction: Interaction) -> bool:
+        try:
+            return await require_moderator(interaction)
+        except app_commands.CheckFailure:
+            return False
+
+    @mod.command(name="log")
+    async def action_log(self, interaction: Interaction) -> None:
+        """Recent moderator actions on anonymous posts: who acted, what, on which post."""
+        assert interaction.guild_id is not None
+        await require_moderator(interaction)
+        actions = await self.svc.actions(interaction.guild_id)
+        lines = [f"<t:{a.created_at}:d> <@{a.moderator_id}>: {a.action} in <#{a.post_id}>" for a in actions]
+        text = "Recent actions:\n" + "\n".join(lines) if lines else "No moderator actions recorded."
+        await interaction.response.send_message(text[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    # -- housekeeping ----------------------------------------------------------------------------
+    async def close_old_threads(self) -> int:
+        """Archive or delete vent threads older than each server's setting (run by the bot's maintenance)."""
+        handled = 0
+        for post, action in await self.svc.posts_to_close():
+            guild = self.bot.get_guild(post.guild_id)
+            if guild is None:
+                continue
+            try:
+                if action == "delete":
+                    await self._take_down(guild, post)
+                else:
+                    thread = guild.get_thread(post.post_id)
+                    if thread is not None:
+                        await thread.edit(archived=True, locked=True)
+            except discord.HTTPException:
+                log.warning("could not close a vent thread in guild %s; will retry", post.guild_id)
+                continue
+            await self.svc.mark_closed(post.post_id, deleted=action == "delete")
+            handled += 1
+        return handled
+
+    # -- privacy contract ------------------------------------------------------------------------
+    async def export_user_data(self, user_id: int) -> dict[str, Any]:
+        """The member's still-linkable anonymous messages, found by recomputing their keyed hashes."""
+        return dict(await self.svc.export(user_id))
+
+    async def delete_user_data(self, user_id: int) -> dict[str, int]:
+        """Remove every link between the member and their anonymous messages."""
+        return dict(await self.svc.forget(user_id))
+
+    async def delete_user_posts(self, user_id: int) -> int:
+        """Delete the member's still-linkable anonymous posts and replies from Discord (offered by /privacy forget)."""
+        deleted = 0
+        for guild_id, post_id, message_id, is_post in await self.svc.linked_messages(user_id):
+            guild = self.bot.get_guild(guild_id)
+            post = await self.svc.repo.post(post_id)
+            if guild is None or post is None:
+                continue
+            try:
+                if is_post:
+                    await self._take_down(guild, post)
+                    await self.svc.forget_post(post_id)
+                else:
+                    thread = guild.get_thread(post_id)
+                    if thread is not None:
+                        await _delete_quietly(thread.get_partial_message(message_id))
+                    await self.svc.repo.delete_reply(message_id)
+            except discord.HTTPException:
+                continue
+            deleted += 1
+        return deleted

@@ -1,0 +1,140 @@
+"""Buttons and modals for anonymous venting.
+
+The post buttons are DynamicItems: their custom_id holds only the action, and the post is found from
+the message the button sits on, so they keep working after a restart and never carry an author.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.interactions import BaseModal, OwnerView, report_error
+from bot.services.venting import REMINDER, TEXT_MAX, TITLE_MAX, WARNING_MAX, BlockLength
+
+if TYPE_CHECKING:
+    from cogs.venting.cog import Venting
+
+# custom_ids stay far below Discord's 100 characters; "v1" lets a later layout coexist with old posts.
+POST_BUTTON_TEMPLATE = r"vent:v1:(?P<action>reply|delete)"
+BLOCK_CHOICES = (
+    ("a day", BlockLength.DAY),
+    ("a week", BlockLength.WEEK),
+    ("a month", BlockLength.MONTH),
+    ("until a moderator lifts it", BlockLength.LIFTED),
+)
+
+
+def _venting(interaction: discord.Interaction[Any]) -> Venting:
+    cog = interaction.client.get_cog("Venting")
+    assert cog is not None
+    return cog
+
+
+class PostButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=POST_BUTTON_TEMPLATE):
+    """'Reply anonymously' or 'Delete' on an anonymous post."""
+
+    def __init__(self, action: str) -> None:
+        label, style = ("Reply anonymously", discord.ButtonStyle.primary)
+        if action == "delete":
+            label, style = ("Delete", discord.ButtonStyle.secondary)
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"vent:v1:{action}"))
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
+    ) -> PostButton:
+        """Rebuild the button from its custom_id."""
+        return cls(match["action"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Open the reply modal, or delete the post when its author asks."""
+        try:
+            assert interaction.message is not None
+            cog = _venting(interaction)
+            if self.action == "reply":
+                await cog.start_reply(interaction, interaction.message.id)
+            else:
+                await cog.author_delete(interaction, interaction.message.id)
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+def post_view() -> discord.ui.View:
+    """The buttons under every anonymous post."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(PostButton("reply"))
+    view.add_item(PostButton("delete"))
+    return view
+
+
+class VentModal(BaseModal, title="Post anonymously"):
+    """Title, text and content warning; the reminder is shown above the fields."""
+
+    reminder: discord.ui.TextDisplay[Any] = discord.ui.TextDisplay(REMINDER)
+    post_title: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Title (optional)", required=False, max_length=TITLE_MAX, custom_id="vent_title"
+    )
+    text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="What's on your mind", style=discord.TextStyle.paragraph, max_length=TEXT_MAX, custom_id="vent_text"
+    )
+    warning: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Content warning (optional)",
+        placeholder="If set, your text is hidden until a reader chooses to see it",
+        required=False,
+        max_length=WARNING_MAX,
+        custom_id="vent_warning",
+    )
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Post it, anonymously."""
+        await _venting(interaction).submit_vent(interaction, self.post_title.value, self.text.value, self.warning.value)
+
+
+class ReplyModal(BaseModal, title="Reply anonymously"):
+    """The text of an anonymous reply."""
+
+    reminder: discord.ui.TextDisplay[Any] = discord.ui.TextDisplay(REMINDER)
+    text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Your reply", style=discord.TextStyle.paragraph, max_length=TEXT_MAX, custom_id="vent_reply_text"
+    )
+
+    def __init__(self, post_id: int) -> None:
+        super().__init__()
+        self.post_id = post_id
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Post the reply under the member's pseudonym for this thread."""
+        await _venting(interaction).submit_reply(interaction, self.post_id, self.text.value)
+
+
+class BlockSelect(discord.ui.Select[Any]):
+    """How long to pause the author's anonymous posting."""
+
+    def __init__(self) -> None:
+        options = [
+            discord.SelectOption(label=f"Block the author for {text}", value=v.value) for text, v in BLOCK_CHOICES
+        ]
+        super().__init__(placeholder="Block the author from anonymous posting…", options=options)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Block the author for the chosen time."""
+        view = self.view
+        assert isinstance(view, ModerateView)
+        await _venting(interaction).moderator_block(interaction, view.message_id, BlockLength(self.values[0]))
+
+
+class ModerateView(OwnerView):
+    """What a moderator can do with one anonymous message; nothing here can show the author."""
+
+    def __init__(self, moderator_id: int, message_id: int) -> None:
+        super().__init__(moderator_id, timeout=300)
+        self.message_id = message_id
+        self.add_item(BlockSelect())
+
+    @discord.ui.button(label="Remove it", style=discord.ButtonStyle.danger)
+    async def remove(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        """Remove the message (a post takes its thread with it)."""
+        await _venting(interaction).moderator_remove(interaction, self.message_id)

@@ -1,0 +1,150 @@
+"""Venting's privacy guarantees end to end: the leak test, expiry with an injected clock, export and forget."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import PeerCircleBot, Services
+from bot.testing import SimcordClock, make_bot, make_services
+from tests.e2e.test_venting import moderate, only_expected_errors, reply, said, use_forum, vent
+from tests.e2e.world import make_world
+
+__all__ = ["only_expected_errors"]  # the autouse check for unexpected errors applies here too
+
+
+class ShiftedClock(SimcordClock):
+    """SimCord's virtual time plus an offset the test controls: the injected clock for retention."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        """The simulated instant, shifted."""
+        return super().now() + self.offset
+
+
+@pytest.fixture
+def clock() -> ShiftedClock:
+    return ShiftedClock()
+
+
+@pytest.fixture
+async def sim_services(tmp_path: Path, clock: ShiftedClock):
+    """Services over a database FILE, so the test can read its bytes."""
+    svc = await make_services(db_path=str(tmp_path / "x.db"), clock=clock)
+    yield svc
+    await svc.db.close()
+
+
+@pytest.fixture
+def simcord_bot(sim_services: Services) -> PeerCircleBot:
+    return make_bot(sim_services)
+
+
+@pytest.fixture
+async def world(simcord_env):
+    w = make_world(simcord_env)
+    await w.mod.slash(w.general, "config feature", feature="venting", enabled=True)
+    return w
+
+
+def author_of(world):
+    """A member with a distinctive username, display name and server nickname."""
+    user = world.env.create_user("quietwillow", global_name="Willow Q Marsh")
+    return world.guild.add_member(user, nick="Wil from Ward Four")
+
+
+async def export_of(actor, world) -> dict:
+    result = await actor.slash(world.general, "privacy export")
+    [attachment] = [a for m in [result.response, *result.followups] if m for a in m.attachments]
+    return json.loads(await attachment.read())
+
+
+async def test_author_appears_nowhere(world, simcord_env, sim_services, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    author = author_of(world)
+    forum = await use_forum(world)
+    await vent(author, world, text="Leaving out names, as asked.", title="Rough shift", warning="work stress")
+    thread = forum.threads[0]
+    await reply(world.other, thread, "I hear you.")
+    await simcord_env.advance_time(60)
+    await reply(author, thread, "Thank you.")
+    await world.other.click(thread.history()[0], label="Delete")  # refused: must not reveal anything either
+    menu = await moderate(world, thread, thread.history()[-1])
+    await world.mod.select(menu.response, ["day"])
+    other_export = await export_of(world.other, world)
+    await sim_services.db.execute("PRAGMA wal_checkpoint(FULL)")
+
+    secrets_text = [str(author.id), author.name, "Willow Q Marsh", "Wil from Ward Four"]
+    db_bytes = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("x.db"))
+    # The moderator IS stored (who acted), which shows the search can find an id in this file.
+    assert world.mod.id.to_bytes(8, "big") in db_bytes or str(world.mod.id).encode() in db_bytes
+    assert author.id.to_bytes(8, "big") not in db_bytes
+    logs = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert logs  # something was logged at DEBUG, so the check below has material
+    requests = "\n".join(
+        f"{r.method} {r.path} {json.dumps(r.params, default=str)} {json.dumps(r.json, default=str)}"
+        for r in simcord_env.http_requests
+    )
+    assert "Leaving out names" in requests  # the post itself went out, so this record is complete
+    exported = json.dumps(other_export)
+    for value in secrets_text:
+        assert value.encode() not in db_bytes, f"{value!r} in the database file"
+        assert value not in logs, f"{value!r} in the logs"
+        assert value not in requests, f"{value!r} in a request to Discord"
+        assert value not in exported, f"{value!r} in another member's export"
+
+
+async def test_links_expire_after_retention_then_only_moderators_can_remove(world, clock, simcord_env, sim_services):
+    forum = await use_forum(world)
+    await world.mod.slash(world.general, "config retention", days=7)
+    await vent(world.member, world)
+    thread = forum.threads[0]
+    await reply(world.member, thread, "me again")
+    assert await sim_services.db.fetchval("SELECT count(*) FROM vent_links") == 2
+    clock.offset = timedelta(days=6)
+    await simcord_env.bot.run_maintenance()
+    assert await sim_services.db.fetchval("SELECT count(*) FROM vent_links") == 2
+    clock.offset = timedelta(days=7, minutes=1)
+    await simcord_env.bot.run_maintenance()
+    assert await sim_services.db.fetchval("SELECT count(*) FROM vent_links") == 0
+    refused = await world.member.click(thread.history()[0], label="Delete")
+    assert "can no longer be linked" in said(refused)
+    assert (await export_of(world.member, world))["features"]["Anonymous venting"]["anonymous_posts"] == []
+    menu = await moderate(world, thread, thread.history()[-1])
+    assert "can no longer be linked" in said(await world.mod.select(menu.response, ["day"]))
+    await world.mod.click(menu.response, label="Remove it")
+    assert len(thread.history()) == 1
+
+
+async def test_export_finds_only_my_posts_and_forget_offers_to_delete_them(world, simcord_env, sim_services):
+    forum = await use_forum(world)
+    await vent(world.member, world, title="mine")
+    await vent(world.other, world, title="theirs")
+    mine = next(t for t in forum.threads if t.name == "mine")
+    await reply(world.member, mine, "adding a thought")
+    data = (await export_of(world.member, world))["features"]["Anonymous venting"]
+    assert [p["thread_id"] for p in data["anonymous_posts"]] == [str(mine.id)]
+    assert len(data["anonymous_replies"]) == 1
+    shown = await world.member.slash(world.general, "privacy forget")
+    await world.member.click(shown.response, label="Erase everything and delete my anonymous posts")
+    assert [t.name for t in forum.threads] == ["theirs"]
+    assert await sim_services.db.fetchval("SELECT count(*) FROM vent_links") == 1  # only the other member's
+    data = (await export_of(world.member, world))["features"]["Anonymous venting"]
+    assert data["anonymous_posts"] == [] and data["anonymous_replies"] == []
+
+
+async def test_forget_without_deleting_keeps_posts_but_cuts_the_link(world, sim_services):
+    forum = await use_forum(world)
+    await vent(world.member, world)
+    shown = await world.member.slash(world.general, "privacy forget")
+    await world.member.click(shown.response, label="Yes, erase everything")
+    assert len(forum.threads) == 1
+    assert await sim_services.db.fetchval("SELECT count(*) FROM vent_links") == 0
+    refused = await world.member.click(forum.threads[0].history()[0], label="Delete")
+    assert "can no longer be linked" in said(refused)

@@ -1,0 +1,151 @@
+"""The venting service on a real migrated database with a fake clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.app import Services
+from bot.clock import FakeClock
+from bot.errors import UserFacingError
+from bot.repositories.schema import rows_mentioning, table_names
+from bot.services.venting import TEXT_MAX, BlockLength, validate_draft, validate_reply
+
+GUILD = 111
+ALICE = 900000000000000001
+BOB = 900000000000000002
+
+
+async def post(services: Services, user: int, post_id: int) -> None:
+    await services.venting.record_post(GUILD, user, 5, post_id, post_id, is_forum=True)
+
+
+async def reply(services: Services, user: int, post_id: int, message_id: int) -> str:
+    who = await services.venting.reply_identity(GUILD, post_id, user)
+    await services.venting.record_reply(GUILD, post_id, user, message_id, who)
+    return who.label
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "warning", "problem"),
+    [
+        ("", "   \n ", "", "empty"),
+        ("", "x" * (TEXT_MAX + 1), "", "the most I can post"),
+        ("t" * 101, "ok", "", "title can be at most 100"),
+        ("", "ok", "w" * 101, "content warning can be at most 100"),
+    ],
+)
+def test_bad_drafts_are_refused_plainly(title, text, warning, problem):
+    with pytest.raises(UserFacingError, match=problem):
+        validate_draft(title, text, warning)
+
+
+def test_draft_defaults_and_trimming():
+    draft = validate_draft("  Long   day ", "  words  ", "  ")
+    assert (draft.title, draft.text, draft.warning) == ("Long day", "words", None)
+    assert validate_draft(None, "x", None).title == "Anonymous post"
+    with pytest.raises(UserFacingError):
+        validate_reply("  ")
+
+
+async def test_no_member_id_is_stored_anywhere(services: Services):
+    await post(services, ALICE, 1)
+    await reply(services, BOB, 1, 2)
+    await reply(services, ALICE, 1, 3)
+    await services.venting.block_author(GUILD, 42, 2, BlockLength.WEEK)
+    for table in await table_names(services.db):
+        assert await rows_mentioning(services.db, table, ALICE) == 0, table
+        assert await rows_mentioning(services.db, table, BOB) == 0, table
+    # The moderator is recorded (who acted), which shows rows_mentioning can find an id.
+    assert await rows_mentioning(services.db, "vent_mod_actions", 42) == 1
+
+
+async def test_pseudonyms_stable_in_a_thread_and_op_marked(services: Services):
+    await post(services, ALICE, 1)
+    first = await reply(services, BOB, 1, 10)
+    assert await reply(services, BOB, 1, 11) == first
+    assert (await reply(services, ALICE, 1, 12)).endswith("· original poster")
+    assert first.startswith("Anon ") and len(first) == 9 and first[5:] == first[5:].upper()
+
+
+async def test_pseudonyms_differ_across_threads(services: Services):
+    names = set()
+    for thread in range(1, 21):
+        await post(services, ALICE, thread)
+        names.add(await reply(services, BOB, thread, 1000 + thread))
+    assert len(names) >= 19  # per-thread tags: 4 hex digits collide about once in 65,536
+
+
+async def test_pseudonym_collision_in_a_thread_picks_another(services: Services, monkeypatch):
+    await post(services, ALICE, 1)
+    first = await reply(services, BOB, 1, 10)
+    original = services.keys.tag
+
+    def colliding(purpose: str, *parts: int | str) -> str:
+        # Force every member's pseudonym hash to start the same way.
+        value = original(purpose, *parts)
+        return first[5:].lower() + value[4:] if purpose == "vent-pseudonym" else value
+
+    monkeypatch.setattr(type(services.keys), "tag", lambda self, purpose, *parts: colliding(purpose, *parts))
+    second = await reply(services, 777, 1, 11)
+    assert second != first and second.startswith("Anon ")
+
+
+async def test_only_the_author_can_delete(services: Services):
+    await post(services, ALICE, 1)
+    with pytest.raises(UserFacingError, match="Only the person who posted this"):
+        await services.venting.check_author_delete(1, BOB)
+    assert (await services.venting.check_author_delete(1, ALICE)).post_id == 1
+
+
+async def test_block_follows_the_author_to_new_threads_and_ends(services: Services, clock: FakeClock):
+    await post(services, ALICE, 1)
+    block_id, until = await services.venting.block_author(GUILD, 42, 1, BlockLength.DAY)
+    with pytest.raises(UserFacingError, match="paused for you"):
+        await services.venting.check_can_post(GUILD, ALICE)
+    with pytest.raises(UserFacingError, match="paused for you"):
+        await services.venting.check_can_reply(GUILD, ALICE)
+    await services.venting.check_can_post(GUILD, BOB)
+    await services.venting.check_can_post(GUILD + 1, ALICE)  # another server: not blocked
+    clock.advance(timedelta(days=1, seconds=1))
+    await services.venting.check_can_post(GUILD, ALICE)
+    assert until is not None and block_id == 1
+
+
+async def test_lifting_a_block(services: Services):
+    await post(services, ALICE, 1)
+    block_id, _ = await services.venting.block_author(GUILD, 42, 1, BlockLength.LIFTED)
+    assert [b.block_id for b in await services.venting.blocks(GUILD)] == [block_id]
+    await services.venting.lift_block(GUILD, 42, block_id)
+    await services.venting.check_can_post(GUILD, ALICE)
+    with pytest.raises(UserFacingError, match="no block number"):
+        await services.venting.lift_block(GUILD, 42, block_id)
+
+
+async def test_flood_limits(services: Services, clock: FakeClock):
+    for n in range(3):
+        await services.venting.check_can_post(GUILD, ALICE)
+        await post(services, ALICE, 100 + n)
+    with pytest.raises(UserFacingError, match="limit of 3 anonymous posts an hour"):
+        await services.venting.check_can_post(GUILD, ALICE)
+    await services.venting.check_can_post(GUILD, BOB)
+    clock.advance(3600)
+    await services.venting.check_can_post(GUILD, ALICE)
+    await reply(services, BOB, 100, 5000)
+    with pytest.raises(UserFacingError, match="reply again"):
+        await services.venting.check_can_reply(GUILD, BOB)
+    clock.advance(30)
+    await services.venting.check_can_reply(GUILD, BOB)
+
+
+async def test_export_and_forget_recompute_hashes_for_the_asker_only(services: Services):
+    await post(services, ALICE, 1)
+    await post(services, BOB, 2)
+    await reply(services, ALICE, 2, 20)
+    mine = await services.venting.export(ALICE)
+    assert [p["thread_id"] for p in mine["anonymous_posts"]] == ["1"]
+    assert [r["message_id"] for r in mine["anonymous_replies"]] == ["20"]
+    assert (await services.venting.forget(ALICE))["links to anonymous messages"] == 2
+    assert (await services.venting.export(ALICE))["anonymous_posts"] == []
+    assert len((await services.venting.export(BOB))["anonymous_posts"]) == 1
