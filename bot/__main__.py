@@ -25,6 +25,7 @@ from bot.db import MigrationError, apply_migrations, head_version, open_database
 from bot.db.migrate import version_on_disk
 from bot.keys import load_or_create_keys
 from bot.logging_setup import setup_logging
+from bot.services.content import ContentError, ContentStore, load_content
 
 log = logging.getLogger("bot")
 EXIT_SETUP = 2
@@ -63,6 +64,11 @@ async def run_check(settings: Settings) -> int:
         else (f"in {settings.keys_path}" if settings.keys_path.exists() else f"will be created in {settings.keys_path}")
     )
     report.append(f"keys: {keys_state}")
+    try:
+        counts = load_content().counts()
+        report.append("content: ok, " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    except ContentError as error:
+        problems.append(f"content: {error}")
     for line in report:
         print(line)
     for line in problems:
@@ -71,7 +77,7 @@ async def run_check(settings: Settings) -> int:
     return 0 if not problems else 1
 
 
-async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
+async def run_bot(settings: Settings, token: str, content: ContentStore, *, sync_only: bool) -> int:
     """Open storage, build the bot and run it until a signal or disconnect."""
     try:
         db = await open_database(settings.database_path)
@@ -87,7 +93,7 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
             return fail(str(error))
         if created:
             log.warning("created new secret keys in %s: back this file up with the database", settings.keys_path)
-        bot = PeerCircleBot(build_services(db, SystemClock(), keys), dev_guild_id=settings.dev_guild_id)
+        bot = PeerCircleBot(build_services(db, SystemClock(), keys, content), dev_guild_id=settings.dev_guild_id)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
@@ -133,7 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(error))
     setup_logging(level_number(settings.log_level), secrets=[token])
     try:
-        return asyncio.run(run_bot(settings, token, sync_only=args.sync))
+        # Loaded and indexed once, before anything connects: bad content stops start-up, naming it.
+        content = load_content()
+    except ContentError as error:
+        return fail(f"content problem, the bot did not start: {error}")
+    try:
+        return asyncio.run(run_bot(settings, token, content, sync_only=args.sync))
     except KeyboardInterrupt:
         return 0
 

@@ -16,9 +16,17 @@ from bot.interactions import PeerCircleTree
 from bot.keys import Keys
 from bot.repositories.guilds import GuildRepository
 from bot.repositories.preferences import PreferencesRepository
+from bot.repositories.server_entries import ServerEntryRepository
+from bot.repositories.strategies import FavouritesRepository
+from bot.repositories.support import VolunteerRepository
+from bot.services.content import ContentStore
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.preferences import PreferencesService
+from bot.services.resources import ServerEntryService
 from bot.services.scheduler import Scheduler
+from bot.services.strategies import StrategyService
+from bot.services.strategy_reminders import ReminderService
+from bot.services.support import SupportService
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +35,10 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.admin",
     "cogs.preferences",
     "cogs.privacy",
+    "cogs.strategies",
+    "cogs.resources",
+    "cogs.support",
+    "cogs.explain",
 )
 
 
@@ -40,19 +52,32 @@ class Services:
     guilds: GuildSettingsService
     preferences: PreferencesService
     scheduler: Scheduler
+    # Loaded and validated once at start-up (bot.services.content.load_content); read-only after.
+    content: ContentStore
+    strategies: StrategyService
+    entries: ServerEntryService
+    support: SupportService
+    reminders: ReminderService
 
 
-def build_services(db: Database, clock: Clock, keys: Keys) -> Services:
+def build_services(db: Database, clock: Clock, keys: Keys, content: ContentStore) -> Services:
     """Wire repositories into services."""
     guilds = GuildSettingsService(GuildRepository(db), clock)
+    preferences = PreferencesService(PreferencesRepository(db), clock, guilds)
+    # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.
+    scheduler = Scheduler(db, clock, is_enabled=guilds.is_enabled)
     return Services(
         db=db,
         clock=clock,
         keys=keys,
         guilds=guilds,
-        preferences=PreferencesService(PreferencesRepository(db), clock, guilds),
-        # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.
-        scheduler=Scheduler(db, clock, is_enabled=guilds.is_enabled),
+        preferences=preferences,
+        scheduler=scheduler,
+        content=content,
+        strategies=StrategyService(content, FavouritesRepository(db), clock, guilds),
+        entries=ServerEntryService(ServerEntryRepository(db), content, clock, guilds),
+        support=SupportService(VolunteerRepository(db), clock, guilds),
+        reminders=ReminderService(scheduler, clock, guilds, preferences),
     )
 
 

@@ -18,6 +18,7 @@ from bot.app import EXTENSIONS, PeerCircleBot, Services, build_services
 from bot.clock import Clock, FakeClock
 from bot.db import apply_migrations, open_database
 from bot.keys import ephemeral_keys
+from bot.services.content import ContentStore, load_content
 
 
 class SimcordClock:
@@ -28,11 +29,17 @@ class SimcordClock:
         return discord.utils.utcnow()
 
 
-async def make_services(*, clock: Clock | None = None, db_path: str = ":memory:") -> Services:
-    """Services over a freshly migrated database (in memory unless a path is given) and throwaway keys."""
+async def make_services(
+    *, clock: Clock | None = None, db_path: str = ":memory:", content: ContentStore | None = None
+) -> Services:
+    """Services over a freshly migrated database (in memory unless a path is given) and throwaway keys.
+
+    `content` defaults to the shipped content files, loaded and validated as at start-up.
+    """
+    store = content if content is not None else load_content()
     db = await open_database(db_path)
     await apply_migrations(db)
-    return build_services(db, clock or FakeClock(), ephemeral_keys())
+    return build_services(db, clock or FakeClock(), ephemeral_keys(), store)
 
 
 def make_bot(services: Services, *, extensions: tuple[str, ...] = EXTENSIONS, sync: bool = True) -> PeerCircleBot:

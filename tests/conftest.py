@@ -12,6 +12,7 @@ from bot.clock import FakeClock
 from bot.db import Database
 from bot.interactions import friendly_message
 from bot.testing import SimcordClock, make_bot, make_services
+from tests.content_store import tiny_content
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def services(clock: FakeClock) -> AsyncIterator[Services]:
     """Services over a fresh, migrated in-memory database."""
-    svc = await make_services(clock=clock)
+    svc = await make_services(clock=clock, content=tiny_content())
     yield svc
     await svc.db.close()
 
@@ -37,7 +38,7 @@ def db(services: Services) -> Database:
 @pytest.fixture
 async def sim_services() -> AsyncIterator[Services]:
     """Services for end-to-end tests, on SimCord's virtual clock."""
-    svc = await make_services(clock=SimcordClock())
+    svc = await make_services(clock=SimcordClock(), content=tiny_content())
     yield svc
     await svc.db.close()
 

@@ -11,6 +11,7 @@ import pytest
 import bot.__main__ as entry
 from bot.config import load_settings
 from bot.db import connection
+from tests.content_store import tiny_content
 
 TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2Nzg5.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
@@ -35,7 +36,7 @@ async def test_signal_closes_bot_and_database(tmp_path, monkeypatch, sig):
     monkeypatch.setattr(entry.PeerCircleBot, "start", start_until_closed)
     settings = load_settings({"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path / "bot.db")})
     try:
-        code = await asyncio.wait_for(entry.run_bot(settings, TOKEN, sync_only=False), timeout=10)
+        code = await asyncio.wait_for(entry.run_bot(settings, TOKEN, tiny_content(), sync_only=False), timeout=10)
     finally:
         loop = asyncio.get_running_loop()
         loop.remove_signal_handler(signal.SIGTERM)
