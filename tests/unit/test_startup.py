@@ -81,3 +81,43 @@ def test_check_fails_on_a_database_newer_than_the_code(tmp_path):
 def test_help_lists_modes(tmp_path, flag):
     result = run_bot(tmp_path, "--help")
     assert flag in result.stdout
+
+
+def test_check_reports_content_counts(tmp_path):
+    result = run_bot(tmp_path, "--check")
+    line = next(x for x in result.stdout.splitlines() if x.startswith("content:"))
+    assert line.startswith("content: ok, ")
+    counts = dict(part.split(" ")[::-1] for part in line.removeprefix("content: ok, ").split(", "))
+    assert int(counts["strategies"]) >= 60 and int(counts["resources"]) > 0 and int(counts["groups"]) > 0
+
+
+def _broken(*args, **kwargs):
+    from bot.services.content import ContentError
+
+    raise ContentError("content/strategies.toml", "choose-battles", "title is longer than 80 characters")
+
+
+async def test_bad_content_is_a_problem_in_check(tmp_path, monkeypatch, capsys):
+    import bot.__main__ as entry
+    from bot.config import load_settings
+
+    monkeypatch.setattr(entry, "load_content", _broken)
+    code = await entry.run_check(load_settings({"DATABASE_PATH": str(tmp_path / "bot.db")}))
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "PROBLEM content: content/strategies.toml, item 'choose-battles': title is longer than 80 characters" in out
+
+
+def test_bad_content_stops_start_up_with_exit_2(tmp_path, monkeypatch, capsys):
+    import bot.__main__ as entry
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.db"))
+    monkeypatch.setattr(entry, "load_content", _broken)
+    monkeypatch.setattr(entry, "setup_logging", lambda *a, **k: None)
+    code = entry.main([])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "content/strategies.toml, item 'choose-battles'" in err and "did not start" in err
+    assert not (tmp_path / "bot.db").exists()  # nothing was opened
