@@ -18,12 +18,19 @@ from bot.interactions import PeerCircleTree
 from bot.keys import Keys
 from bot.repositories.guilds import GuildRepository
 from bot.repositories.preferences import PreferencesRepository
+from bot.repositories.server_entries import ServerEntryRepository
+from bot.repositories.strategies import FavouritesRepository
+from bot.repositories.support import VolunteerRepository
 from bot.repositories.venting import VentingRepository
 from bot.services.content import ContentStore
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.preferences import PreferencesService
+from bot.services.resources import ServerEntryService
 from bot.services.retention import purge_expired
 from bot.services.scheduler import MAX_WAIT, Scheduler
+from bot.services.strategies import StrategyService
+from bot.services.strategy_reminders import ReminderService
+from bot.services.support import SupportService
 from bot.services.venting import VentingService
 
 log = logging.getLogger(__name__)
@@ -34,6 +41,10 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.preferences",
     "cogs.privacy",
     "cogs.venting",
+    "cogs.strategies",
+    "cogs.resources",
+    "cogs.support",
+    "cogs.explain",
 )
 
 
@@ -49,6 +60,10 @@ class Services:
     preferences: PreferencesService
     scheduler: Scheduler
     venting: VentingService
+    strategies: StrategyService
+    entries: ServerEntryService
+    support: SupportService
+    reminders: ReminderService
 
 
 # Retention purge and feature housekeeping run together on this interval, in one task.
@@ -65,16 +80,22 @@ def build_services(
     that jumps (suspend, NTP) is noticed; a simulated clock never jumps, so tests may raise it.
     """
     guilds = GuildSettingsService(GuildRepository(db), clock)
+    preferences = PreferencesService(PreferencesRepository(db), clock, guilds)
+    # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.
+    scheduler = Scheduler(db, clock, is_enabled=guilds.is_enabled, max_wait=scheduler_max_wait)
     return Services(
         db=db,
         clock=clock,
         keys=keys,
         content=content,
         guilds=guilds,
-        preferences=PreferencesService(PreferencesRepository(db), clock, guilds),
-        # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.
-        scheduler=Scheduler(db, clock, is_enabled=guilds.is_enabled, max_wait=scheduler_max_wait),
+        preferences=preferences,
+        scheduler=scheduler,
         venting=VentingService(VentingRepository(db), guilds, keys, clock),
+        strategies=StrategyService(content, FavouritesRepository(db), clock, guilds),
+        entries=ServerEntryService(ServerEntryRepository(db), content, clock, guilds),
+        support=SupportService(VolunteerRepository(db), clock, guilds),
+        reminders=ReminderService(scheduler, clock, guilds, preferences),
     )
 
 

@@ -114,3 +114,11 @@ def test_content_dir_must_be_a_folder(tmp_path):
     result = run_bot(tmp_path, "--check", env={"CONTENT_DIR": str(tmp_path / "nope")})
     assert result.returncode == 2
     assert "CONTENT_DIR" in result.stderr
+
+
+def test_check_reports_content_counts(tmp_path):
+    result = run_bot(tmp_path, "--check")
+    line = next(x for x in result.stdout.splitlines() if x.startswith("content: ok"))
+    counts = {name: int(n) for n, name in (part.split(" ", 1) for part in line[len("content: ok (") : -1].split(", "))}
+    assert counts["strategies"] >= 60 and counts["groups"] >= 7 and counts["resources"] > 0
+    assert counts["prompts:reflection"] >= 30 and counts["prompts:checkin-daily"] >= 20

@@ -1,0 +1,82 @@
+"""/strategy-week: moderators choose a channel, day and time for the strategy of the week."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import PeerCircleBot
+from bot.errors import UserFacingError
+from bot.interactions import missing_permissions, require_feature, require_moderator, services
+from bot.services.guild_settings import Feature
+from bot.services.privacy import DataStatement
+from bot.services.recurrence import describe
+from bot.services.strategy_reminders import WEEKDAYS
+from cogs.strategies.jobs import WEEK_PERMISSIONS
+
+Interaction = discord.Interaction[PeerCircleBot]
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class StrategyWeekCog(
+    commands.GroupCog, group_name="strategy-week", group_description="Moderators: a strategy card posted every week"
+):
+    """The server's strategy of the week."""
+
+    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
+        feature="Strategy of the week",
+        what="Nothing about you: the channel, day and time belong to the server, and who set them is not recorded.",
+        why="",
+        who_can_see="",
+        how_long="",
+        stores_personal_data=False,
+    )
+
+    def __init__(self, bot: PeerCircleBot) -> None:
+        self.bot = bot
+
+    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
+        """Moderators only, and only while Strategies is on."""
+        return await require_moderator(interaction) and await require_feature(interaction, Feature.STRATEGIES)
+
+    @app_commands.command(name="set")
+    @app_commands.describe(channel="Where to post", day="Which day", time="Server time, for example 10:00")
+    @app_commands.choices(day=[app_commands.Choice(name=d, value=i) for i, d in enumerate(WEEKDAYS)])
+    async def set_week(
+        self,
+        interaction: Interaction,
+        channel: discord.TextChannel,
+        day: app_commands.Choice[int],
+        time: app_commands.Range[str, 1, 20] = "10:00",
+    ) -> None:
+        """Post one strategy card in a channel every week (replaces an earlier choice)."""
+        assert interaction.guild_id is not None
+        missing = missing_permissions(channel, WEEK_PERMISSIONS)
+        if missing:
+            raise UserFacingError(
+                f"I can't post in {channel.mention}: I'm missing {', '.join(missing)}. Nothing was changed."
+            )
+        row = await services(interaction).reminders.set_week(interaction.guild_id, channel.id, day.value, time)
+        await interaction.response.send_message(
+            f"The strategy of the week will be posted in {channel.mention} {describe(row.recurrence)}.", ephemeral=True
+        )
+
+    @app_commands.command(name="stop")
+    async def stop_week(self, interaction: Interaction) -> None:
+        """Stop posting the strategy of the week."""
+        assert interaction.guild_id is not None
+        stopped = await services(interaction).reminders.stop_week(interaction.guild_id)
+        text = "The strategy of the week is stopped." if stopped else "There was no strategy of the week set."
+        await interaction.response.send_message(text, ephemeral=True)
+
+    async def export_user_data(self, user_id: int) -> dict[str, Any]:
+        """Nothing about a person is kept."""
+        return {}
+
+    async def delete_user_data(self, user_id: int) -> dict[str, int]:
+        """Nothing about a person is kept."""
+        return {}

@@ -1,0 +1,183 @@
+"""Strategy, resource and support services on a real migrated database and a fake clock."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.clock import to_timestamp
+from bot.errors import UserFacingError
+from bot.services.content import load_content
+from bot.services.resources import RESOURCE, SUPPORT, clean_url
+from bot.services.retention import purge_expired
+from bot.services.strategies import StrategyService
+from bot.services.strategy_reminders import REMINDER_KIND, build_recurrence
+from bot.testing import make_services
+from tests.content_store import tiny_content
+
+
+@pytest.fixture
+async def services(clock):
+    """These tests use a tiny hand-built content store, so they don't depend on the shipped wording."""
+    svc = await make_services(clock=clock, content=tiny_content())
+    yield svc
+    await svc.db.close()
+
+
+GUILD, USER = 10, 20
+
+
+def test_every_card_pairs_a_peer_side_with_an_organization_side(services):
+    svc = services.strategies
+    for group in services.content.groups:
+        for card in svc.cards(group.id):
+            assert card.peer.who in ("peer", "shared")
+            assert card.organization.who in ("organization", "shared")
+            assert card.peer.group == card.organization.group == group.id
+    # Every strategy can be shown as a card.
+    assert all(svc.card_for(s.id) is not None for s in services.content.strategies)
+
+
+def test_shipped_content_gives_every_group_cards_and_every_strategy_a_card(services):
+    content = load_content()
+    svc = StrategyService(content, services.strategies.favourites, services.clock, services.guilds)
+    for group in content.groups:
+        assert svc.cards(group.id), group.id
+    missing = [s.id for s in content.strategies if svc.card_for(s.id) is None]
+    assert missing == []
+
+
+def test_unknown_group_lists_valid_ones(services):
+    with pytest.raises(UserFacingError, match=r"`expectations`.*`isolation`"):
+        services.strategies.cards("nope")
+
+
+def test_search_and_week_rotation(services):
+    svc = services.strategies
+    assert [c.organization.id for c in svc.search("supervision")] == ["peer-supervision"]
+    assert svc.search("zebra") == []
+    monday = date(2026, 1, 5)
+    weeks = [svc.week_card(GUILD, monday + timedelta(weeks=i)) for i in range(4)]
+    assert len({w.peer.id for w in weeks}) > 1  # it rotates
+    assert svc.week_card(GUILD, monday) == svc.week_card(GUILD, monday + timedelta(days=3))  # stable in a week
+
+
+def test_organization_markdown_has_only_the_organization_side(services):
+    text = services.strategies.organization_markdown(None, "peer supporter")
+    assert "a peer supporter meets" in text
+    assert "Offer peer supervision" in text and "It's not about me" not in text
+
+
+async def test_favourites_save_expire_and_clean(services, clock, db):
+    svc = services.strategies
+    added, days = await svc.save(GUILD, USER, "not-about-me")
+    assert added and days == 90
+    assert (await svc.save(GUILD, USER, "not-about-me"))[0] is False
+    await db.execute("INSERT INTO strategy_favourites VALUES (?, ?, 'vanished', 0, ?)", (GUILD, USER, 2**40))
+    found, vanished = await svc.saved(GUILD, USER)
+    assert [s.id for s in found] == ["not-about-me"] and vanished == 1
+    assert await svc.favourites.ids(GUILD, USER) == ["not-about-me"]
+    clock.advance(timedelta(days=91))
+    removed = await purge_expired(db, clock)
+    assert removed.get("strategy_favourites") == 1
+
+
+async def test_reminder_card_cycles_favourites(services):
+    svc = services.strategies
+    await svc.save(GUILD, USER, "not-about-me")
+    await svc.save(GUILD, USER, "peer-network")
+    first = await svc.reminder_card(GUILD, USER, None, 0)
+    second = await svc.reminder_card(GUILD, USER, None, 1)
+    assert first is not None and second is not None and first != second
+    assert await svc.reminder_card(GUILD, 999, None, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("http://a.org", "Only https"),
+        ("ftp://a.org", "doesn't look like a web link"),
+        ("https://localhost", "no valid web address"),
+        ("https://user:pw@a.org", "no valid web address"),
+        ("https://a.org/" + "x" * 300, "at most 300"),
+        ("javascript:alert(1)", "doesn't look like a web link"),
+    ],
+)
+def test_bad_links(raw, message):
+    with pytest.raises(UserFacingError, match=message):
+        clean_url(raw)
+
+
+def test_good_link():
+    assert clean_url("  https://www.hearing-voices.org/groups  ") == "https://www.hearing-voices.org/groups"
+
+
+async def test_entries_add_edit_duplicate_hide_remove(services):
+    entries = services.entries
+    await entries.add(GUILD, RESOURCE, "Peer Group", "https://a.example.org", "About it.", "Groups")
+    with pytest.raises(UserFacingError, match="already a resource"):
+        await entries.add(GUILD, RESOURCE, "peer  group", "https://b.example.org", "Again.")
+    await entries.add(GUILD, RESOURCE, "Other", "https://c.example.org", "Other one.")
+    with pytest.raises(UserFacingError, match="already a resource called 'other'"):
+        await entries.edit(GUILD, RESOURCE, "Peer Group", new_name="other")
+    with pytest.raises(UserFacingError, match="at most 300"):
+        await entries.edit(GUILD, RESOURCE, "Peer Group", description="x" * 301)
+    label, found = await entries.find(GUILD, "groups")
+    assert label == "groups" and {r.name for r in found} == {"Peer Group", "Hearing Voices Network"}
+    await entries.set_hidden(GUILD, RESOURCE, "Peer Group", True)
+    assert "Peer Group" not in {r.name for r in await entries.resources(GUILD)}
+    with pytest.raises(UserFacingError, match="can't be removed"):
+        await entries.remove(GUILD, RESOURCE, "Intentional Peer Support")
+    assert await entries.remove(GUILD, RESOURCE, "peer group") == "Peer Group"
+    # A support option may have no link, but a resource needs one.
+    await entries.add(GUILD, SUPPORT, "Warmline", None, "Evenings.")
+    with pytest.raises(UserFacingError, match="needs an https link"):
+        await entries.add(GUILD, RESOURCE, "No link", None, "x")
+
+
+async def test_explain_override(services):
+    short, long, custom = await services.entries.explain(GUILD)
+    assert not custom and short == services.content.explain.short
+    await services.entries.set_explain(GUILD, "Ours.", None)
+    short, long, custom = await services.entries.explain(GUILD)
+    assert custom and short == "Ours." and long == services.content.explain.long
+    with pytest.raises(UserFacingError, match="at most 1500"):
+        await services.entries.set_explain(GUILD, "x" * 1501, None)
+
+
+async def test_volunteers_expire_and_leave(services, clock):
+    support = services.support
+    assert (await support.volunteer(GUILD, USER)) == (True, 180)
+    assert (await support.volunteer(GUILD, USER))[0] is False
+    assert await support.listed(GUILD) == [USER]
+    clock.advance(timedelta(days=181))
+    assert await support.listed(GUILD) == []  # hidden once expired, even before the purge runs
+    await support.volunteer(GUILD, USER)
+    assert await support.leave(GUILD, USER) is True
+    assert await support.leave(GUILD, USER) is False
+
+
+@pytest.mark.parametrize(("cadence", "time", "zone", "message"), [
+    ("daily", "25:00", "UTC", "hours go up to 23"),
+    ("daily", "7", "UTC", "couldn't read"),
+    ("daily", "07:00", "Mars/Base", "Mars/Base"),
+    ("hourly", "07:00", "UTC", "Choose how often"),
+])  # fmt: skip
+def test_bad_reminder_input(cadence, time, zone, message):
+    with pytest.raises(UserFacingError, match=message):
+        build_recurrence(cadence, time, zone, None)
+
+
+async def test_reminder_start_replaces_and_expires_with_retention(services, clock):
+    async def nothing(firing):
+        return None
+
+    services.scheduler.register(REMINDER_KIND, nothing)
+    rule = build_recurrence("weekly", "7pm", "Europe/London", 2)
+    _first, days, quiet = await services.reminders.start(GUILD, USER, rule, "isolation")
+    second, _, _ = await services.reminders.start(GUILD, USER, rule, None)
+    rows = await services.scheduler.repository.list_by_owner(USER, GUILD)
+    assert [r.id for r in rows] == [second.id] and days == 90 and not quiet
+    assert rows[0].expires_at is not None
+    assert to_timestamp(rows[0].expires_at) == to_timestamp(clock.now() + timedelta(days=90))
