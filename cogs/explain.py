@@ -7,7 +7,7 @@ community, works whether or not Strategies is on, and moderators replace its tex
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import discord
 from discord import app_commands
@@ -15,14 +15,14 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.interactions import require_moderator, services
-from bot.services.privacy import DataStatement
+from bot.services.privacy import DataStatement, StoresNothing
 from bot.services.resources import EXPLAIN_LONG_MAX, EXPLAIN_SHORT_MAX
 
 Interaction = discord.Interaction[PeerCircleBot]
 LENGTHS = [app_commands.Choice(name="short", value="short"), app_commands.Choice(name="one page", value="long")]
 
 
-class ExplainCog(commands.Cog):
+class ExplainCog(StoresNothing, commands.Cog):
     """/explain and /explain-manage."""
 
     DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
@@ -83,14 +83,6 @@ class ExplainCog(commands.Cog):
         await require_moderator(interaction)
         await services(interaction).entries.reset_explain(interaction.guild_id)
         await interaction.response.send_message("/explain shows the bot's shared text again.", ephemeral=True)
-
-    async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """Nothing about a person is kept."""
-        return {}
-
-    async def delete_user_data(self, user_id: int) -> dict[str, int]:
-        """Nothing about a person is kept."""
-        return {}
 
 
 async def setup(bot: PeerCircleBot) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import discord
 from discord import app_commands
@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.app import PeerCircleBot
 from bot.interactions import require_feature, require_moderator, services
 from bot.services.guild_settings import Feature
-from bot.services.privacy import DataStatement
+from bot.services.privacy import DataStatement, StoresNothing
 from bot.services.resources import DESCRIPTION_MAX, NAME_MAX, RESOURCE, TOPIC_MAX, URL_MAX, ResourceItem
 
 Interaction = discord.Interaction[PeerCircleBot]
@@ -50,7 +50,7 @@ def render_resources(title: str, items: list[ResourceItem]) -> discord.Embed:
     return discord.Embed(title=title[:256], description="\n\n".join(parts) or "No resources to show.")
 
 
-class ResourcesCog(commands.Cog):
+class ResourcesCog(StoresNothing, commands.Cog):
     """/resources: movement resources and the server's own."""
 
     DATA_STATEMENT: ClassVar[DataStatement] = NOTHING_STORED
@@ -84,19 +84,14 @@ class ResourcesCog(commands.Cog):
         return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in choices
                 if needle in label.lower()][:25]  # fmt: skip
 
-    async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """Nothing about a person is kept."""
-        return {}
-
-    async def delete_user_data(self, user_id: int) -> dict[str, int]:
-        """Nothing about a person is kept."""
-        return {}
-
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ResourcesManageCog(
-    commands.GroupCog, group_name="resources-manage", group_description="Moderators: this server's resources"
+    StoresNothing,
+    commands.GroupCog,
+    group_name="resources-manage",
+    group_description="Moderators: this server's resources",
 ):
     """Moderators add, edit, hide, show and remove the server's resources."""
 
@@ -186,14 +181,6 @@ class ResourcesManageCog(
         assert interaction.guild_id is not None
         names = await services(interaction).entries.names(interaction.guild_id, RESOURCE, builtin=True)
         return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names if current.lower() in n.lower()][:25]
-
-    async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """Nothing about a person is kept."""
-        return {}
-
-    async def delete_user_data(self, user_id: int) -> dict[str, int]:
-        """Nothing about a person is kept."""
-        return {}
 
 
 async def setup(bot: PeerCircleBot) -> None:

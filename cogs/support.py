@@ -17,7 +17,7 @@ from bot.app import PeerCircleBot
 from bot.interactions import require_feature, require_moderator, services
 from bot.repositories.support import VOLUNTEER_DAYS
 from bot.services.guild_settings import Feature
-from bot.services.privacy import DataStatement
+from bot.services.privacy import DataStatement, StoresNothing
 from bot.services.resources import DESCRIPTION_MAX, NAME_MAX, SUPPORT, URL_MAX
 from bot.services.support import STATEMENT
 
@@ -102,7 +102,10 @@ class SupportCog(commands.Cog):
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class SupportManageCog(
-    commands.GroupCog, group_name="support-manage", group_description="Moderators: support options in /support"
+    StoresNothing,
+    commands.GroupCog,
+    group_name="support-manage",
+    group_description="Moderators: support options in /support",
 ):
     """Moderators add, edit, hide, show and remove the server's support options."""
 
@@ -181,14 +184,6 @@ class SupportManageCog(
         assert interaction.guild_id is not None
         names = await services(interaction).entries.names(interaction.guild_id, SUPPORT, builtin=False)
         return [app_commands.Choice(name=n, value=n) for n in names if current.lower() in n.lower()][:25]
-
-    async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """Nothing about a person is kept."""
-        return {}
-
-    async def delete_user_data(self, user_id: int) -> dict[str, int]:
-        """Nothing about a person is kept."""
-        return {}
 
 
 async def setup(bot: PeerCircleBot) -> None:

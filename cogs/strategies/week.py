@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import discord
 from discord import app_commands
@@ -12,7 +12,7 @@ from bot.app import PeerCircleBot
 from bot.errors import UserFacingError
 from bot.interactions import missing_permissions, require_feature, require_moderator, services
 from bot.services.guild_settings import Feature
-from bot.services.privacy import DataStatement
+from bot.services.privacy import DataStatement, StoresNothing
 from bot.services.recurrence import describe
 from bot.services.strategy_reminders import WEEKDAYS
 from cogs.strategies.jobs import WEEK_PERMISSIONS
@@ -23,7 +23,10 @@ Interaction = discord.Interaction[PeerCircleBot]
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class StrategyWeekCog(
-    commands.GroupCog, group_name="strategy-week", group_description="Moderators: a strategy card posted every week"
+    StoresNothing,
+    commands.GroupCog,
+    group_name="strategy-week",
+    group_description="Moderators: a strategy card posted every week",
 ):
     """The server's strategy of the week."""
 
@@ -72,11 +75,3 @@ class StrategyWeekCog(
         stopped = await services(interaction).reminders.stop_week(interaction.guild_id)
         text = "The strategy of the week is stopped." if stopped else "There was no strategy of the week set."
         await interaction.response.send_message(text, ephemeral=True)
-
-    async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """Nothing about a person is kept."""
-        return {}
-
-    async def delete_user_data(self, user_id: int) -> dict[str, int]:
-        """Nothing about a person is kept."""
-        return {}
