@@ -27,6 +27,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.admin",
     "cogs.preferences",
     "cogs.privacy",
+    "cogs.reflection",
 )
 
 
