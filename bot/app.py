@@ -45,6 +45,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.resources",
     "cogs.support",
     "cogs.explain",
+    "cogs.reflection",
 )
 
 

@@ -85,6 +85,17 @@ async def send_ephemeral(interaction: discord.Interaction[Any], content: str, **
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
+async def send_lines(interaction: discord.Interaction[Any], header: str, lines: list[str], limit: int = 2000) -> None:
+    """Send a header and lines privately, split into as many messages as Discord's length limit needs."""
+    chunk = header
+    for line in lines:
+        if chunk and len(chunk) + len(line) + 1 > limit:
+            await send_ephemeral(interaction, chunk)
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line[:limit]
+    await send_ephemeral(interaction, chunk)
+
+
 async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
     """Turn any error into an ephemeral reply; log unexpected ones once with a short id."""
     message = friendly_message(error)

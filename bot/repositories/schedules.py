@@ -249,9 +249,19 @@ class ScheduleRepository:
         )
         return changed > 0
 
-    async def clear_owner(self, owner_id: int) -> int:
-        """Unlink a member from server schedules they created (they keep running for the server)."""
-        return await self._db.execute("UPDATE schedules SET owner_id = NULL WHERE owner_id = ?", (owner_id,))
+    async def clear_owner(self, owner_id: int, kinds: tuple[str, ...] | None = None) -> int:
+        """Unlink a member from server schedules they created (they keep running for the server).
+
+        `kinds` limits it to one feature's schedules, so unlinking server schedules never orphans a
+        member's own schedules of another feature before that feature deletes them.
+        """
+        if kinds is None:
+            return await self._db.execute("UPDATE schedules SET owner_id = NULL WHERE owner_id = ?", (owner_id,))
+        marks = ", ".join("?" for _ in kinds)
+        return await self._db.execute(
+            f"UPDATE schedules SET owner_id = NULL WHERE owner_id = ? AND kind IN ({marks})",  # noqa: S608 - only ?s
+            (owner_id, *kinds),
+        )
 
     async def earliest_due(self) -> datetime | None:
         """When the next schedule is due, or None if nothing is scheduled."""

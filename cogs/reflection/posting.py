@@ -1,0 +1,152 @@
+"""Posting reflection prompts at run time, and telling a facilitator when a schedule had to stop.
+
+The scheduler calls `Runner.fire` / `Runner.fire_closing` for due rows (already claimed, so each runs at
+most once). A post that cannot be made because the channel is gone, no longer allowed, or the bot lost
+a permission pauses the schedule and tells the facilitator what to fix: it is never retried in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import UserFacingError
+from bot.interactions import missing_permissions
+from bot.repositories.schedules import ScheduleRow
+from bot.services.quiet_hours import in_quiet_hours
+from bot.services.reflection import ReflectionService, render_closing, render_post, thread_name
+from bot.services.scheduler import Firing
+from cogs.admin_render import needed_permissions
+
+if TYPE_CHECKING:
+    from bot.app import PeerCircleBot
+
+log = logging.getLogger(__name__)
+
+
+class PostError(Exception):
+    """A post that cannot be made until someone changes something; `reason` says what."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def post_prompt(
+    bot: discord.Client, channel_id: int, text: str, *, late: bool = False, due_at: datetime | None = None
+) -> discord.Thread:
+    """Post a prompt and open its thread (in a forum: a new post); PostError when it can't be done."""
+    channel = bot.get_channel(channel_id)
+    if channel is None:
+        raise PostError(f"the channel it posts to (<#{channel_id}>) was deleted. Choose another with /reflect edit.")
+    if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
+        raise PostError(f"<#{channel_id}> is not a text or forum channel. Choose another with /reflect edit.")
+    missing = missing_permissions(channel, needed_permissions(channel, "reflection"))
+    if missing:
+        raise PostError(
+            f"I'm missing {', '.join(missing)} in {channel.mention}. "
+            "A moderator can grant it in the channel's settings."
+        )
+    content, name = render_post(text, late=late, due_at=due_at), thread_name(text)
+    try:
+        if isinstance(channel, discord.ForumChannel):
+            return (await channel.create_thread(name=name, content=content)).thread
+        message = await channel.send(content)
+        return await message.create_thread(name=name)
+    except discord.NotFound:
+        raise PostError(
+            f"the channel it posts to (<#{channel_id}>) was deleted. Choose another with /reflect edit."
+        ) from None
+    except discord.Forbidden:
+        raise PostError(f"Discord refused my post in {channel.mention}. Check my permissions there.") from None
+
+
+class Runner:
+    """The scheduler's handlers for reflection schedules."""
+
+    def __init__(self, bot: PeerCircleBot, service: ReflectionService) -> None:
+        self.bot = bot
+        self.service = service
+
+    async def fire(self, firing: Firing) -> None:
+        """Post the schedule's prompt (labelled late when it is) and queue its closing prompt."""
+        row = firing.row
+        try:
+            await self.service.check_channel(row.guild_id, int(row.target["channel"]))
+        except UserFacingError:
+            await self.report(row, f"moderators no longer allow <#{row.target['channel']}> for reflection prompts. "
+                              "Choose an allowed channel with /reflect edit.")  # fmt: skip
+            return
+        prompt = await self.service.find_prompt(row.guild_id, str(row.target.get("prompt", "")))
+        if prompt is None:
+            await self.report(row, "its prompt no longer exists. Choose another with /reflect edit.")
+            return
+        try:
+            thread = await post_prompt(
+                self.bot, int(row.target["channel"]), prompt.text, late=firing.late, due_at=firing.due_at
+            )
+        except PostError as problem:
+            await self.report(row, problem.reason)
+            return
+        await self.service.schedule_closing(row, thread.id)
+
+    async def fire_closing(self, firing: Firing) -> None:
+        """Post the closing prompt into the thread; a one-off, removed once it has run or failed."""
+        row = firing.row
+        try:
+            prompt = await self.service.find_prompt(row.guild_id, str(row.target.get("prompt", "")))
+            thread = self.bot.get_channel(int(row.target["thread"]))
+            if thread is None:
+                thread = await self.bot.fetch_channel(int(row.target["thread"]))
+            if prompt is not None and isinstance(thread, discord.Thread):
+                await thread.send(render_closing(prompt.text))
+        except (discord.NotFound, discord.Forbidden) as error:
+            # The thread was deleted or locked: the conversation is over, nothing to fix.
+            log.info("closing prompt for schedule %d not posted (%s)", row.id, type(error).__name__)
+        finally:
+            await self.service.scheduler.remove(row.id)
+
+    async def report(self, row: ScheduleRow, reason: str) -> None:
+        """Pause the schedule, then tell its facilitator (DM) or the server's notice channel what to fix."""
+        await self.service.record_problem(row.id, reason)
+        guild = self.bot.get_guild(row.guild_id)
+        where = f" in {guild.name}" if guild is not None else ""
+        text = (
+            f"Your co-reflection schedule #{row.id}{where} is paused: {reason} "
+            f"Then turn it back on with /reflect resume number:{row.id}."
+        )
+        if row.owner_id is not None and await self._dm(row, text):
+            return
+        if await self._notice(row.guild_id, text.replace("Your co-reflection", "A co-reflection", 1)):
+            return
+        # Logs carry ids only; /reflect list still shows the reason to every facilitator.
+        log.warning("reflection schedule %d paused; nobody could be told", row.id)
+
+    async def _dm(self, row: ScheduleRow, text: str) -> bool:
+        assert row.owner_id is not None
+        svc: Any = self.bot.services
+        config = await svc.guilds.get(row.guild_id)
+        prefs = await svc.preferences.effective(row.guild_id, row.owner_id, config.timezone)
+        quiet = prefs.quiet_start is not None and prefs.quiet_end is not None
+        if quiet and in_quiet_hours(svc.clock.now(), prefs.timezone, prefs.quiet_start, prefs.quiet_end):
+            return False  # never a DM in quiet hours: the notice channel (or /reflect list) says it
+        try:
+            user = self.bot.get_user(row.owner_id) or await self.bot.fetch_user(row.owner_id)
+            await user.send(text)
+        except discord.HTTPException:
+            return False
+        return True
+
+    async def _notice(self, guild_id: int, text: str) -> bool:
+        channel_id = (await self.bot.services.guilds.get(guild_id)).get("notice_channel")
+        channel = self.bot.get_channel(channel_id) if channel_id else None
+        if not isinstance(channel, discord.TextChannel):
+            return False
+        try:
+            await channel.send(text)
+        except discord.HTTPException:
+            return False
+        return True
