@@ -16,6 +16,7 @@ from bot.interactions import PeerCircleTree
 from bot.keys import Keys
 from bot.repositories.guilds import GuildRepository
 from bot.repositories.preferences import PreferencesRepository
+from bot.services.checkin_plan import PromptSource
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.preferences import PreferencesService
 from bot.services.scheduler import Scheduler
@@ -27,6 +28,10 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.admin",
     "cogs.preferences",
     "cogs.privacy",
+    # Check-ins branch: private check-ins, the good-moments log and the disclosure tool.
+    "cogs.checkins",
+    "cogs.moments",
+    "cogs.disclosure",
 )
 
 
@@ -40,9 +45,11 @@ class Services:
     guilds: GuildSettingsService
     preferences: PreferencesService
     scheduler: Scheduler
+    # Check-ins branch: the prompts check-ins draw from (the content store once loaded; None until then).
+    content: PromptSource | None = None
 
 
-def build_services(db: Database, clock: Clock, keys: Keys) -> Services:
+def build_services(db: Database, clock: Clock, keys: Keys, content: PromptSource | None = None) -> Services:
     """Wire repositories into services."""
     guilds = GuildSettingsService(GuildRepository(db), clock)
     return Services(
@@ -53,6 +60,7 @@ def build_services(db: Database, clock: Clock, keys: Keys) -> Services:
         preferences=PreferencesService(PreferencesRepository(db), clock, guilds),
         # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.
         scheduler=Scheduler(db, clock, is_enabled=guilds.is_enabled),
+        content=content,
     )
 
 

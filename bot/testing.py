@@ -18,6 +18,7 @@ from bot.app import EXTENSIONS, PeerCircleBot, Services, build_services
 from bot.clock import Clock, FakeClock
 from bot.db import apply_migrations, open_database
 from bot.keys import ephemeral_keys
+from bot.services.checkin_plan import PromptSource
 
 
 class SimcordClock:
@@ -28,11 +29,13 @@ class SimcordClock:
         return discord.utils.utcnow()
 
 
-async def make_services(*, clock: Clock | None = None, db_path: str = ":memory:") -> Services:
+async def make_services(
+    *, clock: Clock | None = None, db_path: str = ":memory:", content: PromptSource | None = None
+) -> Services:
     """Services over a freshly migrated database (in memory unless a path is given) and throwaway keys."""
     db = await open_database(db_path)
     await apply_migrations(db)
-    return build_services(db, clock or FakeClock(), ephemeral_keys())
+    return build_services(db, clock or FakeClock(), ephemeral_keys(), content)
 
 
 def make_bot(services: Services, *, extensions: tuple[str, ...] = EXTENSIONS, sync: bool = True) -> PeerCircleBot:
