@@ -11,6 +11,8 @@ counts and lateness in seconds only, never who or what.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -60,18 +62,38 @@ class DmSender:
         self.queue: DeliveryQueue[OutgoingDM] = DeliveryQueue(self._send, **options)
         self.closed = 0
         self._started = False
+        self._drainer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        """Start the queue's workers (inside the running loop)."""
+        """Start the queue's workers (inside the running loop) until the queue is empty again.
+
+        Workers live only while there is something to send: idle tasks parked forever on an empty
+        queue would hold shutdown up and look like stuck work to test simulators.
+        """
         if not self._started:
             self.queue.start()
             self._started = True
+            self._drainer = asyncio.create_task(self._drain(), name="dm-drain")
+
+    async def _drain(self) -> None:
+        while True:
+            await self.queue.join()
+            # No await between this check and stop()'s cancels, so nothing submitted can be stranded.
+            if self.queue.stats().queued == 0:
+                self._started = False
+                await self.queue.stop()
+                return
 
     async def stop(self) -> None:
-        """Stop the workers."""
+        """Stop the workers (anything still queued is abandoned, as the queue documents)."""
+        drainer, self._drainer = self._drainer, None
+        if drainer is not None:
+            drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await drainer
         if self._started:
-            await self.queue.stop()
             self._started = False
+            await self.queue.stop()
 
     def cost(self, user_id: int) -> float:
         """2 requests when the DM channel must be opened first, else 1."""

@@ -107,6 +107,7 @@ class AnswerModal(BaseModal):
         self.guild_id, self.token, self.prompt_id = guild_id, token, prompt_id
         self.answer: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label="Your answer (only you will see it)",
+            custom_id="checkin-answer",
             style=discord.TextStyle.paragraph,
             placeholder=prompt_text[:100],
             max_length=ANSWER_MAX,

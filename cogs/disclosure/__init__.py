@@ -44,7 +44,11 @@ class NotesModal(BaseModal):
         self.fields: list[discord.ui.TextInput[Any]] = []
         for step in STEPS:
             field: discord.ui.TextInput[Any] = discord.ui.TextInput(
-                label=step.capitalize(), style=discord.TextStyle.paragraph, required=False, max_length=NOTE_FIELD_MAX
+                label=step.capitalize(),
+                custom_id=f"notes-{step}",
+                style=discord.TextStyle.paragraph,
+                required=False,
+                max_length=NOTE_FIELD_MAX,
             )
             self.fields.append(field)
             self.add_item(field)

@@ -44,6 +44,7 @@ class MomentModal(BaseModal):
         self.service, self.guild_id = service, guild_id
         self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label="What happened (only you will see it)",
+            custom_id="moment-text",
             style=discord.TextStyle.paragraph,
             placeholder="A kind word, a moment of being understood, a small win...",
             max_length=MOMENT_MAX,
