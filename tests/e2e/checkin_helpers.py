@@ -79,6 +79,10 @@ async def rows_with(services: Services, value: str | int) -> dict[str, int]:
 async def file_bytes(services: Services, path: Path) -> bytes:
     """The WAL as it stands, then the database file after a checkpoint: what an operator could read."""
     wal = path.with_name(path.name + "-wal")
-    data = wal.read_bytes() if wal.exists() else b""
+    data = _read(wal)
     await services.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return data + path.read_bytes()
+    return data + _read(path)
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes() if path.exists() else b""
