@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ("bench.core",)
+BENCHMARKS = ("bench.core", "bench.checkins")
 
 for name in BENCHMARKS:
     print(f"== {name}")

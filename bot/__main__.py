@@ -25,6 +25,7 @@ from bot.db import MigrationError, apply_migrations, head_version, open_database
 from bot.db.migrate import version_on_disk
 from bot.keys import load_or_create_keys
 from bot.logging_setup import setup_logging
+from bot.services.content import ContentError, load_content
 
 log = logging.getLogger("bot")
 EXIT_SETUP = 2
@@ -87,7 +88,11 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
             return fail(str(error))
         if created:
             log.warning("created new secret keys in %s: back this file up with the database", settings.keys_path)
-        bot = PeerCircleBot(build_services(db, SystemClock(), keys), dev_guild_id=settings.dev_guild_id)
+        try:
+            content = load_content()
+        except ContentError as error:
+            return fail(f"content: {error}")
+        bot = PeerCircleBot(build_services(db, SystemClock(), keys, content), dev_guild_id=settings.dev_guild_id)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):

@@ -109,7 +109,15 @@ class CheckinService:
         self.preferences = preferences
         self.guilds = guilds
         self.prompts = prompts
-        self.rng = rng or random.Random()
+        self.rng = rng or random.Random()  # noqa: S311 - choosing a prompt is not security
+        # Each server's prompt pool, cached because every scheduled DM needs it (10,000 at 09:00);
+        # moderators' changes go through invalidate_prompts.
+        self._pools: dict[tuple[int, str], list[ChosenPrompt]] = {}
+
+    def invalidate_prompts(self, guild_id: int) -> None:
+        """Forget a server's cached pool after its prompts were added or hidden."""
+        for key in [k for k in self._pools if k[0] == guild_id]:
+            del self._pools[key]
 
     # -- the walk-through ----------------------------------------------------------------------------
 
@@ -261,6 +269,9 @@ class CheckinService:
 
     async def pool(self, guild_id: int, prompt_set: str) -> list[ChosenPrompt]:
         """Prompts a server uses for a choice: content prompts not hidden, plus the server's own."""
+        cached = self._pools.get((guild_id, prompt_set))
+        if cached is not None:
+            return cached
         hidden = await self.repo.hidden_prompts(guild_id)
         found: list[ChosenPrompt] = []
         if self.prompts is not None:
@@ -270,6 +281,7 @@ class CheckinService:
         for own in await self.repo.server_prompts(guild_id):
             if own.prompt_set in wanted:
                 found.append(ChosenPrompt(f"{SERVER_PROMPT_PREFIX}{own.id}", own.text))
+        self._pools[(guild_id, prompt_set)] = found
         return found
 
     async def pick(self, guild_id: int, prompt_set: str) -> ChosenPrompt | None:

@@ -77,12 +77,10 @@ class ContentStore:
         self._prompt_by_id = {prompt.id: prompt for prompt in prompts}
         self._resource_by_id = {resource.id: resource for resource in resources}
         self._by_group: dict[str, tuple[Strategy, ...]] = {
-            group.id: tuple(strategy for strategy in strategies if strategy.group == group.id)
-            for group in groups
+            group.id: tuple(strategy for strategy in strategies if strategy.group == group.id) for group in groups
         }
         self._by_set: dict[str, tuple[Prompt, ...]] = {
-            set_name: tuple(prompt for prompt in prompts if prompt.set == set_name)
-            for set_name in PROMPT_SETS
+            set_name: tuple(prompt for prompt in prompts if prompt.set == set_name) for set_name in PROMPT_SETS
         }
         self._by_tag: dict[str, tuple[Resource, ...]] = {
             tag: tuple(resource for resource in resources if tag in resource.tags) for tag in tags

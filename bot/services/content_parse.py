@@ -56,9 +56,7 @@ def _check_top_level(data: Mapping[str, Any], label: str, allowed: set[str]) -> 
         raise ContentError(label, None, f"has unknown top-level key {unknown[0]!r}")
 
 
-def parse_strategies(
-    data: Mapping[str, Any], label: str
-) -> tuple[tuple[StrategyGroup, ...], tuple[Strategy, ...]]:
+def parse_strategies(data: Mapping[str, Any], label: str) -> tuple[tuple[StrategyGroup, ...], tuple[Strategy, ...]]:
     """Read ``[[groups]]`` and ``[[strategies]]`` and check that every group shows both sides."""
     _check_top_level(data, label, {"groups", "strategies"})
     seen: set[str] = set()
@@ -131,9 +129,7 @@ def parse_prompts(data: Mapping[str, Any], label: str) -> tuple[Prompt, ...]:
     disclosure_ids = {prompt.id for prompt in prompts if prompt.set == "disclosure"}
     for step in DISCLOSURE_STEPS:
         if step not in disclosure_ids:
-            raise ContentError(
-                label, step, "the disclosure walk-through needs this prompt in set 'disclosure'"
-            )
+            raise ContentError(label, step, "the disclosure walk-through needs this prompt in set 'disclosure'")
     return tuple(prompts)
 
 

@@ -281,6 +281,7 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
         await self.bot.services.guilds.ensure_guild(interaction.guild_id)
         stamp = int(self.bot.services.clock.now().timestamp())
         number = await self.service.repo.add_server_prompt(interaction.guild_id, kind, text.strip(), stamp)
+        self.service.invalidate_prompts(interaction.guild_id)
         await send_ephemeral(interaction, f"Added as `{SERVER_PROMPT_PREFIX}{number}`.")
 
     @prompts.command(name="hide")
@@ -300,6 +301,7 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
         else:
             await self.bot.services.guilds.ensure_guild(interaction.guild_id)
             await self.service.repo.hide_prompt(interaction.guild_id, prompt)
+        self.service.invalidate_prompts(interaction.guild_id)
         await send_ephemeral(interaction, f"`{prompt}` is no longer used here.")
 
     @prompts.command(name="list")

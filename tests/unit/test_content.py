@@ -308,25 +308,19 @@ def test_group_with_only_organization_side(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
     for item_id in ("five-ws", "talk-it-over", "right-to-privacy", "know-the-law", "weigh-role-change"):
         break_item(directory, "strategies.toml", item_id, 'who = "peer"', 'who = "organization"')
-    break_item(
-        directory, "strategies.toml", "boundaries-former-providers", 'who = "shared"', 'who = "organization"'
-    )
+    break_item(directory, "strategies.toml", "boundaries-former-providers", 'who = "shared"', 'who = "organization"')
     expect_error(directory, "strategies.toml", "disclosure", "peer")
 
 
 def test_ruled_out_word(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
-    break_item(
-        directory, "strategies.toml", "choose-battles", "Choose your battles", "Choose battles for clients"
-    )
+    break_item(directory, "strategies.toml", "choose-battles", "Choose your battles", "Choose battles for clients")
     expect_error(directory, "strategies.toml", "choose-battles", "title", "'clients'")
 
 
 def test_ruled_out_word_in_explain(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
-    break_item(
-        directory, "explain.toml", None, "What peer support is\n", "What peer support is for patients\n"
-    )
+    break_item(directory, "explain.toml", None, "What peer support is\n", "What peer support is for patients\n")
     expect_error(directory, "explain.toml", "long", "'patients'")
 
 
@@ -380,9 +374,7 @@ def test_misspelled_key_is_reported(tmp_path: Path) -> None:
 
 def test_extra_key_is_reported(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
-    break_item(
-        directory, "resources.toml", "mindfreedom", "last_checked = ", 'colour = "blue"\nlast_checked = '
-    )
+    break_item(directory, "resources.toml", "mindfreedom", "last_checked = ", 'colour = "blue"\nlast_checked = ')
     expect_error(directory, "resources.toml", "mindfreedom", "unknown key 'colour'")
 
 
@@ -394,9 +386,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_over_long_prompt(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
-    break_item(
-        directory, "prompts.toml", "daily-one-word", "No need to explain.", "x" * LIMITS["prompt.text"]
-    )
+    break_item(directory, "prompts.toml", "daily-one-word", "No need to explain.", "x" * LIMITS["prompt.text"])
     expect_error(directory, "prompts.toml", "daily-one-word", "text is longer than 300 characters")
 
 
