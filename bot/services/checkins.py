@@ -109,7 +109,7 @@ class CheckinService:
         self.preferences = preferences
         self.guilds = guilds
         self.prompts = prompts
-        self.rng = rng or random.Random()  # noqa: S311 - choosing a prompt is not security
+        self.rng = rng or random.Random()
         # Each server's prompt pool, cached because every scheduled DM needs it (10,000 at 09:00);
         # moderators' changes go through invalidate_prompts.
         self._pools: dict[tuple[int, str], list[ChosenPrompt]] = {}
