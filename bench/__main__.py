@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.core", "bench.scheduler", "bench.venting", "bench.strategies")
+BENCHMARKS = ("bench.core", "bench.scheduler", "bench.venting", "bench.strategies", "bench.checkins")
 
 failed = 0
 for name in BENCHMARKS:

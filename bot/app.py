@@ -46,6 +46,9 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.support",
     "cogs.explain",
     "cogs.reflection",
+    "cogs.checkins",
+    "cogs.moments",
+    "cogs.disclosure",
 )
 
 

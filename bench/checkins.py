@@ -1,0 +1,152 @@
+"""Check-ins at scale: 10,000 members due in the same minute, through SimCord.
+
+Two figures:
+- the bot's own CPU per DM (scheduler claim, plan lookup, prompt pick, queue, send with four
+  buttons) against a bare discord.py bot sending the same 10,000 DMs with the same buttons, both
+  through SimCord in the same run (CPU time, for the reasons in bench/harness.py);
+- the modelled time to deliver all of them under the real rate limit: the DeliveryQueue's token
+  bucket (45 requests/s, burst 5, cost 2 per DM because every DM channel must be opened) running
+  on a virtual clock, so the benchmark measures the model instead of waiting for it.
+
+Run: `.venv/bin/python -m bench.checkins` (or `python -m bench.checkins 2000` for a quicker run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import Any
+
+import discord
+import simcord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.clock import to_timestamp
+from bot.dm_delivery import DmSender, replace_sender
+from bot.services.content import load_content
+from bot.services.recurrence import Recurrence
+from bot.testing import SimcordClock, make_bot, make_services
+
+MEMBERS = 10_000
+TEXT = "Your check-in from **Bench**:\n> a prompt\n\nAnswer if you'd like, or let it pass."
+
+
+class ModelClock:
+    """Virtual seconds for the token bucket: sleeping moves the clock instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        """The modelled time."""
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        """Advance modelled time and yield once."""
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def seed(services: Any, guild_id: int, user_ids: list[int], due: int) -> None:
+    """Give every member a daily check-in plan due at `due` (one transaction, like a busy 09:00)."""
+    db = services.db
+    now = to_timestamp(services.clock.now())
+    rule = Recurrence.daily((0, 1), "UTC").to_json()
+    async with db.transaction():
+        await db.execute("INSERT OR IGNORE INTO guilds (guild_id, joined_at) VALUES (?, ?)", (guild_id, now))
+        await db.executemany(
+            "INSERT INTO schedules (id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at,"
+            " expires_at) VALUES (?, ?, 'checkin', ?, '{}', ?, ?, 0, ?, ?)",
+            [(n + 1, guild_id, uid, rule, due, now, now + 86400 * 365) for n, uid in enumerate(user_ids)],
+        )
+        await db.executemany(
+            "INSERT INTO checkin_plans (guild_id, user_id, schedule_id, cadence, days, at_minute, timezone,"
+            " prompt_set, keep_days, paused_until, dm_closed, created_at, expires_at)"
+            " VALUES (?, ?, ?, 'daily', '', 1, 'UTC', 'daily', 0, NULL, 0, ?, ?)",
+            [(guild_id, uid, n + 1, now, now + 86400 * 365) for n, uid in enumerate(user_ids)],
+        )
+
+
+async def ours(count: int) -> dict[str, float]:
+    """The real bot: seed `count` due plans, let the scheduler fire them, time until all are sent."""
+    services = await make_services(clock=SimcordClock(), content=load_content())
+    bot = make_bot(services)
+    model = ModelClock()
+    try:
+        async with simcord.run(bot, settle_timeout=3600) as env:
+            guild = env.create_guild("Bench")
+            users = [env.create_user(f"m{n}") for n in range(count)]
+            await seed(services, guild.id, [u.id for u in users], to_timestamp(env.now()) + 60)
+            sender = DmSender(bot, clock=model, sleep=model.sleep)
+            replace_sender(bot, sender)
+            services.scheduler.wake()  # rows written behind its back: make it re-read the earliest due time
+            cpu, wall = time.process_time(), time.perf_counter()
+            await env.advance_time(120)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            stats = sender.queue.stats()
+            assert stats.sent == count, stats
+    finally:
+        await services.db.close()
+    return {"cpu": cpu, "wall": wall, "modelled": model.now, "sent": float(stats.sent)}
+
+
+class BareDMBot(commands.Bot):
+    """The baseline: discord.py sending the same DMs in a loop, no database, no queue."""
+
+    def __init__(self, user_ids: list[int]) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default())
+        self.user_ids = user_ids
+
+    async def setup_hook(self) -> None:
+        """One command that sends every DM (SimCord requires synced commands)."""
+
+        async def send_all(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("sending", ephemeral=True)
+            for uid in self.user_ids:
+                view = discord.ui.View(timeout=None)
+                for n, label in enumerate(("Answer", "Not today", "Pause for a week", "Stop")):
+                    view.add_item(discord.ui.Button(label=label, custom_id=f"bare:{n}:{uid}"))
+                channel = await self.create_dm(discord.Object(uid))
+                await channel.send(TEXT, view=view)
+
+        self.tree.add_command(app_commands.Command(name="send", description="bare", callback=send_all))
+        await self.tree.sync()
+
+
+async def bare(count: int) -> dict[str, float]:
+    """The bare bot sending `count` DMs from one command."""
+    user_ids: list[int] = []
+    bot = BareDMBot(user_ids)
+    async with simcord.run(bot, settle_timeout=3600) as env:
+        guild = env.create_guild("Bench")
+        channel = guild.create_text_channel("general")
+        actor = guild.add_member(env.create_user("trigger"))
+        user_ids.extend(env.create_user(f"m{n}").id for n in range(count))
+        cpu, wall = time.process_time(), time.perf_counter()
+        await actor.slash(channel, "send")
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return {"cpu": cpu, "wall": wall}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the figures for `count` members (default 10,000)."""
+    args = sys.argv[1:] if argv is None else argv
+    count = int(args[0]) if args else MEMBERS
+    base = asyncio.run(bare(count))
+    mine = asyncio.run(ours(count))
+    ratio = mine["cpu"] / base["cpu"]
+    print(
+        f"check-in DMs, {count:,} members due at once: {mine['cpu'] / count * 1e6:,.0f} µs CPU/DM vs bare "
+        f"{base['cpu'] / count * 1e6:,.0f} µs → ratio {ratio:.2f} (target ≤ 2: {'met' if ratio <= 2 else 'NOT met'}); "
+        f"wall {mine['wall']:.1f} s vs {base['wall']:.1f} s"
+    )
+    print(
+        f"modelled delivery under the real limit (45 req/s, burst 5, 2 requests per new DM channel): "
+        f"{mine['modelled']:,.0f} s ({mine['modelled'] / 60:.1f} min) for {int(mine['sent']):,} DMs"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""SQL for check-ins: members' plans, their kept (encrypted) answers, and servers' prompt choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.db.connection import Database
+from bot.services.privacy import TableDeclaration, declare
+
+declare(
+    TableDeclaration(
+        table="checkin_plans",
+        feature="checkins",
+        purpose="Your own check-in choices: when, which prompts, and whether answers are kept.",
+        personal=True,
+        who_can_see="Nobody but you, moderators included.",
+        retention="Until you stop check-ins; deleted after a year without using them.",
+        user_columns=("user_id",),
+        expires_column="expires_at",
+        columns={
+            "guild_id": "The server you started check-ins in.",
+            "user_id": "Your Discord id.",
+            "schedule_id": "The schedule that sends your check-in.",
+            "cadence": "How often: daily, weekdays, chosen days or weekly.",
+            "days": "The weekdays you chose, if any.",
+            "at_minute": "The time of day (minutes after midnight).",
+            "timezone": "The time zone you chose.",
+            "prompt_set": "Short daily prompts, weekly reflections, or a mix.",
+            "keep_days": "How long answers are kept (0 means they are not kept).",
+            "paused_until": "When a pause you asked for ends.",
+            "dm_closed": "Whether your direct messages were closed the last time I tried.",
+            "created_at": "When you started.",
+            "expires_at": "When these choices are deleted unless used again.",
+        },
+    )
+)
+declare(
+    TableDeclaration(
+        table="checkin_answers",
+        feature="checkins",
+        purpose="Answers you chose to keep, so you can read them back with /checkin history.",
+        personal=True,
+        who_can_see="Nobody but you. The text is encrypted; moderators and server owners cannot read it.",
+        retention="7, 30, 90 or 365 days, as you chose; you can delete any of them at once.",
+        user_columns=("user_id",),
+        expires_column="expires_at",
+        columns={
+            "id": "Number of the entry.",
+            "guild_id": "The server the check-in belongs to.",
+            "user_id": "Your Discord id.",
+            "token": "A random id of the prompt message, so an answer is never stored twice.",
+            "prompt_id": "Which prompt you answered.",
+            "body": "Your answer, encrypted.",
+            "created_at": "When you answered.",
+            "expires_at": "When it is deleted.",
+        },
+    )
+)
+declare(
+    TableDeclaration(
+        table="checkin_server_prompts",
+        feature="checkins",
+        purpose="Check-in prompts this server's moderators added.",
+        personal=False,
+        who_can_see="Moderators; members see them as check-in prompts.",
+        retention="Until a moderator hides them or the bot leaves the server.",
+    )
+)
+declare(
+    TableDeclaration(
+        table="checkin_hidden_prompts",
+        feature="checkins",
+        purpose="Check-in prompts this server chose not to use.",
+        personal=False,
+        who_can_see="Moderators.",
+        retention="Until the bot leaves the server.",
+    )
+)
+
+PLAN_COLUMNS = (
+    "guild_id, user_id, schedule_id, cadence, days, at_minute, timezone, prompt_set, keep_days,"
+    " paused_until, dm_closed, created_at, expires_at"
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A member's check-in choices in one server."""
+
+    guild_id: int
+    user_id: int
+    schedule_id: int | None
+    cadence: str
+    days: str
+    at_minute: int
+    timezone: str
+    prompt_set: str
+    keep_days: int
+    paused_until: int | None
+    dm_closed: bool
+    created_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """One kept answer, still encrypted."""
+
+    id: int
+    guild_id: int
+    prompt_id: str
+    body: bytes
+    created_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class ServerPrompt:
+    """A prompt a server added."""
+
+    id: int
+    prompt_set: str
+    text: str
+
+
+class CheckinRepository:
+    """All SQL touching the check-in tables."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- plans -------------------------------------------------------------------------------------
+
+    async def get_plan(self, guild_id: int, user_id: int) -> Plan | None:
+        """The member's plan in a server, if any."""
+        row = await self.db.fetchone(
+            f"SELECT {PLAN_COLUMNS} FROM checkin_plans WHERE guild_id = ? AND user_id = ?",  # noqa: S608 - constant
+            (guild_id, user_id),
+        )
+        if row is None:
+            return None
+        values = dict(row)
+        values["dm_closed"] = bool(values["dm_closed"])
+        return Plan(**values)
+
+    async def plans_for_user(self, user_id: int) -> list[Plan]:
+        """The member's plans in every server."""
+        rows = await self.db.fetchall("SELECT guild_id FROM checkin_plans WHERE user_id = ?", (user_id,))
+        plans = [await self.get_plan(r["guild_id"], user_id) for r in rows]
+        return [p for p in plans if p is not None]
+
+    async def save_plan(self, plan: Plan) -> None:
+        """Insert or replace the member's plan."""
+        await self.db.execute(
+            f"INSERT OR REPLACE INTO checkin_plans ({PLAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            (plan.guild_id, plan.user_id, plan.schedule_id, plan.cadence, plan.days, plan.at_minute, plan.timezone,
+             plan.prompt_set, plan.keep_days, plan.paused_until, int(plan.dm_closed), plan.created_at,
+             plan.expires_at),
+        )  # fmt: skip
+
+    async def delete_plan(self, guild_id: int, user_id: int) -> int:
+        """Remove the member's plan in one server."""
+        return await self.db.execute(
+            "DELETE FROM checkin_plans WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+
+    async def delete_plans_for_user(self, user_id: int) -> int:
+        """Remove the member's plans everywhere."""
+        return await self.db.execute("DELETE FROM checkin_plans WHERE user_id = ?", (user_id,))
+
+    async def set_dm_closed(self, guild_id: int, user_id: int, closed: bool) -> bool:
+        """Mark (or clear) that Discord refused the member's DMs."""
+        changed = await self.db.execute(
+            "UPDATE checkin_plans SET dm_closed = ? WHERE guild_id = ? AND user_id = ?",
+            (int(closed), guild_id, user_id),
+        )
+        return changed > 0
+
+    # -- answers -----------------------------------------------------------------------------------
+
+    async def add_answer(
+        self, guild_id: int, user_id: int, token: str, prompt_id: str, body: bytes, created: int, expires: int
+    ) -> bool:
+        """Store an encrypted answer; False if this prompt's answer was already stored."""
+        changed = await self.db.execute(
+            "INSERT OR IGNORE INTO checkin_answers (guild_id, user_id, token, prompt_id, body, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, user_id, token, prompt_id, body, created, expires),
+        )
+        return changed > 0
+
+    async def answers(self, guild_id: int, user_id: int, limit: int, offset: int) -> list[StoredAnswer]:
+        """A page of the member's kept answers in a server, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT id, guild_id, prompt_id, body, created_at, expires_at FROM checkin_answers"
+            " WHERE guild_id = ? AND user_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            (guild_id, user_id, limit, offset),
+        )
+        return [StoredAnswer(**dict(r)) for r in rows]
+
+    async def all_answers(self, user_id: int) -> list[StoredAnswer]:
+        """Every kept answer of the member, for /privacy export."""
+        rows = await self.db.fetchall(
+            "SELECT id, guild_id, prompt_id, body, created_at, expires_at FROM checkin_answers"
+            " WHERE user_id = ? ORDER BY created_at DESC, id DESC",
+            (user_id,),
+        )
+        return [StoredAnswer(**dict(r)) for r in rows]
+
+    async def count_answers(self, guild_id: int, user_id: int) -> int:
+        """How many answers the member keeps in a server (for paging only; never shown as a tally)."""
+        value = await self.db.fetchval(
+            "SELECT count(*) FROM checkin_answers WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+        return int(value or 0)
+
+    async def delete_answer(self, answer_id: int, user_id: int) -> bool:
+        """Delete one of the member's own answers (the user id guards against anyone else's)."""
+        return (
+            await self.db.execute("DELETE FROM checkin_answers WHERE id = ? AND user_id = ?", (answer_id, user_id)) > 0
+        )
+
+    async def delete_answers(self, user_id: int, guild_id: int | None = None) -> int:
+        """Delete the member's answers in one server, or everywhere."""
+        if guild_id is None:
+            return await self.db.execute("DELETE FROM checkin_answers WHERE user_id = ?", (user_id,))
+        return await self.db.execute(
+            "DELETE FROM checkin_answers WHERE user_id = ? AND guild_id = ?", (user_id, guild_id)
+        )
+
+    # -- server prompt choices -----------------------------------------------------------------------
+
+    async def add_server_prompt(self, guild_id: int, prompt_set: str, text: str, created: int) -> int:
+        """Add a server's own prompt; return its number."""
+        return await self.db.insert(
+            "INSERT INTO checkin_server_prompts (guild_id, prompt_set, text, created_at) VALUES (?, ?, ?, ?)",
+            (guild_id, prompt_set, text, created),
+        )
+
+    async def server_prompts(self, guild_id: int) -> list[ServerPrompt]:
+        """The prompts a server added."""
+        rows = await self.db.fetchall(
+            "SELECT id, prompt_set, text FROM checkin_server_prompts WHERE guild_id = ? ORDER BY id", (guild_id,)
+        )
+        return [ServerPrompt(**dict(r)) for r in rows]
+
+    async def delete_server_prompt(self, guild_id: int, prompt_id: int) -> bool:
+        """Remove a prompt a server added."""
+        return (
+            await self.db.execute(
+                "DELETE FROM checkin_server_prompts WHERE guild_id = ? AND id = ?", (guild_id, prompt_id)
+            )
+            > 0
+        )
+
+    async def hide_prompt(self, guild_id: int, prompt_id: str) -> bool:
+        """Stop using a content prompt in a server."""
+        return (
+            await self.db.execute(
+                "INSERT OR IGNORE INTO checkin_hidden_prompts (guild_id, prompt_id) VALUES (?, ?)",
+                (guild_id, prompt_id),
+            )
+            > 0
+        )
+
+    async def hidden_prompts(self, guild_id: int) -> set[str]:
+        """Content prompt ids a server hid."""
+        rows = await self.db.fetchall("SELECT prompt_id FROM checkin_hidden_prompts WHERE guild_id = ?", (guild_id,))
+        return {r["prompt_id"] for r in rows}

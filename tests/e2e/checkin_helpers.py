@@ -1,0 +1,88 @@
+"""Shared pieces for the check-in, moments and disclosure end-to-end tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services
+from bot.repositories import schema
+from bot.services.scheduler import Scheduler
+from bot.testing import SimcordClock, make_services
+from tests.e2e.world import World, make_world
+from tests.fake_prompts import placeholder_content
+
+# Virtual time starts at 2026-01-01 00:00 UTC (a Thursday); the server's zone defaults to UTC.
+TO_NINE = 9 * 3600 + 60
+DAY = 24 * 3600
+
+
+@pytest.fixture
+async def sim_services(tmp_path: Path) -> AsyncIterator[Services]:
+    """A file database (so its bytes can be scanned) and placeholder prompts."""
+    svc = await make_services(clock=SimcordClock(), db_path=str(tmp_path / "x.db"), content=placeholder_content())
+    # Same dispatcher, but idling up to a day between due rows instead of five minutes, so moving
+    # virtual time by days takes a few wake-ups rather than hundreds (each costs a settle in SimCord).
+    svc.scheduler = Scheduler(svc.db, svc.clock, is_enabled=svc.guilds.is_enabled, max_wait=timedelta(days=1))
+    yield svc
+    await svc.db.close()
+
+
+@pytest.fixture
+def world(simcord_env) -> World:
+    """The standard small server."""
+    return make_world(simcord_env)
+
+
+async def advance(env, seconds: float) -> None:
+    """Move virtual time in steps of at most six hours, each well inside SimCord's settle timeout."""
+    while seconds > 0:
+        step = min(seconds, 6 * 3600.0)
+        await env.advance_time(step)
+        seconds -= step
+
+
+async def start(world: World, actor=None, **options):
+    """Opt in through /checkin start and press Start; return the confirmation result."""
+    actor = actor or world.member
+    options.setdefault("time", "09:00")
+    shown = await actor.slash(world.general, "checkin start", **options)
+    return await actor.click(shown.response.message, label="Start")
+
+
+def dms(actor) -> list:
+    """The messages in the actor's DM channel with the bot, oldest first."""
+    return actor.user.dm_channel.history()
+
+
+async def answer(actor, message, text: str, *, in_dm: bool = True):
+    """Press Answer on a prompt (in the DM, or on an ephemeral reply in the server) and submit."""
+    who = actor.user if in_dm else actor
+    shown = await who.click(message, label="Answer")
+    assert shown.modal is not None
+    return await who.submit_modal(shown, {"checkin-answer": text})
+
+
+async def rows_with(services: Services, value: str | int) -> dict[str, int]:
+    """Every table holding `value` in any column, with counts."""
+    found = {}
+    for table in await schema.table_names(services.db):
+        count = await schema.rows_mentioning(services.db, table, value)
+        if count:
+            found[table] = count
+    return found
+
+
+async def file_bytes(services: Services, path: Path) -> bytes:
+    """The WAL as it stands, then the database file after a checkpoint: what an operator could read."""
+    wal = path.with_name(path.name + "-wal")
+    data = _read(wal)
+    await services.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return data + _read(path)
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes() if path.exists() else b""

@@ -1,0 +1,58 @@
+"""/disclosure end to end: a private walk-through that stores nothing unless notes are kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.checkin_helpers import file_bytes, rows_with, sim_services, world
+
+__all__ = ["sim_services", "world"]
+
+NOTE = "wv-note-8812 maybe tell my supervisor"
+
+
+async def _walk(world):
+    shown = await world.member.slash(world.general, "disclosure")
+    assert shown.ephemeral
+    assert "Test disclosure step who" in shown.response.content
+    message = shown.response.message
+    result = shown
+    for step in ("what", "when", "where", "why"):
+        result = await world.member.click(message, label="Next")
+        assert f"Test disclosure step {step}" in result.response.content
+        message = result.response.message
+    closing = await world.member.click(message, label="Next")
+    return closing
+
+
+async def test_walk_through_ends_with_the_closing_reminder_and_stores_nothing(world, sim_services):
+    closing = await _walk(world)
+    assert "Test disclosure step closing" in closing.response.content
+    assert "Nothing from this walk-through was stored" in closing.response.content
+    assert await rows_with(sim_services, world.member.id) == {}
+
+
+async def test_kept_notes_are_encrypted_and_only_shown_to_their_author(world, sim_services, tmp_path):
+    closing = await _walk(world)
+    shown = await world.member.click(closing.response.message, label="Keep notes")
+    assert shown.modal is not None
+    done = await world.member.submit_modal(shown, {"notes-who": NOTE})
+    assert "Kept, encrypted" in done.response.content
+    assert set(await rows_with(sim_services, world.member.id)) == {"disclosure_notes"}
+    assert await rows_with(sim_services, NOTE) == {}
+    assert b"wv-note" not in await file_bytes(sim_services, Path(tmp_path / "x.db"))
+    again = await world.member.slash(world.general, "disclosure")
+    assert any(NOTE in f.content for f in again.followups)
+    other = await world.mod.slash(world.general, "disclosure")
+    assert not any(NOTE in f.content for f in other.followups)
+    deleted = await world.member.click(again.followups[0].message, label="Delete my kept notes")
+    assert "Deleted 1" in deleted.response.content
+    assert await rows_with(sim_services, world.member.id) == {}
+
+
+async def test_empty_notes_keep_nothing(world, sim_services):
+    closing = await _walk(world)
+    shown = await world.member.click(closing.response.message, label="Keep notes")
+    done = await world.member.submit_modal(shown, {})
+    assert "nothing was kept" in done.response.content
+    assert await rows_with(sim_services, world.member.id) == {}

@@ -1,0 +1,117 @@
+"""Check-in services on real aiosqlite with a fake clock: choices, answers, pauses, firing, forget."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.errors import UserFacingError
+from bot.repositories.checkins import CheckinRepository
+from bot.repositories.moments import MomentRepository
+from bot.services.checkin_plan import Choices, check_quiet, parse_days, recurrence_for
+from bot.services.checkins import CheckinService
+from bot.services.moments import MomentService
+from tests.fake_prompts import placeholder_content
+
+G, U = 1, 42
+
+
+@pytest.fixture
+def checkins(services) -> CheckinService:
+    s = services
+
+    async def noop(firing):
+        return None
+
+    s.scheduler.register("checkin", noop, dm=True)
+    return CheckinService(
+        CheckinRepository(s.db), s.clock, s.keys, s.scheduler, s.preferences, s.guilds, placeholder_content()
+    )
+
+
+def test_parse_days_and_errors():
+    assert parse_days("fri, mon wed") == (0, 2, 4)
+    assert parse_days("Tuesday") == (1,)
+    with pytest.raises(UserFacingError, match="mon, wed, fri"):
+        parse_days("someday")
+
+
+def test_quiet_hours_checks():
+    check_quiet(9 * 60, (22 * 60, 7 * 60))
+    with pytest.raises(UserFacingError, match="whole day"):
+        check_quiet(9 * 60, (600, 600))
+    with pytest.raises(UserFacingError, match="inside your quiet hours"):
+        check_quiet(23 * 60, (22 * 60, 7 * 60))
+
+
+def test_weekly_uses_the_chosen_weekday():
+    rule = recurrence_for(Choices("weekly", (4,), 540, "UTC", "weekly", 0, None), date(2026, 1, 1))
+    assert rule.start == date(2026, 1, 2)
+
+
+async def test_nothing_is_stored_before_confirm_and_keep_is_off_by_default(checkins, db):
+    choices = await checkins.choose(G, U, time="9am")
+    assert choices.keep_days == 0
+    assert await db.fetchval("SELECT count(*) FROM checkin_plans") == 0
+    await checkins.confirm(G, U, choices)
+    assert await db.fetchval("SELECT count(*) FROM checkin_plans") == 1
+
+
+async def test_answers_kept_only_when_on_encrypted_and_once_per_prompt(checkins, db):
+    await checkins.confirm(G, U, await checkins.choose(G, U, time="09:00"))
+    assert (await checkins.answer(G, U, "aaaaaaaa", "checkin-daily-a", "plain words")).kept_days is None
+    assert await db.fetchval("SELECT count(*) FROM checkin_answers") == 0
+    await checkins.confirm(G, U, await checkins.choose(G, U, keep_days=365))
+    first = await checkins.answer(G, U, "bbbbbbbb", "checkin-daily-a", "plain words")
+    assert first.kept_days == 90  # capped at the server's retention period
+    assert (await checkins.answer(G, U, "bbbbbbbb", "checkin-daily-a", "again")).duplicate
+    body = await db.fetchval("SELECT body FROM checkin_answers")
+    assert b"plain words" not in body
+    entries, pages = await checkins.history(G, U, 0)
+    assert [e.text for e in entries] == ["plain words"] and pages == 1
+    with pytest.raises(UserFacingError, match="longer than"):
+        await checkins.answer(G, U, "cccccccc", "checkin-daily-a", "x" * 2001)
+
+
+async def test_firing_respects_pause_quiet_hours_and_orphans(checkins, services, clock):
+    plan = await checkins.confirm(G, U, await checkins.choose(G, U, time="09:00"))
+    row = await services.scheduler.repository.get(plan.schedule_id)
+    assert (await checkins.delivery_for(row)) is not None
+    await checkins.pause(G, U, 2)
+    assert (await checkins.delivery_for(row)) is None
+    clock.advance(timedelta(days=3))
+    assert (await checkins.delivery_for(row)) is not None
+    await services.preferences.set_quiet_hours(G, U, 0, 23 * 60)
+    assert (await checkins.delivery_for(row)) is None
+    await checkins.stop(G, U, delete_answers=True)
+    assert (await checkins.delivery_for(row)) is None
+    assert await services.scheduler.repository.get(row.id) is None
+
+
+async def test_closed_dms_pause_the_schedule_and_notice_is_given_once(checkins, services):
+    plan = await checkins.confirm(G, U, await checkins.choose(G, U, time="09:00"))
+    await checkins.dm_closed(G, U)
+    assert (await services.scheduler.repository.get(plan.schedule_id)).paused
+    assert await checkins.take_dm_notice(G, U)
+    assert not await checkins.take_dm_notice(G, U)
+
+
+async def test_forget_removes_plans_schedules_and_answers(checkins, db):
+    await checkins.confirm(G, U, await checkins.choose(G, U, time="09:00", keep_days=30))
+    await checkins.answer(G, U, "dddddddd", "checkin-daily-a", "words")
+    assert await checkins.forget(U) == {"plans": 1, "schedules": 1, "answers": 1}
+    for table in ("checkin_plans", "checkin_answers", "schedules"):
+        assert await db.fetchval(f"SELECT count(*) FROM {table}") == 0
+
+
+async def test_moments_need_opt_in_and_are_encrypted(services, db):
+    s = services
+    moments = MomentService(MomentRepository(s.db), s.clock, s.keys, s.scheduler, s.preferences, s.guilds)
+    with pytest.raises(UserFacingError, match="log is off"):
+        await moments.add(G, U, "a good moment")
+    await moments.opt_in(G, U)
+    await moments.add(G, U, "a good moment")
+    assert b"good moment" not in await db.fetchval("SELECT body FROM moments")
+    assert [e.text for e in await moments.entries(G, U)] == ["a good moment"]
+    assert (await moments.forget(U))["moments"] == 1
