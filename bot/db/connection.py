@@ -46,23 +46,21 @@ class Database:
         async with self._lock:
             yield
 
+    # Each call below is one round trip to aiosqlite's worker thread; closing a cursor would be
+    # another, so cursors of finished statements are left to the garbage collector.
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return the number of rows it changed."""
         async with self._turn():
             cursor = await self._conn.execute(sql, params)
-            count = cursor.rowcount
-            await cursor.close()
-            return count
+            return cursor.rowcount
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT and return the new row id."""
         async with self._turn():
-            cursor = await self._conn.execute(sql, params)
-            row_id = cursor.lastrowid
-            await cursor.close()
-            if row_id is None:  # pragma: no cover - sqlite always sets it for INSERT
+            row = await self._conn.execute_insert(sql, params)
+            if row is None:  # pragma: no cover - sqlite always has a last row id after INSERT
                 raise RuntimeError("insert returned no row id")
-            return row_id
+            return int(row[0])
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for many parameter sets."""
@@ -70,20 +68,14 @@ class Database:
             await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        """Return the first row of a query, or None."""
-        async with self._turn():
-            cursor = await self._conn.execute(sql, params)
-            row = await cursor.fetchone()
-            await cursor.close()
-            return row
+        """Return the first row of a query, or None (use for queries that return one row)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Return every row of a query."""
         async with self._turn():
-            cursor = await self._conn.execute(sql, params)
-            rows = await cursor.fetchall()
-            await cursor.close()
-            return list(rows)
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         """Return the first column of the first row, or None."""
@@ -127,6 +119,8 @@ async def open_database(path: str | Path) -> Database:
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if path != ":memory:":
         await conn.execute("PRAGMA journal_mode = WAL")
+        # SQLite's recommended pairing with WAL: never corrupts; a power cut may lose the last commits.
+        await conn.execute("PRAGMA synchronous = NORMAL")
         # Overwrite deleted content on disk rather than leaving it in free pages.
         await conn.execute("PRAGMA secure_delete = ON")
     return Database(conn, path)

@@ -14,6 +14,7 @@ Monthly-by-day schedules on a day some months lack (29-31) fire on the last day 
 from __future__ import annotations
 
 import calendar
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -284,13 +285,32 @@ def shortest_gap(rec: Recurrence, start: datetime, window: timedelta = timedelta
     return min(gaps) if gaps else None
 
 
+@functools.lru_cache(maxsize=1024)
+def _offset_swing(tz: str, first_day: date, days: int) -> timedelta:
+    """The largest minus the smallest UTC offset of a zone over `days` days (sampled daily at noon UTC).
+
+    Transitions last months, so daily samples find every offset in force; cached per zone and day.
+    """
+    zone_info = zone(tz)
+    noon = datetime.combine(first_day, time(12), tzinfo=UTC)
+    offsets = [(noon + timedelta(days=i)).astimezone(zone_info).utcoffset() or timedelta(0) for i in range(days + 2)]
+    return max(offsets) - min(offsets)
+
+
 def check_min_interval(rec: Recurrence, start: datetime, minimum: timedelta = timedelta(hours=1)) -> None:
     """Raise ValueError if the rule would fire more often than once per `minimum`.
 
-    Every rule here fires at most daily, but callers use this so a future, finer rule cannot slip
-    past the limit unnoticed.
+    Every rule here fires at most once per local date, so consecutive firings are at least a day apart
+    in wall time and can come closer in UTC only through offset changes: at least 24h minus twice the
+    zone's offset swing (once for the change, once for a time moved forward out of a gap). When that
+    bound already meets `minimum`, as it does in every zone whose offsets vary by less than ~11 hours,
+    no walk is needed; otherwise (zones that jumped across the date line) we walk every firing.
     """
-    gap = shortest_gap(rec, start)
+    window = timedelta(days=400)
+    swing = _offset_swing(rec.tz, start.astimezone(UTC).date(), window.days)
+    if timedelta(hours=24) - 2 * swing >= minimum:
+        return
+    gap = shortest_gap(rec, start, window)
     if gap is not None and gap < minimum:
         raise ValueError(f"schedules can fire at most once every {minimum}")
 

@@ -357,3 +357,47 @@ def test_property_next_is_later_and_increasing_and_on_the_wall_time(rec: Recurre
             just_before = (nxt - timedelta(seconds=1)).astimezone(tz)
             assert just_before.utcoffset() != moment.utcoffset()
         current = nxt
+
+
+# -- the fast once-an-hour check agrees with walking every firing ------------------------------
+
+_SWING_ZONES = [
+    "UTC",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Europe/London",
+    "Pacific/Apia",
+    "Pacific/Kiritimati",
+    "Asia/Kolkata",
+    "America/Santiago",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    tz=st.sampled_from(_SWING_ZONES),
+    hour=st.integers(0, 23),
+    minute=st.sampled_from([0, 15, 30, 45]),
+    start=st.datetimes(min_value=datetime(2009, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)),
+    minimum_hours=st.sampled_from([1, 22, 23, 23.5]),
+)
+def test_min_interval_bound_matches_the_walk(tz, hour, minute, start, minimum_hours):
+    rec = Recurrence.daily((hour, minute), tz)
+    minimum = timedelta(hours=minimum_hours)
+    gap = shortest_gap(rec, start)
+    walked_refuses = gap is not None and gap < minimum
+    try:
+        check_min_interval(rec, start, minimum)
+    except ValueError:
+        refused = True
+    else:
+        refused = False
+    assert refused == walked_refuses
+
+
+def test_date_line_jump_still_walks_and_passes_the_hour_limit():
+    # Samoa skipped 30 December 2011: its offset swung by 24 hours, so the bound can't decide.
+    start = datetime(2011, 12, 1, tzinfo=UTC)
+    rec = Recurrence.daily((9, 0), "Pacific/Apia")
+    check_min_interval(rec, start)  # the shortest gap is still well over an hour
+    assert shortest_gap(rec, start) >= timedelta(hours=1)
