@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -51,6 +53,12 @@ def services(interaction: discord.Interaction[Any]) -> Any:
     """The bot's services, reached from any interaction."""
     client: PeerCircleBot = interaction.client
     return client.services
+
+
+def frame_trail(error: BaseException, depth: int = 6) -> str:
+    """Where an exception came from, innermost first (file:line in function), without its message."""
+    frames = traceback.extract_tb(error.__traceback__)[-depth:]
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(frames)) or "?"
 
 
 def friendly_message(error: BaseException) -> str | None:
@@ -103,14 +111,15 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
         original = getattr(error, "original", error)
         error_id = secrets.token_hex(4)
         name = interaction.command.qualified_name if interaction.command else "component"
-        # Only ids of the place and the error: never the member, never what they wrote.
+        # Only ids of the place, the error's type and where it was raised: never the member, and not
+        # the exception's message or a full traceback, which can quote what someone typed.
         log.error(
-            "error %s in %s (guild %s): %s",
+            "error %s in %s (guild %s): %s at %s",
             error_id,
             name,
             interaction.guild_id,
             type(original).__name__,
-            exc_info=original,
+            frame_trail(original),
         )
         message = f"Something went wrong on my side (error id `{error_id}`). Nothing was saved; please try again."
     try:
