@@ -154,9 +154,20 @@ class ScheduleRepository:
             (guild_id, kind, owner_id, _dump_target(target), recurrence.to_json(), _stamp(first),
              to_timestamp(now), _stamp(expires_at)),
         )  # fmt: skip
-        row = await self.get(schedule_id)
-        assert row is not None
-        return row
+        # Built here rather than read back: one round trip less on the hot path of adding.
+        return ScheduleRow(
+            id=schedule_id,
+            guild_id=guild_id,
+            kind=kind,
+            owner_id=owner_id,
+            target=json.loads(_dump_target(target)),
+            recurrence=recurrence,
+            next_run_at=_optional_time(_stamp(first)),
+            paused=False,
+            created_at=from_timestamp(to_timestamp(now)),
+            last_run_at=None,
+            expires_at=_optional_time(_stamp(expires_at)),
+        )
 
     async def get(self, schedule_id: int) -> ScheduleRow | None:
         """One schedule by id, or None."""

@@ -353,3 +353,14 @@ async def test_wakeup_cuts_a_sleep_short() -> None:
     await asyncio.wait_for(sleeper, timeout=5)  # a hang guard; it returns within a loop turn
     wake.clear()
     await wait_for_event(wake, 0)  # and an unset one just times out
+
+
+async def test_added_row_equals_the_stored_row(db: Database) -> None:
+    from bot.repositories.schedules import ScheduleRepository
+
+    repo = ScheduleRepository(db)
+    added = await repo.add(
+        GUILD, "prompt", DAILY_9, now=START, target={"channel": 5, "b": [1, 2]}, owner_id=42,
+        expires_at=START + timedelta(days=30),
+    )  # fmt: skip
+    assert added == await repo.get(added.id)
