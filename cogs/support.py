@@ -28,6 +28,14 @@ JOIN_CHOICES = [
 ]
 
 
+def _is_leave(interaction: Interaction) -> bool:
+    """Whether this is /support-volunteer action:leave."""
+    command = interaction.command
+    action = getattr(interaction.namespace, "action", None)
+    value = action.value if isinstance(action, app_commands.Choice) else action
+    return command is not None and command.qualified_name == "support-volunteer" and value == "leave"
+
+
 class SupportCog(commands.Cog):
     """/support and /support-volunteer."""
 
@@ -44,7 +52,10 @@ class SupportCog(commands.Cog):
         self.bot = bot
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
-        """Refuse while Support on request is off in this server."""
+        """Refuse while Support on request is off in this server, except leaving the volunteer list:
+        a member can always take themselves off it, whatever the switch says."""
+        if _is_leave(interaction):
+            return True
         return await require_feature(interaction, Feature.SUPPORT)
 
     @app_commands.command(name="support")

@@ -3,16 +3,20 @@
 The scheduler calls `Runner.fire` / `Runner.fire_closing` for due rows (already claimed, so each runs at
 most once). A post that cannot be made because the channel is gone, no longer allowed, or the bot lost
 a permission pauses the schedule and tells the facilitator what to fix: it is never retried in a loop.
+That DM goes through the bot's shared, rate-limited DM queue (bot.dm_delivery); if the facilitator's
+DMs are closed, the server's notice channel is told instead.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.dm_delivery import OutgoingDM, shared_sender
 from bot.errors import UserFacingError
 from bot.interactions import missing_permissions
 from bot.repositories.schedules import ScheduleRow
@@ -118,14 +122,18 @@ class Runner:
             f"Your co-reflection schedule #{row.id}{where} is paused: {reason} "
             f"Then turn it back on with /reflect resume number:{row.id}."
         )
-        if row.owner_id is not None and await self._dm(row, text):
-            return
-        if await self._notice(row.guild_id, text.replace("Your co-reflection", "A co-reflection", 1)):
-            return
-        # Logs carry ids only; /reflect list still shows the reason to every facilitator.
-        log.warning("reflection schedule %d paused; nobody could be told", row.id)
+        notice = text.replace("Your co-reflection", "A co-reflection", 1)
 
-    async def _dm(self, row: ScheduleRow, text: str) -> bool:
+        async def tell_server() -> None:
+            if not await self._notice(row.guild_id, notice):
+                # Logs carry ids only; /reflect list still shows the reason to every facilitator.
+                log.warning("reflection schedule %d paused; nobody could be told", row.id)
+
+        if row.owner_id is not None and await self._dm(row, text, tell_server):
+            return
+        await tell_server()
+
+    async def _dm(self, row: ScheduleRow, text: str, on_closed: Callable[[], Awaitable[None]]) -> bool:
         assert row.owner_id is not None
         svc: Any = self.bot.services
         config = await svc.guilds.get(row.guild_id)
@@ -133,11 +141,8 @@ class Runner:
         quiet = prefs.quiet_start is not None and prefs.quiet_end is not None
         if quiet and in_quiet_hours(svc.clock.now(), prefs.timezone, prefs.quiet_start, prefs.quiet_end):
             return False  # never a DM in quiet hours: the notice channel (or /reflect list) says it
-        try:
-            user = self.bot.get_user(row.owner_id) or await self.bot.fetch_user(row.owner_id)
-            await user.send(text)
-        except discord.HTTPException:
-            return False
+        # Queued, not sent here: the notice channel is told instead if Discord refuses the DM (50007).
+        await shared_sender(self.bot).submit(OutgoingDM(row.owner_id, text, None, on_closed))
         return True
 
     async def _notice(self, guild_id: int, text: str) -> bool:

@@ -1,8 +1,10 @@
 """What runs when a strategy schedule fires: a member's reminder DM, or the server's strategy of the week.
 
-Reminders follow the member's quiet hours (an occurrence inside them is skipped, not queued) and a
-closed DM pauses the reminder and leaves a note for the member's next /strategy command: a
-reminder is never retried in a loop. Logs carry schedule ids only.
+Reminders go through the bot's one bounded, rate-limited DM queue (bot.dm_delivery), shared with
+check-ins, so many reminders due in the same minute don't burst past Discord's limit. They follow
+the member's quiet hours (an occurrence inside them is skipped, not queued) and a DM Discord
+refuses with 50007 pauses the reminder and leaves a note for the member's next /strategy command:
+a reminder is never retried. Logs carry schedule ids only.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import discord
 
 from bot.app import PeerCircleBot
+from bot.dm_delivery import OutgoingDM, shared_sender
 from bot.interactions import missing_permissions
 from bot.services.guild_settings import Feature
 from bot.services.scheduler import Firing
@@ -43,17 +46,19 @@ async def send_reminder(bot: PeerCircleBot, firing: Firing) -> None:
         f"Your strategy reminder{where}:\n{short_card_text(card, role_word)}\n\n"
         "-# /strategy remind pause or stop in the server changes this."
     )
-    try:
-        user = bot.get_user(row.owner_id) or await bot.fetch_user(row.owner_id)
-        await user.send(text)
-    except discord.Forbidden:
-        await svc.reminders.pause_with_notice(row, "dm_closed")
-        log.info("reminder %d paused: DMs closed", row.id)
-        return
-    except discord.NotFound:
-        await svc.scheduler.remove(row.id)  # the account is gone
-        return
+    # The card is drawn now, so the turn moves on now; the queue sends it at its own pace.
     await svc.reminders.advance(row)
+    schedule_id = row.id
+
+    async def closed() -> None:
+        # Re-read: the turn moved on, and the member may have stopped or replaced the reminder since.
+        current = await svc.scheduler.repository.get(schedule_id)
+        if current is not None:
+            await svc.reminders.pause_with_notice(current, "dm_closed")
+            log.info("reminder %d paused: DMs closed", schedule_id)
+
+    lateness = (svc.clock.now() - firing.due_at).total_seconds()
+    await shared_sender(bot).submit(OutgoingDM(row.owner_id, text, None, closed, lateness))
 
 
 async def post_week(bot: PeerCircleBot, firing: Firing) -> None:

@@ -10,6 +10,7 @@ from simcord.backend.models.channel import Overwrite
 from simcord.enums import OverwriteType
 
 from bot.app import Services
+from bot.dm_delivery import shared_sender
 from bot.repositories import schema
 from bot.services.reflection import KIND, MAX_SCHEDULES, REMINDER
 from bot.services.scheduler import Scheduler
@@ -166,6 +167,23 @@ async def test_deleted_channel_pauses_and_tells_the_facilitator(world, simcord_e
     assert len(world.facilitator.user.dm_channel.history()) == 1
     listed = await world.facilitator.slash(world.general, "reflect list")
     assert "paused: the channel it posts to" in listed.response.content
+
+
+async def test_facilitator_with_closed_dms_is_told_through_the_notice_channel_once(world, simcord_env, sim_services):
+    notices = world.guild.create_text_channel("bot-notices")
+    await world.mod.slash(world.general, "config notice-channel", channel=notices)
+    await schedule(world)
+    simcord_env.backend.delete_channel(world.room.id)
+    await simcord_env.settle()
+    # The facilitator's DMs are closed: the DM is refused once (50007) and never retried.
+    simcord_env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=1)
+    await simcord_env.advance_time(10 * HOUR)
+    assert shared_sender(simcord_env.bot).closed == 1  # sent through the shared, rate-limited DM queue
+    (notice,) = bot_posts(notices)
+    assert "A co-reflection schedule" in notice.content and "was deleted" in notice.content
+    await simcord_env.advance_time(30 * HOUR)
+    posts = [r for r in simcord_env.http_requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert len(posts) == 2  # the refused DM and the notice, nothing more
 
 
 async def test_lost_permission_pauses_and_goes_to_the_notice_channel_when_owner_forgot(

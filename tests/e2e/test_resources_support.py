@@ -206,6 +206,16 @@ async def test_support_off_is_refused(world):
     assert "Support on request is turned off" in result.response.content
 
 
+async def test_volunteer_leave_works_while_support_is_off_and_join_does_not(world, sim_services):
+    await world.member.slash(world.general, "support-volunteer", action="join")
+    await world.mod.slash(world.general, "config feature", feature=Feature.SUPPORT.value, enabled=False)
+    joined = await world.other.slash(world.general, "support-volunteer", action="join")
+    assert "Support on request is turned off" in joined.response.content
+    left = await world.member.slash(world.general, "support-volunteer", action="leave")
+    assert left.response.content == "You're off the list."
+    assert await sim_services.support.listed(world.guild.id) == []
+
+
 async def test_explain_short_long_and_server_override(world, simcord_env):
     short = await world.member.slash(world.general, "explain")
     assert "mutual support between people with lived experience" in short.response.content

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Services
+from bot.dm_delivery import shared_sender
 from bot.repositories import schema
 from bot.services.guild_settings import Feature
 from bot.testing import SimcordClock, make_services
@@ -138,6 +139,10 @@ async def test_reminder_fires_by_dm_at_the_chosen_time(world, simcord_env, sim_s
     assert len(messages) == 1
     assert "Choose your battles" in messages[0].content
     assert ORG in messages[0].content
+    # It went through the shared, rate-limited DM queue (no direct send, no extra fetch_user request).
+    stats = shared_sender(simcord_env.bot).queue.stats()
+    assert (stats.submitted, stats.sent) == (1, 1)
+    assert not any(r.method == "GET" and r.path.startswith("/users/") for r in simcord_env.http_requests)
 
 
 async def test_reminder_in_quiet_hours_is_skipped(world, simcord_env, sim_services):
@@ -156,6 +161,11 @@ async def test_closed_dms_pause_the_reminder_and_the_member_is_told_once(world, 
     await advance(simcord_env, 3600)
     row = await sim_services.reminders.mine(world.guild.id, world.member.id)
     assert row is not None and row.paused and row.next_run_at is None  # paused: never retried
+    assert row.target["notice"] == "dm_closed" and row.target["turn"] == 1
+    assert shared_sender(simcord_env.bot).closed == 1  # refused in the shared queue, which never retries
+    await advance(simcord_env, 2 * 24 * 3600)
+    posts = [r for r in simcord_env.http_requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert len(posts) == 1
     simcord_env.backend.faults.clear()
     await advance(simcord_env, 3600)
     assert world.member.user.dm_channel.history() == []
