@@ -29,7 +29,11 @@ def participants(bot: commands.Bot) -> list[PrivacyParticipant]:
 
 
 def posters(bot: commands.Bot) -> list[Any]:
-    """Cogs that posted things for the member and can delete them too (e.g. anonymous posts)."""
+    """Cogs that posted things for the member and can delete them too (e.g. anonymous posts).
+
+    Their `delete_user_posts(user_id)` returns (deleted, failed): posts Discord refused to delete are counted
+    as failed and the member is told.
+    """
     return [cog for cog in participants(bot) if hasattr(cog, "delete_user_posts")]
 
 
@@ -45,30 +49,43 @@ class ForgetView(OwnerView):
     @discord.ui.button(label="Yes, erase everything", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
         """Erase, then say what was erased and what failed."""
+        await self._erase(interaction, with_posts=False)
+
+    @discord.ui.button(label="Erase everything and delete my anonymous posts", style=discord.ButtonStyle.danger)
+    async def confirm_with_posts(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
+        """Delete the posts first (finding them needs the links), then erase as above."""
+        await self._erase(interaction, with_posts=True)
+
+    async def _erase(self, interaction: Interaction, *, with_posts: bool) -> None:
+        # Acknowledge at once: deleting posts and erasing can take longer than Discord's 3 seconds to answer.
         self.stop()
-        erased, failed = await self.cog.forget(interaction.user.id)
+        await interaction.response.defer()
+        deleted = failed_posts = 0
+        if with_posts:
+            for cog in posters(self.cog.bot):
+                done, failed = await cog.delete_user_posts(interaction.user.id)
+                deleted, failed_posts = deleted + done, failed_posts + failed
+        erased, failed_features = await self.cog.forget(interaction.user.id)
         lines = [
             f"- {feature}: {', '.join(f'{n} {k}' for k, n in counts.items())}"
             for feature, counts in erased.items()
             if counts
         ]
         text = "Done. I erased:\n" + "\n".join(lines) if lines else "Done. There was nothing stored about you."
-        if failed:
+        if with_posts:
+            text += f"\n\nI also deleted {deleted} of your posts."
+        if failed_posts:
+            text += (
+                f" Discord didn't let me delete {failed_posts} more; they are still up, and now nothing links them "
+                "to you. The server's moderators can still remove them."
+            )
+        if failed_features:
             text += (
                 "\n\nI could not finish erasing in: "
-                + ", ".join(failed)
+                + ", ".join(failed_features)
                 + ". Please run /privacy forget again; if it keeps failing, tell the server's moderators."
             )
-        await interaction.response.edit_message(content=text, view=None)
-
-    @discord.ui.button(label="Erase everything and delete my anonymous posts", style=discord.ButtonStyle.danger)
-    async def confirm_with_posts(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
-        """Delete the posts first (finding them needs the links), then erase as above."""
-        deleted = 0
-        for cog in posters(self.cog.bot):
-            deleted += await cog.delete_user_posts(interaction.user.id)
-        await self.confirm.callback(interaction)
-        await interaction.followup.send(f"I also deleted {deleted} of your posts.", ephemeral=True)
+        await interaction.edit_original_response(content=text[:2000], view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
@@ -117,6 +134,8 @@ class Privacy(
     @app_commands.command(name="show")
     async def show(self, interaction: Interaction) -> None:
         """See what the bot keeps about you, feature by feature."""
+        # Acknowledge first: asking every feature can take longer than Discord's 3 seconds to answer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         data, failed = await self.collect(interaction.user.id)
         lines: list[str] = []
         for cog in participants(self.bot):
@@ -130,7 +149,7 @@ class Privacy(
         if failed:
             text += f"\n\nI couldn't check: {', '.join(failed)}."
         text += "\n\n/privacy export sends you a copy; /privacy forget erases everything. Nobody else can see this."
-        await interaction.response.send_message(text[:2000], ephemeral=True)
+        await interaction.followup.send(text[:2000], ephemeral=True)
 
     @app_commands.command(name="export")
     async def export(self, interaction: Interaction) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.db.connection import Database
 from bot.services.privacy import TableDeclaration, declare
 
+CHUNK = 500  # bound on the values in one `IN (...)`, well below SQLite's parameter limit
 _LINKED = "A keyed hash (HMAC-SHA256 with the server secret) of the server, the thread and your id; never your id."
 
 declare(
@@ -56,7 +57,7 @@ declare(
         purpose="Pauses anonymous posting for the author of a post a moderator blocked, without naming them.",
         personal=True,
         who_can_see="Moderators see that a block exists and which post caused it, never who it applies to.",
-        retention="Until the block ends or a moderator lifts it.",
+        retention="Until the block ends or a moderator lifts it; at most the server's retention period.",
         linked_by=_LINKED,
         expires_column="until_at",
         columns={
@@ -66,7 +67,7 @@ declare(
             "message_id": "The message that caused the block.",
             "member_tag": _LINKED,
             "created_at": "When the block started.",
-            "until_at": "When it ends (empty: until a moderator lifts it).",
+            "until_at": "When it ends ('until lifted' blocks end after the retention period).",
         },
     )
 )
@@ -261,19 +262,38 @@ class VentingRepository:
         rows = await self.db.fetchall("SELECT DISTINCT guild_id, post_id FROM vent_links")
         return [(int(row["guild_id"]), int(row["post_id"])) for row in rows]
 
-    async def links_for(self, post_id: int, member_tag: str) -> list[tuple[int, bool, int]]:
-        """(message_id, is_post, expires_at) of a member's links in one thread."""
-        rows = await self.db.fetchall(
-            "SELECT message_id, is_post, expires_at FROM vent_links WHERE post_id = ? AND member_tag = ?",
-            (post_id, member_tag),
-        )
-        return [(int(r["message_id"]), bool(r["is_post"]), int(r["expires_at"])) for r in rows]
+    async def links_with_tags(self, member_tags: list[str]) -> list[tuple[str, int, int, bool, int]]:
+        """(member_tag, post_id, message_id, is_post, expires_at) of the links carrying any of these tags.
 
-    async def delete_links(self, post_id: int, member_tag: str) -> int:
-        """Remove a member's linking material in one thread."""
-        return await self.db.execute(
-            "DELETE FROM vent_links WHERE post_id = ? AND member_tag = ?", (post_id, member_tag)
-        )
+        Batched (`IN` with at most CHUNK tags per query) instead of one query per thread.
+        """
+        found: list[tuple[str, int, int, bool, int]] = []
+        for start in range(0, len(member_tags), CHUNK):
+            chunk = member_tags[start : start + CHUNK]
+            marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+            sql = f"SELECT member_tag, post_id, message_id, is_post, expires_at FROM vent_links WHERE member_tag IN ({marks})"  # noqa: S608, E501
+            rows = await self.db.fetchall(sql, chunk)
+            found += [
+                (
+                    str(r["member_tag"]),
+                    int(r["post_id"]),
+                    int(r["message_id"]),
+                    bool(r["is_post"]),
+                    int(r["expires_at"]),
+                )
+                for r in rows
+            ]
+        return found
+
+    async def delete_links(self, message_ids: list[int]) -> int:
+        """Remove the linking material of these messages, all in one transaction."""
+        removed = 0
+        async with self.db.transaction() as tx:
+            for start in range(0, len(message_ids), CHUNK):
+                chunk = message_ids[start : start + CHUNK]
+                marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+                removed += await tx.execute(f"DELETE FROM vent_links WHERE message_id IN ({marks})", chunk)  # noqa: S608
+        return removed
 
     async def add_block(
         self, guild_id: int, post_id: int, message_id: int, member_tag: str, now_ts: int, until_ts: int | None
@@ -302,13 +322,26 @@ class VentingRepository:
 
     async def delete_block(self, guild_id: int, block_id: int) -> Block | None:
         """Lift a block; return it, or None when there was no such block in this server."""
-        row = await self.db.fetchone(
-            "SELECT * FROM vent_blocks WHERE guild_id = ? AND block_id = ?", (guild_id, block_id)
-        )
-        if row is None:
-            return None
-        await self.db.execute("DELETE FROM vent_blocks WHERE block_id = ?", (block_id,))
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT * FROM vent_blocks WHERE guild_id = ? AND block_id = ?", (guild_id, block_id)
+            )
+            if row is None:
+                return None
+            await tx.execute("DELETE FROM vent_blocks WHERE block_id = ?", (block_id,))
         return Block(**dict(row))
+
+    async def guilds_with_open_ended_blocks(self) -> list[int]:
+        """Servers holding blocks with no end (made before 'until lifted' ended with the retention period)."""
+        rows = await self.db.fetchall("SELECT DISTINCT guild_id FROM vent_blocks WHERE until_at IS NULL")
+        return [int(row["guild_id"]) for row in rows]
+
+    async def end_open_ended_blocks(self, guild_id: int, retention_seconds: int) -> int:
+        """Give a server's open-ended blocks an end: their start plus the retention period."""
+        return await self.db.execute(
+            "UPDATE vent_blocks SET until_at = created_at + ? WHERE guild_id = ? AND until_at IS NULL",
+            (retention_seconds, guild_id),
+        )
 
     async def log_action(
         self, guild_id: int, moderator_id: int, action: str, post_id: int, message_id: int, now_ts: int, expires: int

@@ -22,7 +22,7 @@ from bot.clock import Clock, to_timestamp
 from bot.errors import UserFacingError
 from bot.keys import Keys
 from bot.repositories.venting import Block, ModAction, VentingRepository, VentPost
-from bot.services.guild_settings import GuildConfig, GuildSettingsService, SettingSpec, register_setting
+from bot.services.guild_settings import GuildSettingsService, SettingSpec, register_setting
 
 TEXT_MAX = 4000  # Discord's limit for a modal text input
 TITLE_MAX = 100  # Discord's limit for a thread name
@@ -153,9 +153,16 @@ class FloodLimiter:
                 f"You can post again {_when(again)}. Nothing was posted."
             )
 
-    def note_post(self, bucket: str, now_ts: int) -> None:
-        """Count a post that was made."""
+    def reserve_post(self, bucket: str, now_ts: int, per_hour: int) -> None:
+        """Check and count in one step (no await between), so concurrent submits can't both pass."""
+        self.check_post(bucket, now_ts, per_hour)
         self._recent(bucket, now_ts).append(now_ts)
+
+    def release_post(self, bucket: str, now_ts: int) -> None:
+        """Give back a reserved slot whose post never went up."""
+        times = self._posts.get(bucket)
+        if times is not None and now_ts in times:
+            times.remove(now_ts)
 
     def check_reply(self, bucket: str, now_ts: int, cooldown: int) -> None:
         """Refuse a reply inside the cooldown after the author's previous one."""
@@ -215,13 +222,21 @@ class VentingService:
             "they can't see which messages are yours unless you tell them."
         )
 
-    async def check_can_post(self, guild_id: int, user_id: int) -> GuildConfig:
-        """Refuse a new post when the member is blocked or over the hourly limit."""
+    async def check_can_post(self, guild_id: int, user_id: int, *, reserve: bool = False) -> int | None:
+        """Refuse a post when blocked or over the hourly limit; `reserve` also takes a slot and returns it."""
         now_ts = self._now()
         await self._check_blocks(guild_id, user_id, now_ts)
         config = await self.guilds.get(guild_id)
-        self.limiter.check_post(self._bucket(guild_id, user_id), now_ts, int(config.get("vent_posts_per_hour")))
-        return config
+        per_hour, bucket = int(config.get("vent_posts_per_hour")), self._bucket(guild_id, user_id)
+        if not reserve:
+            self.limiter.check_post(bucket, now_ts, per_hour)
+            return None
+        self.limiter.reserve_post(bucket, now_ts, per_hour)
+        return now_ts
+
+    def release_post(self, guild_id: int, user_id: int, reservation: int) -> None:
+        """Free a reserved slot after a post failed to go up."""
+        self.limiter.release_post(self._bucket(guild_id, user_id), reservation)
 
     async def check_can_reply(self, guild_id: int, user_id: int) -> None:
         """Refuse a reply when the member is blocked or inside the reply cooldown."""
@@ -241,14 +256,13 @@ class VentingService:
     async def record_post(
         self, guild_id: int, user_id: int, channel_id: int, post_id: int, message_id: int, is_forum: bool
     ) -> None:
-        """Store a post that is now up in Discord, with its expiring link, and count it for the flood limit."""
+        """Store a post that is now up, with its expiring link (its flood-limit slot was reserved before posting)."""
         now_ts = self._now()
         config = await self.guilds.get(guild_id)
         await self.guilds.ensure_guild(guild_id)
         expires = to_timestamp(self.clock.now() + timedelta(days=config.retention_days))
         post = VentPost(post_id, guild_id, channel_id, message_id, is_forum, now_ts, None, None)
         await self.repo.add_post(post, self._member_tag(guild_id, post_id, user_id), expires)
-        self.limiter.note_post(self._bucket(guild_id, user_id), now_ts)
 
     async def reply_identity(self, guild_id: int, post_id: int, user_id: int) -> ReplyIdentity:
         """The member's pseudonym in this thread (stable while linkable) and whether they are the original poster."""
@@ -309,17 +323,19 @@ class VentingService:
         expires = to_timestamp(now + timedelta(days=config.retention_days))
         await self.repo.log_action(guild_id, moderator_id, action, post_id, message_id, to_timestamp(now), expires)
 
+    # Each moderator action and its log entry are one transaction: both are written or neither.
     async def record_removal(self, guild_id: int, moderator_id: int, message_id: int) -> None:
         """Note a moderator's removal; links stay until they expire so the author can still be blocked."""
         post, is_post = await self.message_for_moderation(message_id)
-        if is_post:
-            await self.repo.mark_removed(post.post_id, self._now())
-        await self._log(guild_id, moderator_id, "remove", post.post_id, message_id)
+        async with self.repo.db.transaction():
+            if is_post:
+                await self.repo.mark_removed(post.post_id, self._now())
+            await self._log(guild_id, moderator_id, "remove", post.post_id, message_id)
 
     async def block_author(
         self, guild_id: int, moderator_id: int, message_id: int, length: BlockLength
     ) -> tuple[int, int | None]:
-        """Block the author of a message without learning who it is; return the block number and its end."""
+        """Block a message's author without learning who; return its number and end ('lifted': retention)."""
         post, _ = await self.message_for_moderation(message_id)
         tag = await self.repo.message_tag(message_id)
         if tag is None:
@@ -328,9 +344,11 @@ class VentingService:
                 "retention period. You can still remove the message."
             )
         now = self.clock.now()
-        until = None if length.delta is None else to_timestamp(now + length.delta)
-        block_id = await self.repo.add_block(guild_id, post.post_id, message_id, tag, to_timestamp(now), until)
-        await self._log(guild_id, moderator_id, f"block ({length.value})", post.post_id, message_id)
+        delta = length.delta or timedelta(days=(await self.guilds.get(guild_id)).retention_days)
+        until = to_timestamp(now + delta)
+        async with self.repo.db.transaction():
+            block_id = await self.repo.add_block(guild_id, post.post_id, message_id, tag, to_timestamp(now), until)
+            await self._log(guild_id, moderator_id, f"block ({length.value})", post.post_id, message_id)
         return block_id, until
 
     async def blocks(self, guild_id: int) -> list[Block]:
@@ -339,10 +357,11 @@ class VentingService:
 
     async def lift_block(self, guild_id: int, moderator_id: int, block_id: int) -> Block:
         """Lift a block by its number."""
-        block = await self.repo.delete_block(guild_id, block_id)
-        if block is None:
-            raise UserFacingError(f"There is no block number {block_id} in this server. /vent-mod blocks lists them.")
-        await self._log(guild_id, moderator_id, "lift block", block.post_id, block.message_id)
+        async with self.repo.db.transaction():
+            block = await self.repo.delete_block(guild_id, block_id)
+            if block is None:
+                raise UserFacingError(f"There is no block number {block_id} here. /vent-mod blocks lists them.")
+            await self._log(guild_id, moderator_id, "lift block", block.post_id, block.message_id)
         return block
 
     async def actions(self, guild_id: int) -> list[ModAction]:
@@ -354,6 +373,9 @@ class VentingService:
         """Posts older than their server's 'close after' setting, with the action to take."""
         due: list[tuple[VentPost, str]] = []
         self.limiter.prune(self._now())
+        for guild_id in await self.repo.guilds_with_open_ended_blocks():
+            # Blocks made before 'until lifted' had an end: give them one, so the purge deletes them too.
+            await self.repo.end_open_ended_blocks(guild_id, (await self.guilds.get(guild_id)).retention_days * 86400)
         for guild_id in await self.repo.guilds_with_posts():
             config = await self.guilds.get(guild_id)
             days = int(config.get("vent_close_days"))
@@ -377,14 +399,16 @@ class VentingService:
     async def _my_links(self, user_id: int) -> list[tuple[int, int, int, bool, int]]:
         """(guild, post, message, is_post, expires) for every message still linkable to this member.
 
-        Found by recomputing the member's tag for each thread: only possible for the member who asks.
+        Found by recomputing the member's tag for each thread (only possible for the member who asks);
+        the links are then read in a few batched queries, not one per thread.
         """
-        found = []
-        for guild_id, post_id in await self.repo.linked_posts():
-            tag = self._member_tag(guild_id, post_id, user_id)
-            for message_id, is_post, expires in await self.repo.links_for(post_id, tag):
-                found.append((guild_id, post_id, message_id, is_post, expires))
-        return found
+        wanted = {self._member_tag(g, p, user_id): (g, p) for g, p in await self.repo.linked_posts()}
+        return [
+            (guild_id, post_id, message_id, is_post, expires)
+            for tag, post_id, message_id, is_post, expires in await self.repo.links_with_tags(list(wanted))
+            for guild_id, wanted_post in [wanted[tag]]
+            if wanted_post == post_id
+        ]
 
     async def export(self, user_id: int) -> dict[str, Any]:
         """The member's still-linkable anonymous posts and replies, blocks on them, and moderator actions."""
@@ -419,8 +443,6 @@ class VentingService:
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Remove every link to the member, and their moderator records; blocks stay (see docs/venting.md)."""
-        removed = 0
-        for guild_id, post_id in await self.repo.linked_posts():
-            removed += await self.repo.delete_links(post_id, self._member_tag(guild_id, post_id, user_id))
+        removed = await self.repo.delete_links([m for _, _, m, _, _ in await self._my_links(user_id)])
         actions = await self.repo.delete_actions_by(user_id)
         return {"links to anonymous messages": removed, "moderator actions": actions}

@@ -6,7 +6,6 @@ the venting service, which turns it into keyed hashes on the spot.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Any, ClassVar, Final, Literal
 
@@ -21,30 +20,13 @@ from bot.services.guild_settings import Feature
 from bot.services.privacy import DataStatement
 from bot.services.venting import BlockLength, VentDraft, validate_draft, validate_reply
 from cogs.admin_render import needed_permissions
+from cogs.venting.discord_ops import delete_quietly, delete_reply, render_post, take_down
 from cogs.venting.views import ModerateView, ReplyModal, VentModal, post_view
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[PeerCircleBot]
 NO_MENTIONS = discord.AllowedMentions.none()
 THREAD_ARCHIVE_MINUTES: Final[Literal[10080]] = 10080  # a week: vent threads stay open while people reply
-
-
-def _spoiler(text: str) -> str:
-    """Hide text behind a spoiler; neutralise '||' inside it so the text cannot end the spoiler early."""
-    return "||" + text.replace("||", "|\u200b|") + "||"
-
-
-def render_post(draft: VentDraft) -> tuple[str | None, discord.Embed]:
-    """The visible content-warning label (if any) and the embed holding the text."""
-    if draft.warning:
-        return f"**Content warning:** {draft.warning}", discord.Embed(description=_spoiler(draft.text))
-    return None, discord.Embed(description=draft.text)
-
-
-async def _delete_quietly(target: Any) -> None:
-    """Delete a message or thread, ignoring one that is already gone."""
-    with contextlib.suppress(discord.NotFound):
-        await target.delete()
 
 
 class Venting(commands.Cog):
@@ -67,7 +49,8 @@ class Venting(commands.Cog):
         ),
         how_long=(
             "Hashes: the server's retention period, then deleted (the post stays, and only moderators can remove "
-            "it). Blocks: until they end or are lifted. /privacy forget removes your hashes at once."
+            "it). Blocks: until they end or are lifted, and never longer than the retention period ('until lifted' "
+            "ends then too). /privacy forget removes your hashes at once."
         ),
     )
 
@@ -140,7 +123,23 @@ class Venting(commands.Cog):
         draft = validate_draft(title, text, warning)
         await require_feature(interaction, Feature.VENTING)
         channel = await self._vent_channel(guild)
-        await self.svc.check_can_post(guild.id, interaction.user.id)
+        # Take the flood-limit slot now, not after posting, so two submits at once can't both pass the check.
+        reservation = await self.svc.check_can_post(guild.id, interaction.user.id, reserve=True)
+        try:
+            thread = await self._post_vent(interaction, channel, draft)
+        except BaseException:
+            self.svc.release_post(guild.id, interaction.user.id, reservation)
+            raise
+        await interaction.followup.send(
+            f"Your post is up, with no name on it: {thread.mention}. The Delete button under it works only for you.",
+            ephemeral=True,
+        )
+
+    async def _post_vent(
+        self, interaction: Interaction, channel: discord.TextChannel | discord.ForumChannel, draft: VentDraft
+    ) -> discord.Thread:
+        """Put the post and its thread up, then record it; leave nothing behind if any step fails."""
+        assert interaction.guild is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         content, embed = render_post(draft)
         thread: discord.Thread
@@ -161,34 +160,39 @@ class Venting(commands.Cog):
                 ) from None
             thread, message = created.thread, created.message
         else:
-            message = await channel.send(content=content, embed=embed, view=post_view(), allowed_mentions=NO_MENTIONS)
+            try:
+                message = await channel.send(
+                    content=content, embed=embed, view=post_view(), allowed_mentions=NO_MENTIONS
+                )
+            except discord.Forbidden:
+                raise UserFacingError(
+                    "Discord didn't let me post in the vent channel: I'm missing the View Channel, Send Messages or "
+                    "Embed Links permission there. Nothing was posted; a moderator can check /config show."
+                ) from None
+            except discord.HTTPException:
+                raise UserFacingError(
+                    "Discord didn't let me post in the vent channel just now. Nothing was posted; please try again."
+                ) from None
             try:
                 thread = await message.create_thread(name=draft.title, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
             except discord.HTTPException:
                 # Never leave a post without its discussion thread behind.
-                await _delete_quietly(message)
+                await delete_quietly(message)
                 raise UserFacingError(
                     "I couldn't start a discussion thread for your post, so I took the post down again. "
                     "A moderator may need to check my permissions in the vent channel (/config show)."
                 ) from None
+        is_forum = isinstance(channel, discord.ForumChannel)
         try:
             await self.svc.record_post(
-                guild.id,
-                interaction.user.id,
-                channel.id,
-                thread.id,
-                message.id,
-                isinstance(channel, discord.ForumChannel),
+                interaction.guild.id, interaction.user.id, channel.id, thread.id, message.id, is_forum
             )
         except Exception:
-            await _delete_quietly(thread)
+            await delete_quietly(thread)
             if message.channel.id != thread.id:
-                await _delete_quietly(message)
+                await delete_quietly(message)
             raise
-        await interaction.followup.send(
-            f"Your post is up, with no name on it: {thread.mention}. The Delete button under it works only for you.",
-            ephemeral=True,
-        )
+        return thread
 
     # -- replies ---------------------------------------------------------------------------------
     async def _open_thread(self, guild: discord.Guild, post_id: int) -> discord.Thread:
@@ -237,24 +241,11 @@ class Venting(commands.Cog):
         try:
             await self.svc.record_reply(guild.id, post_id, interaction.user.id, message.id, who)
         except Exception:
-            await _delete_quietly(message)
+            await delete_quietly(message)
             raise
         await interaction.followup.send(f"Your reply is up as **{who.label}**.", ephemeral=True)
 
     # -- author delete ---------------------------------------------------------------------------
-    async def _take_down(self, guild: discord.Guild, post: Any) -> None:
-        """Delete a post from Discord: its thread, and for text channels the message it started from."""
-        thread = guild.get_thread(post.post_id)
-        if thread is None:
-            with contextlib.suppress(discord.NotFound):
-                thread = await guild.fetch_channel(post.post_id)  # type: ignore[assignment]
-        if thread is not None:
-            await _delete_quietly(thread)
-        if not post.is_forum:
-            channel = guild.get_channel(post.channel_id)
-            if isinstance(channel, discord.TextChannel):
-                await _delete_quietly(channel.get_partial_message(post.message_id))
-
     async def author_delete(self, interaction: Interaction, message_id: int) -> None:
         """'Delete': only the author can; everyone else is told so, with nothing revealed."""
         assert interaction.guild is not None
@@ -262,7 +253,7 @@ class Venting(commands.Cog):
         post = await self.svc.check_author_delete(post_id, interaction.user.id)
         # Answer first: in a forum the button sits inside the thread, which is about to disappear.
         await interaction.response.send_message("Deleting your anonymous post and its thread now.", ephemeral=True)
-        await self._take_down(interaction.guild, post)
+        await take_down(interaction.guild, post)
         await self.svc.forget_post(post.post_id)
 
     # -- moderation ------------------------------------------------------------------------------
@@ -285,22 +276,32 @@ class Venting(commands.Cog):
         assert interaction.guild is not None and interaction.guild_id is not None
         await require_moderator(interaction)
         post, is_post = await self.svc.message_for_moderation(message_id)
+        if not is_post:
+            # A reply: record and confirm only once it is really gone (its thread may be archived, so uncached).
+            if not await delete_reply(self.bot, post.post_id, message_id):
+                raise UserFacingError(
+                    "Discord didn't let me delete that reply, so it is still up and nothing was recorded. "
+                    "Please try again; if it keeps failing, check my permissions in that channel (/config show)."
+                )
+            await self.svc.record_removal(interaction.guild_id, interaction.user.id, message_id)
+            await send_ephemeral(interaction, "Removed. You can still block its author from the menu above.")
+            return
         await self.svc.record_removal(interaction.guild_id, interaction.user.id, message_id)
         # Answer first: when the menu was opened inside the thread, removing a post takes the menu with it.
         await send_ephemeral(interaction, "Removed. If the menu above is still there, you can still block its author.")
-        if is_post:
-            await self._take_down(interaction.guild, post)
-        else:
-            thread = interaction.guild.get_thread(post.post_id)
-            if thread is not None:
-                await _delete_quietly(thread.get_partial_message(message_id))
+        await take_down(interaction.guild, post)
 
     async def moderator_block(self, interaction: Interaction, message_id: int, length: BlockLength) -> None:
         """Pause the author's anonymous posting; tell the moderator the block number and end."""
         assert interaction.guild_id is not None
         await require_moderator(interaction)
         block_id, until = await self.svc.block_author(interaction.guild_id, interaction.user.id, message_id, length)
-        end = "until a moderator lifts it" if until is None else f"until <t:{until}:f>"
+        end = f"until <t:{until}:f>"
+        if length is BlockLength.LIFTED:
+            end = (
+                f"until a moderator lifts it, or at the latest {end}: no block outlasts the server's retention "
+                "period, after which the block and its link are deleted"
+            )
         await send_ephemeral(
             interaction,
             f"Blocked (block {block_id}): the author of that message can't post anonymously here {end}. "
@@ -372,7 +373,7 @@ class Venting(commands.Cog):
                 continue
             try:
                 if action == "delete":
-                    await self._take_down(guild, post)
+                    await take_down(guild, post)
                 else:
                     thread = guild.get_thread(post.post_id)
                     if thread is not None:
@@ -393,24 +394,29 @@ class Venting(commands.Cog):
         """Remove every link between the member and their anonymous messages."""
         return dict(await self.svc.forget(user_id))
 
-    async def delete_user_posts(self, user_id: int) -> int:
-        """Delete the member's still-linkable anonymous posts and replies from Discord (offered by /privacy forget)."""
-        deleted = 0
+    async def delete_user_posts(self, user_id: int) -> tuple[int, int]:
+        """Delete the member's still-linkable anonymous posts and replies from Discord (offered by /privacy forget).
+
+        Returns (deleted, failed). A message counts as deleted, and its row goes, only once Discord confirms
+        it is gone; one Discord refuses stays up and in the database.
+        """
+        deleted = failed = 0
         for guild_id, post_id, message_id, is_post in await self.svc.linked_messages(user_id):
             guild = self.bot.get_guild(guild_id)
             post = await self.svc.repo.post(post_id)
             if guild is None or post is None:
                 continue
-            try:
-                if is_post:
-                    await self._take_down(guild, post)
-                    await self.svc.forget_post(post_id)
-                else:
-                    thread = guild.get_thread(post_id)
-                    if thread is not None:
-                        await _delete_quietly(thread.get_partial_message(message_id))
-                    await self.svc.repo.delete_reply(message_id)
-            except discord.HTTPException:
+            if is_post:
+                try:
+                    await take_down(guild, post)
+                except discord.HTTPException:
+                    failed += 1
+                    continue
+                await self.svc.forget_post(post_id)
+            elif await delete_reply(self.bot, post_id, message_id):
+                await self.svc.repo.delete_reply(message_id)
+            else:
+                failed += 1
                 continue
             deleted += 1
-        return deleted
+        return deleted, failed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from bot.app import Services
 from bot.clock import FakeClock
 from bot.errors import UserFacingError
 from bot.repositories.schema import rows_mentioning, table_names
+from bot.services.retention import purge_expired
 from bot.services.venting import TEXT_MAX, BlockLength, validate_draft, validate_reply
 
 GUILD = 111
@@ -125,7 +127,7 @@ async def test_lifting_a_block(services: Services):
 
 async def test_flood_limits(services: Services, clock: FakeClock):
     for n in range(3):
-        await services.venting.check_can_post(GUILD, ALICE)
+        await services.venting.check_can_post(GUILD, ALICE, reserve=True)
         await post(services, ALICE, 100 + n)
     with pytest.raises(UserFacingError, match="limit of 3 anonymous posts an hour"):
         await services.venting.check_can_post(GUILD, ALICE)
@@ -149,3 +151,84 @@ async def test_export_and_forget_recompute_hashes_for_the_asker_only(services: S
     assert (await services.venting.forget(ALICE))["links to anonymous messages"] == 2
     assert (await services.venting.export(ALICE))["anonymous_posts"] == []
     assert len((await services.venting.export(BOB))["anonymous_posts"]) == 1
+
+
+async def test_export_and_forget_read_links_in_batches_not_per_thread(services: Services, monkeypatch):
+    # 600 threads: more tags than one IN (...) batch holds, so the chunking is exercised too.
+    for thread in range(1, 601):
+        await post(services, ALICE if thread in (1, 600) else BOB, thread)
+    await reply(services, ALICE, 300, 9300)
+    calls = 0
+    fetchall = services.db.fetchall
+
+    async def counting(sql, params=()):
+        nonlocal calls
+        calls += 1
+        return await fetchall(sql, params)
+
+    monkeypatch.setattr(services.db, "fetchall", counting)
+    mine = await services.venting.export(ALICE)
+    assert sorted(p["thread_id"] for p in mine["anonymous_posts"]) == ["1", "600"]
+    assert [r["message_id"] for r in mine["anonymous_replies"]] == ["9300"]
+    assert calls <= 6, calls  # one query per thread would be 600+
+    calls = 0
+    assert (await services.venting.forget(ALICE))["links to anonymous messages"] == 3
+    assert calls <= 6, calls
+    assert await services.db.fetchval("SELECT count(*) FROM vent_links") == 598
+
+
+@pytest.mark.parametrize("action", ["block", "remove", "lift"])
+async def test_a_failed_log_entry_leaves_no_half_written_moderator_action(services: Services, monkeypatch, action):
+    await post(services, ALICE, 1)
+    block_id, _ = await services.venting.block_author(GUILD, 42, 1, BlockLength.DAY)
+
+    async def broken(*args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services.venting.repo, "log_action", broken)
+    with pytest.raises(RuntimeError):
+        if action == "block":
+            await services.venting.block_author(GUILD, 42, 1, BlockLength.WEEK)
+        elif action == "remove":
+            await services.venting.record_removal(GUILD, 42, 1)
+        else:
+            await services.venting.lift_block(GUILD, 42, block_id)
+    assert [b.block_id for b in await services.venting.blocks(GUILD)] == [block_id]
+    assert (await services.venting.repo.post(1)).removed_at is None
+    assert await services.db.fetchval("SELECT count(*) FROM vent_mod_actions") == 1
+
+
+async def test_concurrent_posts_cannot_both_pass_the_hourly_limit(services: Services):
+    await services.guilds.set(GUILD, "vent_posts_per_hour", "1")
+    results = await asyncio.gather(
+        services.venting.check_can_post(GUILD, ALICE, reserve=True),
+        services.venting.check_can_post(GUILD, ALICE, reserve=True),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, UserFacingError) for r in results) == 1
+    [reservation] = [r for r in results if isinstance(r, int)]
+    # A post that failed to go up gives its slot back.
+    services.venting.release_post(GUILD, ALICE, reservation)
+    await services.venting.check_can_post(GUILD, ALICE, reserve=True)
+    with pytest.raises(UserFacingError, match="limit of 1"):
+        await services.venting.check_can_post(GUILD, ALICE)
+
+
+async def test_until_lifted_blocks_end_with_the_retention_period(services: Services, clock: FakeClock):
+    await services.guilds.set(GUILD, "retention_days", "30")
+    await post(services, ALICE, 1)
+    _, until = await services.venting.block_author(GUILD, 42, 1, BlockLength.LIFTED)
+    assert until == int(clock.now().timestamp()) + 30 * 86400
+    # A block stored before this rule (no end) gets one from housekeeping, counted from its start.
+    created = int(clock.now().timestamp())
+    await services.db.execute(
+        "INSERT INTO vent_blocks (guild_id, post_id, message_id, member_tag, created_at, until_at) "
+        "VALUES (?, 1, 1, 'legacy', ?, NULL)",
+        (GUILD, created),
+    )
+    await services.venting.posts_to_close()
+    assert await services.db.fetchval("SELECT count(*) FROM vent_blocks WHERE until_at IS NULL") == 0
+    clock.advance(timedelta(days=30, seconds=1))
+    await purge_expired(services.db, clock)
+    assert await services.db.fetchval("SELECT count(*) FROM vent_blocks") == 0
+    await services.venting.check_can_post(GUILD, ALICE)
