@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import sys
 
+import aiohttp
 import discord
 from dotenv import find_dotenv, load_dotenv
 
@@ -29,6 +30,7 @@ from bot.services.content import ContentError, ContentStore, load_content
 
 log = logging.getLogger("bot")
 EXIT_SETUP = 2
+EXIT_RUNTIME = 1
 
 
 def read_content(settings: Settings) -> ContentStore:
@@ -36,10 +38,10 @@ def read_content(settings: Settings) -> ContentStore:
     return load_content(settings.content_dir) if settings.content_dir else load_content()
 
 
-def fail(message: str) -> int:
-    """Print one plain line for the person starting the bot and return the set-up exit status."""
+def fail(message: str, code: int = EXIT_SETUP) -> int:
+    """Print one plain line for the person starting the bot and return the exit status."""
     print(f"peer-circle: {message}", file=sys.stderr)
-    return EXIT_SETUP
+    return code
 
 
 async def run_check(settings: Settings) -> int:
@@ -119,6 +121,12 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
         except discord.LoginFailure:
             return fail(
                 "DISCORD_TOKEN was refused by Discord. Reset the token in the developer portal and update .env."
+            )
+        except (aiohttp.ClientError, OSError) as error:
+            return fail(
+                f"could not reach Discord ({type(error).__name__}). Check this machine's network connection "
+                "and that discord.com is reachable, then start the bot again.",
+                EXIT_RUNTIME,
             )
         except discord.PrivilegedIntentsRequired:
             return fail("Discord asked for a privileged intent; this bot needs none. Please report this.")

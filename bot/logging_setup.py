@@ -25,11 +25,20 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class DropVoiceNotices(logging.Filter):
+    """discord.py warns that voice libraries are missing; this bot never uses voice, so that is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record except the voice-support notices."""
+        return "voice will NOT be supported" not in record.getMessage()
+
+
 def setup_logging(level: int, secrets: list[str] | None = None) -> None:
     """Send logs to stderr at `level`, redacting the given secrets."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(RedactFilter(secrets or []))
+    handler.addFilter(DropVoiceNotices())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -45,3 +45,20 @@ async def test_signal_closes_bot_and_database(tmp_path, monkeypatch, sig):
     with pytest.raises(ValueError):
         await opened[0].fetchval("SELECT 1")  # the connection is closed
     assert (tmp_path / "bot.keys").exists()
+
+
+async def test_unreachable_discord_is_one_plain_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    import aiohttp
+
+    async def no_route(self, token, *, reconnect=True):
+        # What aiohttp raises when discord.com cannot be resolved or reached (nothing is contacted here).
+        raise aiohttp.ClientConnectionError("Cannot connect to host discord.com:443")
+
+    monkeypatch.setattr(entry.PeerCircleBot, "start", no_route)
+    settings = load_settings({"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path / "bot.db")})
+    code = await entry.run_bot(settings, TOKEN, sync_only=False)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("peer-circle: could not reach Discord (ClientConnectionError)")
+    assert len(err.strip().splitlines()) == 1
+    assert TOKEN not in err
