@@ -143,6 +143,22 @@ class CheckinRepository:
         values["dm_closed"] = bool(values["dm_closed"])
         return Plan(**values)
 
+    async def plan_and_quiet(self, guild_id: int, user_id: int) -> tuple[Plan, int | None, int | None] | None:
+        """The member's plan with their quiet hours (None, None if unset), in one query: the firing path."""
+        columns = ", ".join(f"p.{c.strip()}" for c in PLAN_COLUMNS.split(","))
+        row = await self.db.fetchone(
+            f"SELECT {columns}, q.quiet_start AS q_start, q.quiet_end AS q_end FROM checkin_plans p"  # noqa: S608
+            " LEFT JOIN member_preferences q ON q.guild_id = p.guild_id AND q.user_id = p.user_id"
+            " WHERE p.guild_id = ? AND p.user_id = ?",
+            (guild_id, user_id),
+        )
+        if row is None:
+            return None
+        values = dict(row)
+        quiet = values.pop("q_start"), values.pop("q_end")
+        values["dm_closed"] = bool(values["dm_closed"])
+        return Plan(**values), *quiet
+
     async def plans_for_user(self, user_id: int) -> list[Plan]:
         """The member's plans in every server."""
         rows = await self.db.fetchall("SELECT guild_id FROM checkin_plans WHERE user_id = ?", (user_id,))
