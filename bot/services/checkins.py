@@ -287,8 +287,10 @@ class CheckinService:
         """What to send for a firing, or None when nothing should go out (stopped, paused, quiet)."""
         if row.owner_id is None:
             return None
-        # Plan and quiet hours in one query: at 09:00 this runs once per member, thousands of times.
-        found = await self.repo.plan_and_quiet(row.guild_id, row.owner_id)
+        # Plan and quiet hours, read for the whole scheduler pass at once (see plan_for_firing).
+        claimed = to_timestamp(row.last_run_at) if row.last_run_at is not None else None
+        at_minute = row.recurrence.hour * 60 + row.recurrence.minute
+        found = await self.repo.plan_for_firing(row.guild_id, row.owner_id, claimed, at_minute)
         if found is None or found[0].schedule_id != row.id:
             # Orphan schedule (the plan was stopped or forgotten): make sure it never fires again.
             await self.scheduler.remove(row.id)

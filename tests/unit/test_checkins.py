@@ -162,3 +162,34 @@ async def test_firing_reads_plan_and_quiet_hours_in_one_query(checkins, services
     queries.clear()
     assert await checkins.delivery_for(row) is not None
     assert len(queries) == 1
+
+
+async def test_a_scheduler_pass_reads_its_plans_once_and_later_changes_still_count(checkins, services, db, monkeypatch):
+    members = (U, U + 1, U + 2, U + 3)
+    for member in members:
+        await checkins.confirm(G, member, await checkins.choose(G, member, time="09:00"))
+    await services.preferences.set_quiet_hours(G, U + 3, 0, 23 * 60)
+    await checkins.pool(G, "daily")
+    services.clock.advance(timedelta(days=1))
+    claims = await services.scheduler.repository.claim_due(services.clock.now())
+    rows = {c.row.owner_id: c.row for c in claims}
+    assert set(rows) == set(members)
+    queries: list[str] = []
+    original = db.fetchall
+
+    async def counting(sql, params=()):
+        queries.append(sql)
+        return await original(sql, params)
+
+    monkeypatch.setattr(db, "fetchall", counting)
+    assert await checkins.delivery_for(rows[U]) is not None
+    assert await checkins.delivery_for(rows[U + 3]) is None  # quiet hours came with the pass
+    assert len(queries) == 1  # the whole pass, plans and quiet hours, in one read
+    # Written after that read: the pause and the stop are honoured, not the stale copy.
+    await checkins.pause(G, U + 1, 3)
+    await checkins.stop(G, U + 2, delete_answers=False)
+    queries.clear()
+    assert await checkins.delivery_for(rows[U + 1]) is None
+    assert await checkins.delivery_for(rows[U + 2]) is None
+    assert len(queries) == 2  # one own read each for the two members written since
+    assert await services.scheduler.repository.get(rows[U + 2].id) is None  # the orphan is removed
