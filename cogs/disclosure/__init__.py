@@ -57,6 +57,9 @@ class NotesModal(BaseModal):
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Keep the notes, encrypted, or keep nothing when every field is empty."""
+        if not await self.notes.guilds.is_enabled(self.guild_id, Feature.CHECKINS):
+            await send_ephemeral(interaction, "Check-ins are turned off in this server now, so nothing was kept.")
+            return
         text = "\n".join(
             f"{step.capitalize()}: {f.value.strip()}"
             for step, f in zip(STEPS, self.fields, strict=True)

@@ -25,9 +25,9 @@ Interaction = discord.Interaction[PeerCircleBot]
 STATEMENT = (
     "**Your good-moments log** is a private place to note good exchanges with coworkers, so you can look "
     "back at them on harder days.\n"
-    "- What I keep: the moments you write, encrypted, each for {days} days{capped}. You chose that with the "
-    "`keep` option of /moment add (30, 90 or 365 days; 90 if you don't choose), and can change it the same "
-    "way later for the moments that follow. You can delete any of them at once.\n"
+    "- What I keep: the moments you write, encrypted, each for {days} days{capped}. The `keep` option of "
+    "/moment add sets this (30, 90 or 365 days; 90 unless you choose), now or later for the moments that "
+    "follow. You can delete any of them at once.\n"
     "- Who can see them: only you. Not moderators, not the server owner.\n"
     "- Nothing else: no counts, no reminders unless you turn on the weekly look-back.\n"
     "- A gentle reminder: leave out names and details of the people you support."

@@ -84,3 +84,12 @@ async def test_a_completely_full_form_is_kept_and_can_be_read_in_full(world, sim
     text = "".join([full.response.content, *(f.content for f in full.followups)])
     for step in STEPS:
         assert fields[f"notes-{step}"] in text
+
+
+async def test_notes_are_not_kept_once_check_ins_were_turned_off_mid_walk(world, sim_services):
+    closing = await _walk(world)
+    shown = await world.member.click(closing.response.message, label="Keep notes")
+    await world.mod.slash(world.general, "config feature", feature="checkins", enabled=False)
+    done = await world.member.submit_modal(shown, {"notes-who": NOTE})
+    assert "nothing was kept" in done.response.content
+    assert await rows_with(sim_services, world.member.id) == {}
