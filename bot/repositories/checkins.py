@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
-from bot.db.connection import Database
+from bot.db.connection import Database, Row
 from bot.services.privacy import TableDeclaration, declare
 
 declare(
@@ -123,11 +124,77 @@ class ServerPrompt:
     text: str
 
 
+PlanAndQuiet = tuple["Plan", int | None, int | None]
+# The check-in plans (with quiet hours) at one time of day that a scheduler pass in one server will
+# fire: the rows it already claimed (stamped with the pass's time) and those still due that it will
+# claim next. The time of day bounds the read to the members of that pass (plus, rarely, members in
+# other zones with the same local time), even in a server whose members are spread over the day.
+SCHEDULER_RUN_SQL = (
+    "SELECT {columns}, q.quiet_start AS q_start, q.quiet_end AS q_end FROM checkin_plans p"
+    # CROSS JOIN keeps SQLite's order: the server's plans by primary key, then each schedule by its id
+    # (checkin_plans has no index on schedule_id, so the other order is quadratic).
+    " CROSS JOIN schedules s ON s.id = p.schedule_id"
+    " LEFT JOIN member_preferences q ON q.guild_id = p.guild_id AND q.user_id = p.user_id"
+    " WHERE p.guild_id = :guild AND p.at_minute = :minute AND s.kind = 'checkin'"
+    " AND (s.last_run_at = :stamp OR (s.next_run_at IS NOT NULL AND s.next_run_at <= :stamp))"
+)
+
+
+@dataclass
+class _Pass:
+    """One scheduler pass's plans, read once; members whose plan was written since are `dirty`."""
+
+    loaded: asyncio.Future[dict[int, PlanAndQuiet]]
+    dirty: set[int] = field(default_factory=set)
+
+
 class CheckinRepository:
     """All SQL touching the check-in tables."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._passes: dict[tuple[int, int, int], _Pass] = {}
+
+    def _written(self, user_id: int, guild_id: int | None = None) -> None:
+        # Called before every plan write: a pass read earlier must not be trusted for this member.
+        for (guild, _, _), batch in self._passes.items():
+            if guild_id is None or guild == guild_id:
+                batch.dirty.add(user_id)
+
+    async def plan_for_firing(
+        self, guild_id: int, user_id: int, claimed_at: int | None, at_minute: int
+    ) -> PlanAndQuiet | None:
+        """The member's plan and quiet hours for a firing claimed at `claimed_at` (its last_run_at),
+        of a schedule at `at_minute` past local midnight.
+
+        At 09:00 thousands of members' check-ins fire in one pass, each a separate handler; reading
+        each plan separately costs a thread round trip per DM. So the first firing of a pass reads
+        the plans of the whole pass in one query, and the others take theirs from it. A member whose
+        plan was written after that read (pause, stop, ...), or who isn't in it, is read on their own.
+        """
+        if claimed_at is not None:
+            key = (guild_id, claimed_at, at_minute)
+            batch = self._passes.get(key)
+            if batch is None:
+                self._passes = {k: v for k, v in self._passes.items() if k[1] == claimed_at}
+                batch = self._passes[key] = _Pass(asyncio.get_running_loop().create_future())
+                try:
+                    batch.loaded.set_result(await self._load_pass(*key))
+                except BaseException:
+                    batch.loaded.set_result({})
+                    raise
+            found = (batch.loaded.result() if batch.loaded.done() else await asyncio.shield(batch.loaded)).pop(
+                user_id, None
+            )
+            if found is not None and user_id not in batch.dirty:
+                return found
+        return await self.plan_and_quiet(guild_id, user_id)
+
+    async def _load_pass(self, guild_id: int, stamp: int, minute: int) -> dict[int, PlanAndQuiet]:
+        columns = ", ".join(f"p.{c.strip()}" for c in PLAN_COLUMNS.split(","))
+        params = {"guild": guild_id, "stamp": stamp, "minute": minute}
+        rows = await self.db.fetchall(SCHEDULER_RUN_SQL.format(columns=columns), params)
+        return {r["user_id"]: _plan_and_quiet(r) for r in rows}
 
     # -- plans -------------------------------------------------------------------------------------
 
@@ -143,6 +210,17 @@ class CheckinRepository:
         values["dm_closed"] = bool(values["dm_closed"])
         return Plan(**values)
 
+    async def plan_and_quiet(self, guild_id: int, user_id: int) -> tuple[Plan, int | None, int | None] | None:
+        """The member's plan with their quiet hours (None, None if unset), in one query: the firing path."""
+        columns = ", ".join(f"p.{c.strip()}" for c in PLAN_COLUMNS.split(","))
+        row = await self.db.fetchone(
+            f"SELECT {columns}, q.quiet_start AS q_start, q.quiet_end AS q_end FROM checkin_plans p"  # noqa: S608
+            " LEFT JOIN member_preferences q ON q.guild_id = p.guild_id AND q.user_id = p.user_id"
+            " WHERE p.guild_id = ? AND p.user_id = ?",
+            (guild_id, user_id),
+        )
+        return None if row is None else _plan_and_quiet(row)
+
     async def plans_for_user(self, user_id: int) -> list[Plan]:
         """The member's plans in every server."""
         rows = await self.db.fetchall("SELECT guild_id FROM checkin_plans WHERE user_id = ?", (user_id,))
@@ -151,6 +229,7 @@ class CheckinRepository:
 
     async def save_plan(self, plan: Plan) -> None:
         """Insert or replace the member's plan."""
+        self._written(plan.user_id, plan.guild_id)
         await self.db.execute(
             f"INSERT OR REPLACE INTO checkin_plans ({PLAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
             (plan.guild_id, plan.user_id, plan.schedule_id, plan.cadence, plan.days, plan.at_minute, plan.timezone,
@@ -160,16 +239,19 @@ class CheckinRepository:
 
     async def delete_plan(self, guild_id: int, user_id: int) -> int:
         """Remove the member's plan in one server."""
+        self._written(user_id, guild_id)
         return await self.db.execute(
             "DELETE FROM checkin_plans WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         )
 
     async def delete_plans_for_user(self, user_id: int) -> int:
         """Remove the member's plans everywhere."""
+        self._written(user_id)
         return await self.db.execute("DELETE FROM checkin_plans WHERE user_id = ?", (user_id,))
 
     async def set_dm_closed(self, guild_id: int, user_id: int, closed: bool) -> bool:
         """Mark (or clear) that Discord refused the member's DMs."""
+        self._written(user_id, guild_id)
         changed = await self.db.execute(
             "UPDATE checkin_plans SET dm_closed = ? WHERE guild_id = ? AND user_id = ?",
             (int(closed), guild_id, user_id),
@@ -267,3 +349,10 @@ class CheckinRepository:
         """Content prompt ids a server hid."""
         rows = await self.db.fetchall("SELECT prompt_id FROM checkin_hidden_prompts WHERE guild_id = ?", (guild_id,))
         return {r["prompt_id"] for r in rows}
+
+
+def _plan_and_quiet(row: Row) -> PlanAndQuiet:
+    values = dict(row)
+    quiet = values.pop("q_start"), values.pop("q_end")
+    values["dm_closed"] = bool(values["dm_closed"])
+    return Plan(**values), *quiet

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.errors import UserFacingError
@@ -23,6 +23,43 @@ KEEP_CHOICES = (0, 7, 30, 90, 365)
 ANSWER_MAX = 2000
 _DAY_WORDS = {name[:3].lower(): index for index, name in enumerate(WEEKDAY_NAMES)}
 _DAYS_EXAMPLE = "for example: mon, wed, fri"
+
+
+@dataclass(frozen=True)
+class ChosenPrompt:
+    """A prompt ready to show: id and text."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A check-in to send now: to whom, which prompt, and the random token of that message."""
+
+    guild_id: int
+    user_id: int
+    prompt: ChosenPrompt
+    token: str
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """What happened to an answer: kept for N days (None: not kept), and whether it was a repeat."""
+
+    kept_days: int | None
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One kept answer, decrypted for its owner only."""
+
+    id: int
+    prompt: str
+    text: str
+    created_at: datetime
+    expires_at: datetime
 
 
 class PromptLike(Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,11 @@ from bot.repositories.schedules import ScheduleRow
 from bot.services.checkin_plan import (
     ANSWER_MAX,
     CONTENT_SETS,
+    AnswerResult,
     Choices,
+    ChosenPrompt,
+    Delivery,
+    HistoryEntry,
     PromptSource,
     check_cadence,
     check_quiet,
@@ -44,43 +48,6 @@ PLAN_TTL = timedelta(days=365)
 PAUSE_MAX_DAYS = 90
 HISTORY_PAGE = 5
 SERVER_PROMPT_PREFIX = "server-"
-
-
-@dataclass(frozen=True)
-class ChosenPrompt:
-    """A prompt ready to show: id and text."""
-
-    id: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """A check-in to send now: to whom, which prompt, and the random token of that message."""
-
-    guild_id: int
-    user_id: int
-    prompt: ChosenPrompt
-    token: str
-
-
-@dataclass(frozen=True)
-class AnswerResult:
-    """What happened to an answer: kept for N days (None: not kept), and whether it was a repeat."""
-
-    kept_days: int | None
-    duplicate: bool = False
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One kept answer, decrypted for its owner only."""
-
-    id: int
-    prompt: str
-    text: str
-    created_at: datetime
-    expires_at: datetime
 
 
 def new_token() -> str:
@@ -175,26 +142,42 @@ class CheckinService:
         return (await self.guilds.get(guild_id)).retention_days
 
     async def confirm(self, guild_id: int, user_id: int, choices: Choices) -> Plan:
-        """Store the member's choices and (re)create their schedule."""
+        """Store the member's choices and (re)create their schedule, all or nothing.
+
+        Quiet hours, the schedule, its expiry and the plan are written in one transaction (the
+        scheduler and the preferences service use the same Database, so their writes join it): a
+        failure part-way leaves everything as it was, never quiet hours without a plan or a schedule
+        firing for a plan that was not saved.
+        """
         now = self.clock.now()
         await self.guilds.ensure_guild(guild_id)
-        if choices.quiet is not None:
-            await self.preferences.set_quiet_hours(guild_id, user_id, *choices.quiet)
         rule = recurrence_for(choices, now.astimezone(zone(choices.timezone)).date())
-        current = await self.repo.get_plan(guild_id, user_id)
         expires = now + PLAN_TTL
-        row: ScheduleRow | None = None
-        if current is not None and current.schedule_id is not None:
-            row = await self.scheduler.update(current.schedule_id, recurrence=rule)
-            if row is not None and row.paused:
-                row = await self.scheduler.resume(row.id)
-        if row is None:
-            row = await self.scheduler.add(guild_id, KIND, rule, owner_id=user_id)
-        await self.scheduler.repository.set_expiry(row.id, expires)
-        plan = Plan(
+        async with self.repo.db.transaction():
+            if choices.quiet is not None:
+                await self.preferences.set_quiet_hours(guild_id, user_id, *choices.quiet)
+            current = await self.repo.get_plan(guild_id, user_id)
+            row: ScheduleRow | None = None
+            if current is not None and current.schedule_id is not None:
+                row = await self.scheduler.update(current.schedule_id, recurrence=rule)
+                if row is not None and row.paused:
+                    row = await self.scheduler.resume(row.id)
+            if row is None:
+                row = await self.scheduler.add(guild_id, KIND, rule, owner_id=user_id)
+            await self.scheduler.repository.set_expiry(row.id, expires)
+            plan = self._plan_from(guild_id, user_id, row.id, choices, current, now, expires)
+            await self.repo.save_plan(plan)
+        return plan
+
+    @staticmethod
+    def _plan_from(
+        guild_id: int, user_id: int, schedule_id: int, choices: Choices, current: Plan | None, now: datetime,
+        expires: datetime,
+    ) -> Plan:  # fmt: skip
+        return Plan(
             guild_id=guild_id,
             user_id=user_id,
-            schedule_id=row.id,
+            schedule_id=schedule_id,
             cadence=choices.cadence,
             days=",".join(str(d) for d in choices.days),
             at_minute=choices.at_minute,
@@ -206,8 +189,6 @@ class CheckinService:
             created_at=current.created_at if current else to_timestamp(now),
             expires_at=to_timestamp(expires),
         )
-        await self.repo.save_plan(plan)
-        return plan
 
     async def plan(self, guild_id: int, user_id: int) -> Plan | None:
         """The member's plan in a server."""
@@ -306,19 +287,22 @@ class CheckinService:
         """What to send for a firing, or None when nothing should go out (stopped, paused, quiet)."""
         if row.owner_id is None:
             return None
-        plan = await self.repo.get_plan(row.guild_id, row.owner_id)
-        if plan is None or plan.schedule_id != row.id:
+        # Plan and quiet hours, read for the whole scheduler pass at once (see plan_for_firing).
+        claimed = to_timestamp(row.last_run_at) if row.last_run_at is not None else None
+        at_minute = row.recurrence.hour * 60 + row.recurrence.minute
+        found = await self.repo.plan_for_firing(row.guild_id, row.owner_id, claimed, at_minute)
+        if found is None or found[0].schedule_id != row.id:
             # Orphan schedule (the plan was stopped or forgotten): make sure it never fires again.
             await self.scheduler.remove(row.id)
             return None
+        plan, quiet_start, quiet_end = found
         now = self.clock.now()
         if plan.dm_closed or (plan.paused_until is not None and from_timestamp(plan.paused_until) > now):
             return None
-        prefs = await self.preferences.effective(plan.guild_id, plan.user_id, plan.timezone)
         if (
-            prefs.quiet_start is not None
-            and prefs.quiet_end is not None
-            and in_quiet_hours(now, plan.timezone, prefs.quiet_start, prefs.quiet_end)
+            quiet_start is not None
+            and quiet_end is not None
+            and in_quiet_hours(now, plan.timezone, quiet_start, quiet_end)
         ):
             return None
         prompt = await self.pick(plan.guild_id, plan.prompt_set)

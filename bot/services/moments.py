@@ -30,7 +30,11 @@ MOMENT_MAX = 1000
 LOOKBACK_COUNT = 3
 SETTINGS_TTL = timedelta(days=365)
 NOTES_KEEP_DAYS = 30
-NOTES_MAX = 4000
+# The /disclosure notes form: one field per step, stored as "Who: ..." lines. NOTES_MAX is exactly
+# the longest text a full form makes, so anything the form accepts is kept.
+DISCLOSURE_STEPS = ("who", "what", "when", "where", "why")
+NOTE_FIELD_MAX = 800
+NOTES_MAX = sum(len(f"{step.capitalize()}: ") + NOTE_FIELD_MAX for step in DISCLOSURE_STEPS) + len(DISCLOSURE_STEPS) - 1
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,13 @@ class MomentService:
         )
         await self.repo.save_settings(settings)
         return settings
+
+    async def set_keep(self, guild_id: int, user_id: int, keep_days: int) -> None:
+        """Change how long moments added from now on are kept (those already kept keep their date)."""
+        if keep_days not in MOMENT_KEEP_CHOICES:
+            raise UserFacingError("Moments can be kept for 30, 90 or 365 days.")
+        settings = await self._require(guild_id, user_id)
+        await self.repo.save_settings(replace(settings, keep_days=keep_days))
 
     async def _require(self, guild_id: int, user_id: int) -> MomentSettings:
         settings = await self.repo.settings(guild_id, user_id)

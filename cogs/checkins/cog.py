@@ -112,9 +112,10 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: Interaction, command: Any) -> None:
         """Tell a member, once, that their check-ins were paused because DMs were closed."""
-        if interaction.guild_id is None:
-            return
-        if await self.service.take_dm_notice(interaction.guild_id, interaction.user.id):
+        guild_id = interaction.guild_id
+        if guild_id is None or not await self.bot.services.guilds.is_enabled(guild_id, Feature.CHECKINS):
+            return  # feature off here: touch nothing; the notice waits until it is back on
+        if await self.service.take_dm_notice(guild_id, interaction.user.id):
             await send_ephemeral(interaction, DM_CLOSED_NOTICE)
 
     # -- commands ---------------------------------------------------------------------------------------

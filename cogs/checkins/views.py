@@ -27,6 +27,8 @@ STYLES = {
     "p": discord.ButtonStyle.secondary,
     "s": discord.ButtonStyle.danger,
 }
+PREVIEW = 300
+DISCORD_MAX = 2000
 TEMPLATE = r"ci:(?P<action>[anps]):(?P<guild>[0-9]{1,20}):(?P<token>[0-9a-f]{8}):(?P<prompt>[A-Za-z0-9_.-]{1,60})"
 
 
@@ -215,14 +217,54 @@ class HistoryView(OwnerView):
         for number, entry in enumerate(entries, start=1):
             lines.append(
                 f"**{number}.** {discord.utils.format_dt(entry.created_at, 'f')}: *{entry.prompt[:150]}*\n"
-                f"{entry.text[:300]}"
+                f"{preview(entry.text)}"
             )
             self.add_item(_DeleteButton(self, entry.id, number))
+            # Every entry, not only long ones: the page itself is cut at Discord's 2,000 characters.
+            self.add_item(ShowInFull(f"Show {number} in full", f"*{entry.prompt}*\n{entry.text}", row=1))
         if self.page > 0:
             self.add_item(_PageButton(self, -1, "Newer"))
         if self.page < pages - 1:
             self.add_item(_PageButton(self, 1, "Older"))
         return "\n".join(lines)[:2000]
+
+
+def pieces(text: str, limit: int = DISCORD_MAX) -> list[str]:
+    """Split text into messages of at most `limit` characters, at a line break or space when there is one."""
+    parts = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        parts.append(text[:cut])
+        text = text[cut:]
+    return [*parts, text] if text else parts
+
+
+def preview(text: str, limit: int = PREVIEW) -> str:
+    """The start of a member's text, marked when it goes on (a Show in full button gives the rest)."""
+    return text if len(text) <= limit else text[:limit].rstrip() + " …"
+
+
+class ShowInFull(discord.ui.Button[Any]):
+    """Send the member their own text in full, privately, in as many messages as it takes."""
+
+    def __init__(self, label: str, text: str, row: int | None = None) -> None:
+        super().__init__(label=label, style=discord.ButtonStyle.secondary, row=row)
+        self.text = text
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Only the view's owner gets here (OwnerView checks); nothing is stored or logged."""
+        for part in pieces(self.text):
+            await send_ephemeral(interaction, part)
+
+
+class FullTextView(OwnerView):
+    """One Show in full button per entry of a listing (labels and texts), at most 25."""
+
+    def __init__(self, owner_id: int, entries: list[tuple[str, str]]) -> None:
+        super().__init__(owner_id, timeout=600)
+        for n, (label, text) in enumerate(entries[:25]):
+            self.add_item(ShowInFull(label, text, row=n // 5))
 
 
 class _DeleteButton(discord.ui.Button[HistoryView]):
@@ -239,7 +281,7 @@ class _DeleteButton(discord.ui.Button[HistoryView]):
 
 class _PageButton(discord.ui.Button[HistoryView]):
     def __init__(self, history: HistoryView, step: int, label: str) -> None:
-        super().__init__(label=label, style=discord.ButtonStyle.secondary, row=1)
+        super().__init__(label=label, style=discord.ButtonStyle.secondary, row=2)
         self.history, self.step = history, step
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

@@ -12,17 +12,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PeerCircleBot
-from bot.interactions import BaseModal, OwnerView, send_ephemeral
+from bot.interactions import BaseModal, OwnerView, require_feature, send_ephemeral
 from bot.repositories.moments import MomentRepository
-from bot.services.moments import NOTES_KEEP_DAYS, DisclosureNotes
+from bot.services.guild_settings import Feature
+from bot.services.moments import DISCLOSURE_STEPS, NOTE_FIELD_MAX, NOTES_KEEP_DAYS, DisclosureNotes
 from bot.services.privacy import DataStatement
+from cogs.checkins.views import ShowInFull, preview
 
 Interaction = discord.Interaction[PeerCircleBot]
 
-STEPS = ("who", "what", "when", "where", "why")
+STEPS = DISCLOSURE_STEPS
 STEP_IDS = tuple(f"disclosure-{step}" for step in STEPS)
 CLOSING_ID = "disclosure-closing"
-NOTE_FIELD_MAX = 800
+KEPT_SHOWN = 3
 
 
 def step_texts(content: Any) -> list[str] | None:
@@ -55,6 +57,9 @@ class NotesModal(BaseModal):
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Keep the notes, encrypted, or keep nothing when every field is empty."""
+        if not await self.notes.guilds.is_enabled(self.guild_id, Feature.CHECKINS):
+            await send_ephemeral(interaction, "Check-ins are turned off in this server now, so nothing was kept.")
+            return
         text = "\n".join(
             f"{step.capitalize()}: {f.value.strip()}"
             for step, f in zip(STEPS, self.fields, strict=True)
@@ -117,11 +122,13 @@ class WalkThrough(OwnerView):
 
 
 class KeptNotesView(OwnerView):
-    """Delete kept notes."""
+    """Read kept notes in full, or delete them."""
 
-    def __init__(self, notes: DisclosureNotes, guild_id: int, owner_id: int) -> None:
+    def __init__(self, notes: DisclosureNotes, guild_id: int, owner_id: int, texts: list[str]) -> None:
         super().__init__(owner_id, timeout=600)
         self.notes, self.guild_id = notes, guild_id
+        for number, text in enumerate(texts, start=1):
+            self.add_item(ShowInFull(f"Show {number} in full", text, row=1))
 
     @discord.ui.button(label="Delete my kept notes", style=discord.ButtonStyle.danger)
     async def delete(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
@@ -148,6 +155,10 @@ class Disclosure(commands.Cog):
         svc = bot.services
         self.notes = DisclosureNotes(MomentRepository(svc.db), svc.clock, svc.keys, svc.guilds)
 
+    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
+        """The disclosure tool (and its kept notes) is part of the check-ins feature, like /moment."""
+        return await require_feature(interaction, Feature.CHECKINS)
+
     @app_commands.command(name="disclosure")
     async def disclosure(self, interaction: Interaction) -> None:
         """Think through sharing part of your story at work, privately: who, what, when, where, why."""
@@ -161,12 +172,13 @@ class Disclosure(commands.Cog):
         await send_ephemeral(interaction, intro + view.page(), view=view)
         kept = await self.notes.entries(interaction.user.id, interaction.guild_id)
         if kept:
-            body = "\n\n".join(f"{discord.utils.format_dt(e.created_at, 'D')}\n{e.text}" for e in kept[:3])
-            await interaction.followup.send(
-                f"Your kept notes:\n{body}"[:2000],
-                view=KeptNotesView(self.notes, interaction.guild_id, interaction.user.id),
-                ephemeral=True,
+            shown = kept[:KEPT_SHOWN]
+            body = "\n\n".join(
+                f"**{n}.** {discord.utils.format_dt(e.created_at, 'D')}\n{preview(e.text, 500)}"
+                for n, e in enumerate(shown, start=1)
             )
+            kept_view = KeptNotesView(self.notes, interaction.guild_id, interaction.user.id, [e.text for e in shown])
+            await interaction.followup.send(f"Your kept notes:\n{body}"[:2000], view=kept_view, ephemeral=True)
 
     async def export_user_data(self, user_id: int) -> dict[str, Any]:
         """The member's kept notes."""

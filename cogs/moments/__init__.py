@@ -14,18 +14,20 @@ from bot.errors import UserFacingError
 from bot.interactions import BaseModal, OwnerView, require_feature, send_ephemeral
 from bot.repositories.moments import MomentRepository
 from bot.services.guild_settings import Feature
-from bot.services.moments import DEFAULT_MOMENT_KEEP, LOOKBACK_KIND, MOMENT_MAX, MomentService
+from bot.services.moments import DEFAULT_MOMENT_KEEP, LOOKBACK_KIND, MOMENT_KEEP_CHOICES, MOMENT_MAX, MomentService
 from bot.services.privacy import DataStatement
 from bot.services.recurrence import parse_time
 from bot.services.scheduler import Firing
+from cogs.checkins.views import FullTextView, preview
 
 Interaction = discord.Interaction[PeerCircleBot]
 
 STATEMENT = (
     "**Your good-moments log** is a private place to note good exchanges with coworkers, so you can look "
     "back at them on harder days.\n"
-    "- What I keep: the moments you write, encrypted, each for {days} days (or the server's retention "
-    "period, if shorter). You can delete any of them at once.\n"
+    "- What I keep: the moments you write, encrypted, each for {days} days{capped}. The `keep` option of "
+    "/moment add sets this (30, 90 or 365 days; 90 unless you choose), now or later for the moments that "
+    "follow. You can delete any of them at once.\n"
     "- Who can see them: only you. Not moderators, not the server owner.\n"
     "- Nothing else: no counts, no reminders unless you turn on the weekly look-back.\n"
     "- A gentle reminder: leave out names and details of the people you support."
@@ -34,6 +36,11 @@ DM_CLOSED_NOTICE = (
     "I tried to send your weekly look-back, but your direct messages are closed, so I paused it rather "
     "than keep trying. /moment lookback on turns it back on once DMs are open."
 )
+
+
+KEEP_CHOICES: list[app_commands.Choice[int]] = [
+    app_commands.Choice(name=f"Keep each moment {days} days", value=days) for days in MOMENT_KEEP_CHOICES
+]
 
 
 class MomentModal(BaseModal):
@@ -62,15 +69,15 @@ class MomentModal(BaseModal):
 class OptInView(OwnerView):
     """Turn the log on after reading the statement, then write the first moment."""
 
-    def __init__(self, service: MomentService, guild_id: int, owner_id: int) -> None:
+    def __init__(self, service: MomentService, guild_id: int, owner_id: int, keep_days: int) -> None:
         super().__init__(owner_id, timeout=600)
-        self.service, self.guild_id = service, guild_id
+        self.service, self.guild_id, self.keep_days = service, guild_id, keep_days
 
     @discord.ui.button(label="Turn on and write one", style=discord.ButtonStyle.primary)
     async def turn_on(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
-        """Opt in and open the modal."""
+        """Opt in (with the keeping period shown in the statement) and open the modal."""
         self.stop()
-        await self.service.opt_in(self.guild_id, interaction.user.id)
+        await self.service.opt_in(self.guild_id, interaction.user.id, self.keep_days)
         await interaction.response.send_modal(MomentModal(self.service, self.guild_id))
 
     @discord.ui.button(label="Not now", style=discord.ButtonStyle.secondary)
@@ -89,7 +96,8 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
         what="Only if you turn the log on: the moments you write (encrypted) and whether the weekly look-back is on.",
         why="So you can look back at good exchanges on hard days.",
         who_can_see="Nobody but you.",
-        how_long="Each moment 30, 90 or 365 days (default 90), or until you delete it.",
+        how_long="Each moment 30, 90 or 365 days, as you choose with /moment add keep (90 if you don't "
+        "choose), but never longer than the server's retention period; or until you delete it.",
     )
 
     def __init__(self, bot: PeerCircleBot) -> None:
@@ -124,22 +132,32 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: Interaction, command: Any) -> None:
         """Tell the member once that the look-back was paused because DMs were closed."""
-        if interaction.guild_id is not None and await self.service.take_dm_notice(
-            interaction.guild_id, interaction.user.id
-        ):
+        guild_id = interaction.guild_id
+        if guild_id is None or not await self.bot.services.guilds.is_enabled(guild_id, Feature.CHECKINS):
+            return  # feature off here: touch nothing; the notice waits until it is back on
+        if await self.service.take_dm_notice(guild_id, interaction.user.id):
             await send_ephemeral(interaction, DM_CLOSED_NOTICE)
 
     @app_commands.command(name="add")
-    async def add(self, interaction: Interaction) -> None:
+    @app_commands.describe(keep="How long to keep each moment from now on (90 days unless you choose)")
+    @app_commands.choices(keep=KEEP_CHOICES)
+    async def add(self, interaction: Interaction, keep: int | None = None) -> None:
         """Note a good moment (asks before turning the log on)."""
         assert interaction.guild_id is not None
         if await self.service.settings(interaction.guild_id, interaction.user.id) is None:
+            days = keep or DEFAULT_MOMENT_KEEP
+            retention = (await self.bot.services.guilds.get(interaction.guild_id)).retention_days
+            capped = (
+                f" (this server keeps nothing longer than {retention} days, so {retention})" if retention < days else ""
+            )
             await send_ephemeral(
                 interaction,
-                STATEMENT.format(days=DEFAULT_MOMENT_KEEP),
-                view=OptInView(self.service, interaction.guild_id, interaction.user.id),
+                STATEMENT.format(days=days, capped=capped),
+                view=OptInView(self.service, interaction.guild_id, interaction.user.id, days),
             )
             return
+        if keep is not None:
+            await self.service.set_keep(interaction.guild_id, interaction.user.id, keep)
         await interaction.response.send_modal(MomentModal(self.service, interaction.guild_id))
 
     @app_commands.command(name="list")
@@ -150,9 +168,12 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
         if not entries:
             await send_ephemeral(interaction, "Your log has no moments here yet. /moment add notes one.")
             return
-        lines = [f"**#{e.id}** {discord.utils.format_dt(e.created_at, 'D')}: {e.text[:300]}" for e in entries[:10]]
+        shown = entries[:10]
+        lines = [f"**#{e.id}** {discord.utils.format_dt(e.created_at, 'D')}: {preview(e.text)}" for e in shown]
         more = f"\n…and {len(entries) - 10} older." if len(entries) > 10 else ""
-        await send_ephemeral(interaction, ("Your good moments, newest first:\n" + "\n".join(lines) + more)[:2000])
+        view = FullTextView(interaction.user.id, [(f"Show #{e.id} in full", e.text) for e in shown])
+        text = ("Your good moments, newest first:\n" + "\n".join(lines) + more)[:2000]
+        await send_ephemeral(interaction, text, view=view)
 
     @app_commands.command(name="delete")
     @app_commands.describe(which="The number from /moment list, or 'all' (which also turns the log off)")

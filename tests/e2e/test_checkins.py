@@ -301,3 +301,32 @@ async def test_feature_off_means_no_commands_and_no_dms(world, simcord_env):
     assert "turned off" in result.response.content
     await advance(simcord_env, TO_NINE)
     assert dms(world.member) == []
+
+
+async def test_history_shows_each_answer_in_full_on_request(world, simcord_env):
+    await start(world, keep=30)
+    long_answer = "start-of-answer " + "word " * 390 + "end-of-answer-4411"
+    shown = await world.member.slash(world.general, "checkin now")
+    await answer(world.member, shown.response.message, long_answer, in_dm=False)
+    history = await world.member.slash(world.general, "checkin history")
+    assert "start-of-answer" in history.response.content
+    assert "end-of-answer-4411" not in history.response.content
+    full = await world.member.click(history.response.message, label="Show 1 in full")
+    parts = [full.response.content, *(f.content for f in full.followups)]
+    assert all(f.ephemeral for f in full.followups)
+    assert all(len(p) <= 2000 for p in parts)
+    assert long_answer in "".join(parts)
+
+
+async def test_closed_dms_notice_waits_while_check_ins_are_off(world, simcord_env, sim_services):
+    await start(world)
+    simcord_env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=None)
+    await advance(simcord_env, TO_NINE)
+    await world.mod.slash(world.general, "config feature", feature="checkins", enabled=False)
+    quiet = await world.member.slash(world.general, "preferences show")
+    assert not any("closed" in f.content for f in quiet.followups)
+    flag = "SELECT dm_closed FROM checkin_plans WHERE user_id = ?"
+    assert await sim_services.db.fetchval(flag, (world.member.id,)) == 1  # untouched while off
+    await world.mod.slash(world.general, "config feature", feature="checkins", enabled=True)
+    told = await world.member.slash(world.general, "preferences show")
+    assert any("direct messages from this server are closed" in f.content for f in told.followups)

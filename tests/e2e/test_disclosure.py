@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cogs.disclosure import STEPS
 from tests.e2e.checkin_helpers import file_bytes, rows_with, sim_services, world
 
 __all__ = ["sim_services", "world"]
@@ -54,5 +55,41 @@ async def test_empty_notes_keep_nothing(world, sim_services):
     closing = await _walk(world)
     shown = await world.member.click(closing.response.message, label="Keep notes")
     done = await world.member.submit_modal(shown, {})
+    assert "nothing was kept" in done.response.content
+    assert await rows_with(sim_services, world.member.id) == {}
+
+
+async def test_refused_while_check_ins_are_off(world, sim_services):
+    await world.mod.slash(world.general, "config feature", feature="checkins", enabled=False)
+    refused = await world.member.slash(world.general, "disclosure")
+    assert refused.ephemeral
+    assert "Check-ins is turned off" in refused.response.content or "turned off" in refused.response.content
+    assert "Test disclosure step" not in refused.response.content
+    await world.mod.slash(world.general, "config feature", feature="checkins", enabled=True)
+    allowed = await world.member.slash(world.general, "disclosure")
+    assert "Test disclosure step who" in allowed.response.content
+
+
+async def test_a_completely_full_form_is_kept_and_can_be_read_in_full(world, sim_services):
+    closing = await _walk(world)
+    shown = await world.member.click(closing.response.message, label="Keep notes")
+    fields = {f"notes-{step}": f"{step}-start " + "x" * (800 - 2 * len(step) - 12) + f" {step}-end" for step in STEPS}
+    assert all(len(v) == 800 for v in fields.values())
+    done = await world.member.submit_modal(shown, fields)
+    assert "Kept, encrypted" in done.response.content
+    again = await world.member.slash(world.general, "disclosure")
+    [kept] = again.followups
+    assert "why-end" not in kept.content
+    full = await world.member.click(kept.message, label="Show 1 in full")
+    text = "".join([full.response.content, *(f.content for f in full.followups)])
+    for step in STEPS:
+        assert fields[f"notes-{step}"] in text
+
+
+async def test_notes_are_not_kept_once_check_ins_were_turned_off_mid_walk(world, sim_services):
+    closing = await _walk(world)
+    shown = await world.member.click(closing.response.message, label="Keep notes")
+    await world.mod.slash(world.general, "config feature", feature="checkins", enabled=False)
+    done = await world.member.submit_modal(shown, {"notes-who": NOTE})
     assert "nothing was kept" in done.response.content
     assert await rows_with(sim_services, world.member.id) == {}

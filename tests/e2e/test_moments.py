@@ -88,3 +88,52 @@ async def test_forget_erases_moments(world, sim_services):
     assert "Good moments: 1 moments, 1 settings, 1 schedules" in done.response.content
     for table in await schema.table_names(sim_services.db):
         assert await schema.rows_mentioning(sim_services.db, table, world.member.id) == 0, table
+
+
+async def test_keep_option_sets_how_long_moments_are_kept_capped_at_retention(world, sim_services):
+    shown = await world.member.slash(world.general, "moment add", keep=30)
+    assert "each for 30 days" in shown.response.content
+    opened = await world.member.click(shown.response.message, label="Turn on and write one")
+    await world.member.submit_modal(opened, {"moment-text": MOMENT})
+    stamps = "SELECT created_at, expires_at FROM moments WHERE user_id = ?"
+    [(created, expires)] = await sim_services.db.fetchall(stamps, (world.member.id,))
+    assert expires - created == 30 * DAY
+    again = await world.member.slash(world.general, "moment add", keep=90)
+    await world.member.submit_modal(again, {"moment-text": "a later one"})
+    rows = await sim_services.db.fetchall(stamps + " ORDER BY id", (world.member.id,))
+    assert rows[1][1] - rows[1][0] == 90 * DAY
+    assert rows[0][1] - rows[0][0] == 30 * DAY  # already kept moments keep their date
+    await world.mod.slash(world.general, "config retention", days=60)
+    capped = await world.other.slash(world.general, "moment add", keep=90)
+    assert "nothing longer than 60 days, so 60" in capped.response.content
+    opened = await world.other.click(capped.response.message, label="Turn on and write one")
+    await world.other.submit_modal(opened, {"moment-text": "capped"})
+    [(created, expires)] = await sim_services.db.fetchall(stamps, (world.other.id,))
+    assert expires - created == 60 * DAY
+
+
+async def test_list_shows_each_moment_in_full_on_request(world):
+    long_moment = "moment-start " + "kind " * 190 + "moment-end-7302"
+    await _add(world, long_moment)
+    listed = await world.member.slash(world.general, "moment list")
+    assert "moment-start" in listed.response.content
+    assert "moment-end-7302" not in listed.response.content
+    number = listed.response.content.split("**#")[1].split("**")[0]
+    full = await world.member.click(listed.response.message, label=f"Show #{number} in full")
+    assert full.ephemeral
+    assert full.response.content == long_moment
+
+
+async def test_look_back_notice_waits_while_check_ins_are_off(world, simcord_env, sim_services):
+    await _add(world, MOMENT)
+    await world.member.slash(world.general, "moment lookback", on=True, time="18:00")
+    simcord_env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=None)
+    await advance(simcord_env, DAY)
+    await world.mod.slash(world.general, "config feature", feature="checkins", enabled=False)
+    quiet = await world.member.slash(world.general, "preferences show")
+    assert not any("look-back" in f.content for f in quiet.followups)
+    flag = "SELECT dm_closed FROM moment_settings WHERE user_id = ?"
+    assert await sim_services.db.fetchval(flag, (world.member.id,)) == 1  # untouched while off
+    await world.mod.slash(world.general, "config feature", feature="checkins", enabled=True)
+    told = await world.member.slash(world.general, "preferences show")
+    assert any("look-back" in f.content for f in told.followups)

@@ -115,3 +115,81 @@ async def test_moments_need_opt_in_and_are_encrypted(services, db):
     assert b"good moment" not in await db.fetchval("SELECT body FROM moments")
     assert [e.text for e in await moments.entries(G, U)] == ["a good moment"]
     assert (await moments.forget(U))["moments"] == 1
+
+
+async def _count(db, table: str) -> int:
+    return await db.fetchval(f"SELECT count(*) FROM {table} WHERE user_id = ?", (U,))
+
+
+@pytest.mark.parametrize("existing", [False, True])
+async def test_confirm_is_all_or_nothing_when_the_last_write_fails(checkins, services, db, monkeypatch, existing):
+    """A failure saving the plan leaves quiet hours, the schedule and its expiry as they were."""
+    if existing:
+        await checkins.confirm(G, U, await checkins.choose(G, U, time="09:00"))
+    before = {t: await _count(db, t) for t in ("member_preferences", "checkin_plans")}
+    schedules_before = [tuple(r) for r in await db.fetchall("SELECT * FROM schedules ORDER BY id")]
+    plan_before = await checkins.plan(G, U)
+
+    async def broken(plan):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(checkins.repo, "save_plan", broken)
+    choices = await checkins.choose(G, U, time="19:00", cadence="weekdays", quiet_start="22:00", quiet_end="07:00")
+    with pytest.raises(RuntimeError):
+        await checkins.confirm(G, U, choices)
+    assert {t: await _count(db, t) for t in ("member_preferences", "checkin_plans")} == before
+    assert [tuple(r) for r in await db.fetchall("SELECT * FROM schedules ORDER BY id")] == schedules_before
+    assert await checkins.plan(G, U) == plan_before
+    assert (await services.preferences.effective(G, U, "UTC")).quiet_start is None
+
+
+async def test_firing_reads_plan_and_quiet_hours_in_one_query(checkins, services, db, monkeypatch):
+    plan = await checkins.confirm(G, U, await checkins.choose(G, U, time="09:00"))
+    row = await services.scheduler.repository.get(plan.schedule_id)
+    await services.preferences.set_quiet_hours(G, U, 0, 23 * 60)
+    await checkins.pool(G, "daily")  # the server's prompt pool is cached after its first use
+    queries: list[str] = []
+    original = db.fetchall
+
+    async def counting(sql, params=()):
+        queries.append(sql)
+        return await original(sql, params)
+
+    monkeypatch.setattr(db, "fetchall", counting)
+    assert await checkins.delivery_for(row) is None  # quiet hours, read in the same query as the plan
+    assert len(queries) == 1
+    await services.preferences.set_quiet_hours(G, U, None, None)
+    queries.clear()
+    assert await checkins.delivery_for(row) is not None
+    assert len(queries) == 1
+
+
+async def test_a_scheduler_pass_reads_its_plans_once_and_later_changes_still_count(checkins, services, db, monkeypatch):
+    members = (U, U + 1, U + 2, U + 3)
+    for member in members:
+        await checkins.confirm(G, member, await checkins.choose(G, member, time="09:00"))
+    await services.preferences.set_quiet_hours(G, U + 3, 0, 23 * 60)
+    await checkins.pool(G, "daily")
+    services.clock.advance(timedelta(days=1))
+    claims = await services.scheduler.repository.claim_due(services.clock.now())
+    rows = {c.row.owner_id: c.row for c in claims}
+    assert set(rows) == set(members)
+    queries: list[str] = []
+    original = db.fetchall
+
+    async def counting(sql, params=()):
+        queries.append(sql)
+        return await original(sql, params)
+
+    monkeypatch.setattr(db, "fetchall", counting)
+    assert await checkins.delivery_for(rows[U]) is not None
+    assert await checkins.delivery_for(rows[U + 3]) is None  # quiet hours came with the pass
+    assert len(queries) == 1  # the whole pass, plans and quiet hours, in one read
+    # Written after that read: the pause and the stop are honoured, not the stale copy.
+    await checkins.pause(G, U + 1, 3)
+    await checkins.stop(G, U + 2, delete_answers=False)
+    queries.clear()
+    assert await checkins.delivery_for(rows[U + 1]) is None
+    assert await checkins.delivery_for(rows[U + 2]) is None
+    assert len(queries) == 2  # one own read each for the two members written since
+    assert await services.scheduler.repository.get(rows[U + 2].id) is None  # the orphan is removed
