@@ -249,6 +249,11 @@ class CheckinRepository:
         self._written(user_id)
         return await self.db.execute("DELETE FROM checkin_plans WHERE user_id = ?", (user_id,))
 
+    async def dm_closed_members(self) -> list[tuple[int, int]]:
+        """(guild id, user id) of every plan whose DMs were found closed and not yet told."""
+        rows = await self.db.fetchall("SELECT guild_id, user_id FROM checkin_plans WHERE dm_closed = 1")
+        return [(int(r["guild_id"]), int(r["user_id"])) for r in rows]
+
     async def set_dm_closed(self, guild_id: int, user_id: int, closed: bool) -> bool:
         """Mark (or clear) that Discord refused the member's DMs."""
         self._written(user_id, guild_id)

@@ -100,6 +100,11 @@ class MomentRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    async def dm_closed_members(self) -> list[tuple[int, int]]:
+        """(guild id, user id) of every look-back refused by Discord and not yet told."""
+        rows = await self.db.fetchall("SELECT guild_id, user_id FROM moment_settings WHERE dm_closed = 1")
+        return [(int(r["guild_id"]), int(r["user_id"])) for r in rows]
+
     async def settings(self, guild_id: int, user_id: int) -> MomentSettings | None:
         """The member's log settings in a server, if they turned it on."""
         row = await self.db.fetchone(

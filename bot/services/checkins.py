@@ -37,6 +37,7 @@ from bot.services.checkin_plan import (
     recurrence_for,
 )
 from bot.services.guild_settings import GuildSettingsService
+from bot.services.notices import PendingNotices
 from bot.services.preferences import PreferencesService
 from bot.services.quiet_hours import in_quiet_hours
 from bot.services.recurrence import zone
@@ -77,6 +78,7 @@ class CheckinService:
         self.guilds = guilds
         self.prompts = prompts
         self.rng = rng or random.Random()
+        self.notices = PendingNotices(self.repo.dm_closed_members)
         # Each server's prompt pool, cached because every scheduled DM needs it (10,000 at 09:00);
         # moderators' changes go through invalidate_prompts.
         self._pools: dict[tuple[int, str], list[ChosenPrompt]] = {}
@@ -318,9 +320,13 @@ class CheckinService:
         if plan.schedule_id is not None:
             await self.scheduler.pause(plan.schedule_id)
         await self.repo.set_dm_closed(guild_id, user_id, True)
+        self.notices.add(guild_id, user_id)
 
     async def take_dm_notice(self, guild_id: int, user_id: int) -> bool:
         """True once after DMs were found closed (the schedule stays paused until /checkin resume)."""
+        if not await self.notices.might_have(guild_id, user_id):
+            return False  # the usual case, answered without the database (this runs after every command)
+        self.notices.discard(guild_id, user_id)
         plan = await self.repo.get_plan(guild_id, user_id)
         if plan is None or not plan.dm_closed:
             return False

@@ -18,6 +18,7 @@ from bot.keys import Keys
 from bot.repositories.moments import MomentRepository, MomentSettings, StoredText
 from bot.repositories.schedules import ScheduleRow
 from bot.services.guild_settings import GuildSettingsService
+from bot.services.notices import PendingNotices
 from bot.services.preferences import PreferencesService
 from bot.services.quiet_hours import in_quiet_hours
 from bot.services.recurrence import Recurrence, zone
@@ -88,6 +89,7 @@ class MomentService:
         self.preferences = preferences
         self.guilds = guilds
         self.rng = rng or random.Random()
+        self.notices = PendingNotices(self.repo.dm_closed_members)
 
     async def settings(self, guild_id: int, user_id: int) -> MomentSettings | None:
         """The member's log settings, or None when they haven't turned it on."""
@@ -211,9 +213,13 @@ class MomentService:
         if settings.lookback_schedule_id is not None:
             await self.scheduler.pause(settings.lookback_schedule_id)
         await self.repo.save_settings(replace(settings, dm_closed=True))
+        self.notices.add(guild_id, user_id)
 
     async def take_dm_notice(self, guild_id: int, user_id: int) -> bool:
         """True once after the look-back DM was refused."""
+        if not await self.notices.might_have(guild_id, user_id):
+            return False  # the usual case, answered without the database (this runs after every command)
+        self.notices.discard(guild_id, user_id)
         settings = await self.repo.settings(guild_id, user_id)
         if settings is None or not settings.dm_closed:
             return False
