@@ -11,7 +11,7 @@ import logging
 import secrets
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 from discord import app_commands
@@ -216,6 +216,20 @@ async def require_facilitator(interaction: discord.Interaction[Any]) -> bool:
             "Only facilitators and moderators can do this. Moderators choose the facilitator role in /config."
         )
     return True
+
+
+class ModeratorFeatureGate:
+    """For moderator-only cogs of a feature: refuse non-moderators and refuse while the feature is off.
+
+    A cog sets `GATE_FEATURE`; moderators are re-checked on our side (server admins can open any
+    command to everyone), then the feature switch applies, as for members.
+    """
+
+    GATE_FEATURE: ClassVar[Feature]
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Moderators only, and only while the feature is on."""
+        return await require_moderator(interaction) and await require_feature(interaction, self.GATE_FEATURE)
 
 
 def missing_permissions(channel: Any, needed: tuple[str, ...]) -> list[str]:

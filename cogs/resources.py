@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PeerCircleBot
-from bot.interactions import require_feature, require_moderator, services
+from bot.interactions import ModeratorFeatureGate, require_feature, services
 from bot.services.guild_settings import Feature
 from bot.services.privacy import DataStatement, StoresNothing
 from bot.services.resources import DESCRIPTION_MAX, NAME_MAX, RESOURCE, TOPIC_MAX, URL_MAX, ResourceItem
@@ -88,6 +88,7 @@ class ResourcesCog(StoresNothing, commands.Cog):
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ResourcesManageCog(
+    ModeratorFeatureGate,
     StoresNothing,
     commands.GroupCog,
     group_name="resources-manage",
@@ -95,21 +96,15 @@ class ResourcesManageCog(
 ):
     """Moderators add, edit, hide, show and remove the server's resources."""
 
-    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
-        feature="Managing resources",
-        what="Nothing about you: who added or changed a resource is not recorded.",
-        why="",
-        who_can_see="",
-        how_long="",
-        stores_personal_data=False,
+    GATE_FEATURE = Feature.RESOURCES
+
+    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement.nothing(
+        "Managing resources",
+        "Nothing about you: who added or changed a resource is not recorded.",
     )
 
     def __init__(self, bot: PeerCircleBot) -> None:
         self.bot = bot
-
-    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
-        """Moderators only (checked here too, since server admins can open the command to anyone)."""
-        return await require_moderator(interaction) and await require_feature(interaction, Feature.RESOURCES)
 
     @app_commands.command(name="add")
     @app_commands.describe(name="Its name", url="An https link", description="A sentence or two", topic="One topic")

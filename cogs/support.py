@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PeerCircleBot
-from bot.interactions import require_feature, require_moderator, services
+from bot.interactions import ModeratorFeatureGate, require_feature, services
 from bot.repositories.support import VOLUNTEER_DAYS
 from bot.services.guild_settings import Feature
 from bot.services.privacy import DataStatement, StoresNothing
@@ -113,6 +113,7 @@ class SupportCog(commands.Cog):
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class SupportManageCog(
+    ModeratorFeatureGate,
     StoresNothing,
     commands.GroupCog,
     group_name="support-manage",
@@ -120,21 +121,15 @@ class SupportManageCog(
 ):
     """Moderators add, edit, hide, show and remove the server's support options."""
 
-    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
-        feature="Managing support options",
-        what="Nothing about you: who added or changed an option is not recorded.",
-        why="",
-        who_can_see="",
-        how_long="",
-        stores_personal_data=False,
+    GATE_FEATURE = Feature.SUPPORT
+
+    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement.nothing(
+        "Managing support options",
+        "Nothing about you: who added or changed an option is not recorded.",
     )
 
     def __init__(self, bot: PeerCircleBot) -> None:
         self.bot = bot
-
-    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
-        """Moderators only, while Support on request is on."""
-        return await require_moderator(interaction) and await require_feature(interaction, Feature.SUPPORT)
 
     @app_commands.command(name="add")
     @app_commands.describe(name="For example a peer-run warmline", details="What it is, when, how to reach it")

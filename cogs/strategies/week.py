@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.errors import UserFacingError
-from bot.interactions import missing_permissions, require_feature, require_moderator, services
+from bot.interactions import ModeratorFeatureGate, missing_permissions, services
 from bot.services.guild_settings import Feature
 from bot.services.privacy import DataStatement, StoresNothing
 from bot.services.recurrence import describe
@@ -23,6 +23,7 @@ Interaction = discord.Interaction[PeerCircleBot]
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class StrategyWeekCog(
+    ModeratorFeatureGate,
     StoresNothing,
     commands.GroupCog,
     group_name="strategy-week",
@@ -30,21 +31,15 @@ class StrategyWeekCog(
 ):
     """The server's strategy of the week."""
 
-    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
-        feature="Strategy of the week",
-        what="Nothing about you: the channel, day and time belong to the server, and who set them is not recorded.",
-        why="",
-        who_can_see="",
-        how_long="",
-        stores_personal_data=False,
+    GATE_FEATURE = Feature.STRATEGIES
+
+    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement.nothing(
+        "Strategy of the week",
+        "Nothing about you: the channel, day and time belong to the server, and who set them is not recorded.",
     )
 
     def __init__(self, bot: PeerCircleBot) -> None:
         self.bot = bot
-
-    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
-        """Moderators only, and only while Strategies is on."""
-        return await require_moderator(interaction) and await require_feature(interaction, Feature.STRATEGIES)
 
     @app_commands.command(name="set")
     @app_commands.describe(channel="Where to post", day="Which day", time="Server time, for example 10:00")
