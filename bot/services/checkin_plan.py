@@ -142,6 +142,10 @@ def check_cadence(cadence: str, days: tuple[int, ...]) -> None:
         raise UserFacingError("Choose daily, weekdays, chosen days or weekly.")
     if cadence == "days" and not days:
         raise UserFacingError(f"For chosen days, name the days in the `days` option, {_DAYS_EXAMPLE}.")
+    if cadence == "weekly" and len(days) > 1:
+        raise UserFacingError(
+            "Weekly means one day a week. Name one day, or choose the cadence 'chosen days' for several."
+        )
 
 
 def check_quiet(at_minute: int, quiet: tuple[int, int] | None) -> None:

@@ -193,3 +193,13 @@ async def test_a_scheduler_pass_reads_its_plans_once_and_later_changes_still_cou
     assert await checkins.delivery_for(rows[U + 2]) is None
     assert len(queries) == 2  # one own read each for the two members written since
     assert await services.scheduler.repository.get(rows[U + 2].id) is None  # the orphan is removed
+
+
+def test_weekly_with_several_days_is_refused_not_silently_trimmed():
+    from bot.errors import UserFacingError
+    from bot.services.checkin_plan import check_cadence
+
+    check_cadence("weekly", (2,))
+    check_cadence("days", (0, 2, 4))
+    with pytest.raises(UserFacingError, match="chosen days"):
+        check_cadence("weekly", (0, 2))
