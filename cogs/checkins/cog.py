@@ -19,6 +19,7 @@ from bot.clock import from_timestamp
 from bot.dm_delivery import OutgoingDM, shared_sender
 from bot.interactions import require_feature, require_moderator, send_ephemeral
 from bot.repositories.checkins import CheckinRepository
+from bot.services import timezones
 from bot.services.checkin_plan import CADENCE_LABELS, PROMPT_SET_LABELS, Choices, statement
 from bot.services.checkins import KIND, PAUSE_MAX_DAYS, SERVER_PROMPT_PREFIX, CheckinService, new_token
 from bot.services.guild_settings import Feature
@@ -217,6 +218,11 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
             prompt_set=prompts, keep_days=keep, quiet_start=quiet_start, quiet_end=quiet_end,
         )  # fmt: skip
         await self._confirm(interaction, choices, "Your check-ins with these changes:\n\n", "Save changes")
+
+    @start.autocomplete("timezone")
+    @settings.autocomplete("timezone")
+    async def _timezone_complete(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in timezones.autocomplete(current)]
 
     @app_commands.command(name="now")
     async def now(self, interaction: Interaction) -> None:

@@ -330,3 +330,8 @@ async def test_closed_dms_notice_waits_while_check_ins_are_off(world, simcord_en
     await world.mod.slash(world.general, "config feature", feature="checkins", enabled=True)
     told = await world.member.slash(world.general, "preferences show")
     assert any("direct messages from this server are closed" in f.content for f in told.followups)
+
+
+async def test_timezone_autocomplete_in_start(world):
+    choices = await world.member.autocomplete(world.general, "checkin start", "timezone", "lord", time="19:00")
+    assert choices[0]["value"] == "Australia/Lord_Howe"
