@@ -344,8 +344,9 @@ class VentingService:
                 "retention period. You can still remove the message."
             )
         now = self.clock.now()
-        delta = length.delta or timedelta(days=(await self.guilds.get(guild_id)).retention_days)
-        until = to_timestamp(now + delta)
+        # No block outlasts the server's retention: the keyed hash it holds is linking material.
+        retention = timedelta(days=(await self.guilds.get(guild_id)).retention_days)
+        until = to_timestamp(now + min(length.delta or retention, retention))
         async with self.repo.db.transaction():
             block_id = await self.repo.add_block(guild_id, post.post_id, message_id, tag, to_timestamp(now), until)
             await self._log(guild_id, moderator_id, f"block ({length.value})", post.post_id, message_id)

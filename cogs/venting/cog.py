@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar, Final, Literal
 
+from datetime import timedelta
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -297,6 +299,9 @@ class Venting(commands.Cog):
         await require_moderator(interaction)
         block_id, until = await self.svc.block_author(interaction.guild_id, interaction.user.id, message_id, length)
         end = f"until <t:{until}:f>"
+        retention = timedelta(days=(await self.bot.services.guilds.get(interaction.guild_id)).retention_days)
+        if length.delta is not None and length.delta > retention:
+            end += " (shorter than chosen: no block outlasts the server's retention period)"
         if length is BlockLength.LIFTED:
             end = (
                 f"until a moderator lifts it, or at the latest {end}: no block outlasts the server's retention "

@@ -232,3 +232,10 @@ async def test_until_lifted_blocks_end_with_the_retention_period(services: Servi
     await purge_expired(services.db, clock)
     assert await services.db.fetchval("SELECT count(*) FROM vent_blocks") == 0
     await services.venting.check_can_post(GUILD, ALICE)
+
+
+async def test_timed_block_never_outlasts_retention(services, clock):
+    await services.guilds.set(GUILD, "retention_days", "7")
+    await post(services, ALICE, 1)
+    _, until = await services.venting.block_author(GUILD, 42, 1, BlockLength.MONTH)
+    assert until == int(clock.now().timestamp()) + 7 * 86400
