@@ -7,9 +7,8 @@ the venting service, which turns it into keyed hashes on the spot.
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar, Final, Literal
-
 from datetime import timedelta
+from typing import Any, ClassVar, Final, Literal
 
 import discord
 from discord import app_commands
