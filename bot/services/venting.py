@@ -12,7 +12,7 @@ Tags, each HMAC-SHA256 with the server secret:
 
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -23,13 +23,13 @@ from bot.errors import UserFacingError
 from bot.keys import Keys
 from bot.repositories.venting import Block, ModAction, VentingRepository, VentPost
 from bot.services.guild_settings import GuildSettingsService, SettingSpec, register_setting
+from bot.services.vent_limits import FloodLimiter, discord_time
 
 TEXT_MAX = 4000  # Discord's limit for a modal text input
 TITLE_MAX = 100  # Discord's limit for a thread name
 WARNING_MAX = 100
 DEFAULT_THREAD_NAME = "Anonymous post"
 REMINDER = "Please leave out names and details of the people you support."
-RATE_WINDOW = 3600
 
 
 def _bounded_int(label: str, low: int, high: int) -> Any:
@@ -99,11 +99,6 @@ class ReplyIdentity:
         return f"{self.pseudonym} · original poster" if self.is_op else self.pseudonym
 
 
-def _when(ts: int) -> str:
-    """A Discord timestamp each reader sees in their own time zone."""
-    return f"<t:{ts}:f> (<t:{ts}:R>)"
-
-
 def validate_draft(title: str | None, text: str | None, warning: str | None) -> VentDraft:
     """Check a vent's fields; raise with a plain message for the member when something is wrong."""
     body = (text or "").strip()
@@ -128,61 +123,6 @@ def validate_reply(text: str | None) -> str:
     if len(body) > TEXT_MAX:
         raise UserFacingError(f"Your reply is {len(body)} characters; the most I can post is {TEXT_MAX}.")
     return body
-
-
-class FloodLimiter:
-    """Per-author flood limits, keyed by a tag and held in memory only, so no timing trail is stored."""
-
-    def __init__(self) -> None:
-        self._posts: dict[str, deque[int]] = {}
-        self._replies: dict[str, int] = {}
-
-    def _recent(self, bucket: str, now_ts: int) -> deque[int]:
-        times = self._posts.setdefault(bucket, deque())
-        while times and times[0] <= now_ts - RATE_WINDOW:
-            times.popleft()
-        return times
-
-    def check_post(self, bucket: str, now_ts: int, per_hour: int) -> None:
-        """Refuse when the author already posted `per_hour` times in the last hour."""
-        times = self._recent(bucket, now_ts)
-        if len(times) >= per_hour:
-            again = times[0] + RATE_WINDOW
-            raise UserFacingError(
-                f"You've reached this server's limit of {per_hour} anonymous posts an hour. "
-                f"You can post again {_when(again)}. Nothing was posted."
-            )
-
-    def reserve_post(self, bucket: str, now_ts: int, per_hour: int) -> None:
-        """Check and count in one step (no await between), so concurrent submits can't both pass."""
-        self.check_post(bucket, now_ts, per_hour)
-        self._recent(bucket, now_ts).append(now_ts)
-
-    def release_post(self, bucket: str, now_ts: int) -> None:
-        """Give back a reserved slot whose post never went up."""
-        times = self._posts.get(bucket)
-        if times is not None and now_ts in times:
-            times.remove(now_ts)
-
-    def check_reply(self, bucket: str, now_ts: int, cooldown: int) -> None:
-        """Refuse a reply inside the cooldown after the author's previous one."""
-        last = self._replies.get(bucket)
-        if last is not None and now_ts < last + cooldown:
-            raise UserFacingError(
-                f"Please leave a little time between anonymous replies: you can reply again {_when(last + cooldown)}. "
-                "Nothing was posted."
-            )
-
-    def note_reply(self, bucket: str, now_ts: int) -> None:
-        """Count a reply that was made."""
-        self._replies[bucket] = now_ts
-
-    def prune(self, now_ts: int) -> None:
-        """Forget buckets with nothing recent, so memory holds no old trail."""
-        for bucket in [b for b in self._posts if not self._recent(b, now_ts)]:
-            del self._posts[bucket]
-        for bucket in [b for b, ts in self._replies.items() if ts <= now_ts - RATE_WINDOW]:
-            del self._replies[bucket]
 
 
 class VentingService:
@@ -215,7 +155,7 @@ class VentingService:
         if not matches:
             return
         until = None if any(b.until_at is None for b in matches) else max(b.until_at or 0 for b in matches)
-        when = "until a moderator lifts it" if until is None else f"until {_when(until)}"
+        when = "until a moderator lifts it" if until is None else f"until {discord_time(until)}"
         raise UserFacingError(
             f"Anonymous posting is paused for you in this server {when}, after a moderator acted on one of your "
             "anonymous messages. If you'd like to talk about it, you can ask the moderators; "
@@ -238,12 +178,21 @@ class VentingService:
         """Free a reserved slot after a post failed to go up."""
         self.limiter.release_post(self._bucket(guild_id, user_id), reservation)
 
-    async def check_can_reply(self, guild_id: int, user_id: int) -> None:
-        """Refuse a reply when the member is blocked or inside the reply cooldown."""
+    async def check_can_reply(self, guild_id: int, user_id: int, *, reserve: bool = False) -> Callable[[], None]:
+        """Refuse a reply when the member is blocked or inside the reply cooldown.
+
+        With `reserve`, the cooldown starts now (so two replies sent together can't both pass); call the
+        returned function to give the slot back if the reply never goes up.
+        """
         now_ts = self._now()
         await self._check_blocks(guild_id, user_id, now_ts)
-        config = await self.guilds.get(guild_id)
-        self.limiter.check_reply(self._bucket(guild_id, user_id), now_ts, int(config.get("vent_reply_cooldown")))
+        cooldown = int((await self.guilds.get(guild_id)).get("vent_reply_cooldown"))
+        bucket = self._bucket(guild_id, user_id)
+        if not reserve:
+            self.limiter.check_reply(bucket, now_ts, cooldown)
+            return lambda: None
+        previous = self.limiter.reserve_reply(bucket, now_ts, cooldown)
+        return lambda: self.limiter.release_reply(bucket, previous)
 
     async def open_post(self, post_id: int) -> VentPost:
         """The post behind a button, refusing posts that were removed or closed."""
@@ -283,13 +232,12 @@ class VentingService:
     async def record_reply(
         self, guild_id: int, post_id: int, user_id: int, message_id: int, who: ReplyIdentity
     ) -> None:
-        """Store a reply that is now up, and start the member's reply cooldown."""
+        """Store a reply that is now up (its cooldown was reserved by check_can_reply)."""
         now_ts = self._now()
         config = await self.guilds.get(guild_id)
         expires = to_timestamp(self.clock.now() + timedelta(days=config.retention_days))
         tag = self._member_tag(guild_id, post_id, user_id)
         await self.repo.add_reply(guild_id, post_id, message_id, who.pseudonym, who.is_op, tag, now_ts, expires)
-        self.limiter.note_reply(self._bucket(guild_id, user_id), now_ts)
 
     # -- author actions --------------------------------------------------------------------------
     async def check_author_delete(self, post_id: int, user_id: int) -> VentPost:

@@ -233,16 +233,21 @@ class Venting(commands.Cog):
         guild = interaction.guild
         body = validate_reply(text)
         thread = await self._open_thread(guild, post_id)
-        await self.svc.check_can_reply(guild.id, interaction.user.id)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        who = await self.svc.reply_identity(guild.id, post_id, interaction.user.id)
-        message = await thread.send(
-            content=f"**{who.label}**", embed=discord.Embed(description=body), allowed_mentions=NO_MENTIONS
-        )
+        release = await self.svc.check_can_reply(guild.id, interaction.user.id, reserve=True)
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            who = await self.svc.reply_identity(guild.id, post_id, interaction.user.id)
+            message = await thread.send(
+                content=f"**{who.label}**", embed=discord.Embed(description=body), allowed_mentions=NO_MENTIONS
+            )
+        except BaseException:
+            release()  # nothing went up: the member may try again at once
+            raise
         try:
             await self.svc.record_reply(guild.id, post_id, interaction.user.id, message.id, who)
         except Exception:
             await delete_quietly(message)
+            release()
             raise
         await interaction.followup.send(f"Your reply is up as **{who.label}**.", ephemeral=True)
 

@@ -134,11 +134,21 @@ async def test_flood_limits(services: Services, clock: FakeClock):
     await services.venting.check_can_post(GUILD, BOB)
     clock.advance(3600)
     await services.venting.check_can_post(GUILD, ALICE)
+    await services.venting.check_can_reply(GUILD, BOB, reserve=True)  # as the bot does before sending
     await reply(services, BOB, 100, 5000)
     with pytest.raises(UserFacingError, match="reply again"):
         await services.venting.check_can_reply(GUILD, BOB)
     clock.advance(30)
     await services.venting.check_can_reply(GUILD, BOB)
+
+
+async def test_reply_cooldown_is_reserved_at_once_and_given_back_on_failure(services: Services):
+    release = await services.venting.check_can_reply(GUILD, BOB, reserve=True)
+    # A second reply sent at the same moment can't slip through while the first is being posted.
+    with pytest.raises(UserFacingError, match="reply again"):
+        await services.venting.check_can_reply(GUILD, BOB, reserve=True)
+    release()  # the first reply never went up
+    await services.venting.check_can_reply(GUILD, BOB, reserve=True)
 
 
 async def test_export_and_forget_recompute_hashes_for_the_asker_only(services: Services):
