@@ -63,8 +63,8 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
         "(encrypted). Nothing about whether you answered or skipped.",
         why="So a prompt reaches you when you asked, and you can read your own answers back.",
         who_can_see="Nobody but you. Moderators and server owners cannot see your check-ins or answers.",
-        how_long="Answers: 7, 30, 90 or 365 days, as you choose (off by default). Choices: until you stop, "
-        "or a year unused.",
+        how_long="Answers: 7, 30, 90 or 365 days, as you choose (off by default), but never longer than the "
+        "server's retention period. Choices: until you stop, or a year unused.",
     )
 
     prompts = app_commands.Group(name="prompts", description="Moderators: the server's check-in prompts")
