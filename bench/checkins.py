@@ -28,10 +28,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.clock import to_timestamp
-from bot.dm_delivery import COST_NEW_CHANNEL, DmSender, replace_sender
-from bot.services.content import load_content
-from bot.services.delivery import DEFAULT_BURST, DEFAULT_RATE, DeliveryQueue, DeliveryStats
-from bot.services.recurrence import Recurrence
+from bot.content.store import load_content
+from bot.delivery.dm import COST_NEW_CHANNEL, DmSender
+from bot.delivery.queue import DEFAULT_BURST, DEFAULT_RATE, DeliveryQueue, DeliveryStats
+from bot.scheduling.recurrence import Recurrence
 from bot.testing import SimcordClock, make_bot, make_services
 
 MEMBERS = 10_000
@@ -85,7 +85,7 @@ async def ours(count: int) -> dict[str, float]:
             users = [env.create_user(f"m{n}") for n in range(count)]
             await seed(services, guild.id, [u.id for u in users], to_timestamp(env.now()) + 60)
             sender = DmSender(bot, clock=model, sleep=model.sleep)
-            replace_sender(bot, sender)
+            bot.use_dm_sender(sender)
             services.scheduler.wake()  # rows written behind its back: make it re-read the earliest due time
             cpu, wall = time.process_time(), time.perf_counter()
             await env.advance_time(120)

@@ -56,7 +56,7 @@ def percentiles(values: list[float]) -> tuple[float, float]:
 
 async def _seed_ours(path: Path) -> None:
     from bot.db import apply_migrations, open_database
-    from bot.services.recurrence import Recurrence, next_occurrence
+    from bot.scheduling.recurrence import Recurrence, next_occurrence
 
     db = await open_database(path)
     await apply_migrations(db)
@@ -81,8 +81,8 @@ async def run_ours(folder: Path) -> dict[str, Any]:
     """Every measurement for our scheduler."""
     from bot.clock import SystemClock
     from bot.db import apply_migrations, open_database
-    from bot.services.recurrence import Recurrence
-    from bot.services.scheduler import Firing, Scheduler
+    from bot.scheduling.recurrence import Recurrence
+    from bot.scheduling.scheduler import Firing, Scheduler
 
     path = folder / "ours.db"
     await _seed_ours(path)

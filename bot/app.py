@@ -7,31 +7,26 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from discord.ext import commands
 
-from bot.clock import Clock, to_timestamp
+from bot.clock import Clock
+from bot.content.store import ContentStore
 from bot.db.connection import Database
+from bot.delivery.dm import DmSender
 from bot.interactions import PeerCircleTree
 from bot.keys import Keys
+from bot.library.repository import ServerEntryRepository
+from bot.library.service import ServerEntryService
+from bot.privacy import load_declarations
 from bot.repositories.guilds import GuildRepository
 from bot.repositories.preferences import PreferencesRepository
-from bot.repositories.server_entries import ServerEntryRepository
-from bot.repositories.strategies import FavouritesRepository
-from bot.repositories.support import VolunteerRepository
-from bot.repositories.venting import VentingRepository
-from bot.services.content import ContentStore
+from bot.scheduling.scheduler import MAX_WAIT, Scheduler
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.preferences import PreferencesService
-from bot.services.resources import ServerEntryService
 from bot.services.retention import purge_expired
-from bot.services.scheduler import MAX_WAIT, Scheduler
-from bot.services.strategies import StrategyService
-from bot.services.strategy_reminders import ReminderService
-from bot.services.support import SupportService
-from bot.services.venting import VentingService
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +47,13 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """Everything cogs need, built once at the composition root and handed to the bot."""
+    """What every feature shares, built once at the composition root and handed to the bot.
+
+    Frozen: a test or a feature that wants another scheduler or clock builds other Services, so
+    nothing can swap a part under a running bot.
+    """
 
     db: Database
     clock: Clock
@@ -63,11 +62,39 @@ class Services:
     guilds: GuildSettingsService
     preferences: PreferencesService
     scheduler: Scheduler
-    venting: VentingService
-    strategies: StrategyService
     entries: ServerEntryService
-    support: SupportService
-    reminders: ReminderService
+
+
+T = TypeVar("T")
+
+
+class FeatureServices:
+    """The loaded features' services (and cogs), one per type, registered while an extension loads.
+
+    Reached by type (`bot.features.get(VentingService)`), so every call site is checked by mypy and
+    a renamed class is an import error, not a failed string lookup at run time.
+    """
+
+    def __init__(self) -> None:
+        self._by_type: dict[type, object] = {}
+
+    def add(self, service: object) -> None:
+        """Make a feature's service reachable; one instance per type."""
+        kind = type(service)
+        if kind in self._by_type and self._by_type[kind] is not service:
+            raise ValueError(f"{kind.__name__} is already registered")
+        self._by_type[kind] = service
+
+    def remove(self, kind: type) -> None:
+        """Forget a feature's service (its extension was unloaded)."""
+        self._by_type.pop(kind, None)
+
+    def get(self, kind: type[T]) -> T:
+        """The registered instance of `kind`; LookupError when its feature is not loaded."""
+        service = self._by_type.get(kind)
+        if not isinstance(service, kind):
+            raise LookupError(f"{kind.__name__} is not loaded")
+        return service
 
 
 # Retention purge and feature housekeeping run together on this interval, in one task.
@@ -78,8 +105,9 @@ MaintenanceHook = Callable[[], Awaitable[Any]]
 def build_services(
     db: Database, clock: Clock, keys: Keys, content: ContentStore, *, scheduler_max_wait: timedelta = MAX_WAIT
 ) -> Services:
-    """Wire repositories into services; content is loaded (and validated) once, before this.
+    """Wire the core repositories into services; content is loaded (and validated) once, before this.
 
+    Features build their own services from these in their extension's `setup()`.
     `scheduler_max_wait` caps how long the dispatcher sleeps before looking again, so a wall clock
     that jumps (suspend, NTP) is noticed; a simulated clock never jumps, so tests may raise it.
     """
@@ -95,11 +123,7 @@ def build_services(
         guilds=guilds,
         preferences=preferences,
         scheduler=scheduler,
-        venting=VentingService(VentingRepository(db), guilds, keys, clock),
-        strategies=StrategyService(content, FavouritesRepository(db), clock, guilds),
         entries=ServerEntryService(ServerEntryRepository(db), content, clock, guilds),
-        support=SupportService(VolunteerRepository(db), clock, guilds),
-        reminders=ReminderService(scheduler, clock, guilds, preferences),
     )
 
 
@@ -133,6 +157,8 @@ class PeerCircleBot(commands.Bot):
             help_command=None,
         )
         self.services = services
+        self.features = FeatureServices()
+        self._dm: DmSender | None = None
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_on_start
         self.extension_names = extensions
@@ -141,8 +167,21 @@ class PeerCircleBot(commands.Bot):
         # Feature housekeeping (e.g. archiving old vent threads) registered by cogs while they load.
         self.maintenance_hooks: list[MaintenanceHook] = []
 
+    @property
+    def dm(self) -> DmSender:
+        """The one DM queue every feature sends through (one global rate limit); made in setup_hook."""
+        if self._dm is None:
+            raise RuntimeError("the DM sender exists once the bot is set up")
+        return self._dm
+
+    def use_dm_sender(self, sender: DmSender) -> None:
+        """Send DMs through another sender (benchmarks model Discord's rate limit on a virtual clock)."""
+        self._dm = sender
+
     async def setup_hook(self) -> None:
         """Load every extension; sync commands only when asked to (never on every boot in production)."""
+        if self._dm is None:
+            self._dm = DmSender(self)
         for name in self.extension_names:
             await self.load_extension(name)
         # Cogs register their schedule kinds while loading; only then may the dispatcher run.
@@ -165,7 +204,8 @@ class PeerCircleBot(commands.Bot):
     async def run_maintenance(self) -> None:
         """Purge expired rows, then run each feature's housekeeping; one failure never stops the rest."""
         try:
-            await purge_expired(self.services.db, self.services.clock)
+            # Every known feature's tables, loaded or not: a feature turned off in code keeps no data forever.
+            await purge_expired(self.services.db, self.services.clock, load_declarations(EXTENSIONS).values())
         except Exception:
             log.exception("retention purge failed; will try again next round")
         for hook in list(self.maintenance_hooks):
@@ -198,7 +238,7 @@ class PeerCircleBot(commands.Bot):
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """Record the new server so its settings can be stored."""
-        await self.services.guilds.repo.ensure(guild.id, to_timestamp(self.services.clock.now()))
+        await self.services.guilds.ensure_guild(guild.id)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot was removed: delete everything stored for that server."""
@@ -208,6 +248,8 @@ class PeerCircleBot(commands.Bot):
     async def close(self) -> None:
         """Stop background work, then disconnect."""
         await self.services.scheduler.stop()
+        if self._dm is not None:
+            await self._dm.stop()
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import logging
 import secrets
-import traceback
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import discord
 from discord import app_commands
 
-from bot.errors import UserFacingError
+from bot.errors import UserFacingError, frame_trail
 
 if TYPE_CHECKING:
-    from bot.app import PeerCircleBot
+    from bot.app import PeerCircleBot, Services
     from bot.services.guild_settings import Feature
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +49,16 @@ class NotPermitted(app_commands.CheckFailure):
     """The member lacks the role a command needs; the message says which."""
 
 
-def services(interaction: discord.Interaction[Any]) -> Any:
-    """The bot's services, reached from any interaction."""
+def services(interaction: discord.Interaction[Any]) -> Services:
+    """The bot's core services, reached from any interaction."""
     client: PeerCircleBot = interaction.client
     return client.services
 
 
-def frame_trail(error: BaseException, depth: int = 6) -> str:
-    """Where an exception came from, innermost first (file:line in function), without its message."""
-    frames = traceback.extract_tb(error.__traceback__)[-depth:]
-    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(frames)) or "?"
+def feature(interaction: discord.Interaction[Any], kind: type[T]) -> T:
+    """A loaded feature's service (or cog), found by its type so mypy checks every use."""
+    client: PeerCircleBot = interaction.client
+    return client.features.get(kind)
 
 
 def friendly_message(error: BaseException) -> str | None:
@@ -91,17 +91,6 @@ async def send_ephemeral(interaction: discord.Interaction[Any], content: str, **
         await interaction.followup.send(content, ephemeral=True, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
-
-
-async def send_lines(interaction: discord.Interaction[Any], header: str, lines: list[str], limit: int = 2000) -> None:
-    """Send a header and lines privately, split into as many messages as Discord's length limit needs."""
-    chunk = header
-    for line in lines:
-        if chunk and len(chunk) + len(line) + 1 > limit:
-            await send_ephemeral(interaction, chunk)
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line[:limit]
-    await send_ephemeral(interaction, chunk)
 
 
 async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
@@ -240,3 +229,33 @@ def missing_permissions(channel: Any, needed: tuple[str, ...]) -> list[str]:
         return [PERMISSION_LABELS[p] for p in needed]
     perms = channel.permissions_for(me)
     return [PERMISSION_LABELS.get(p, p) for p in needed if not getattr(perms, p)]
+
+
+# What the bot needs in each kind of channel it posts into.
+TEXT_THREAD_PERMS = (
+    "view_channel",
+    "send_messages",
+    "create_public_threads",
+    "send_messages_in_threads",
+    "embed_links",
+    "read_message_history",
+)
+FORUM_PERMS = ("view_channel", "send_messages", "send_messages_in_threads", "embed_links")
+# Venting also deletes and archives its own threads (author delete, moderator remove, closing old ones).
+VENT_TEXT_PERMS = (*TEXT_THREAD_PERMS, "manage_threads")
+VENT_FORUM_PERMS = (*FORUM_PERMS, "manage_threads")
+NOTICE_PERMS = ("view_channel", "send_messages", "embed_links")
+
+
+def needed_permissions(channel: Any, purpose: str) -> tuple[str, ...]:
+    """The permissions the bot needs in `channel` for a purpose (vent, reflection, notice)."""
+    if purpose == "notice":
+        return NOTICE_PERMS
+    if purpose == "vent":
+        return VENT_FORUM_PERMS if isinstance(channel, discord.ForumChannel) else VENT_TEXT_PERMS
+    return FORUM_PERMS if isinstance(channel, discord.ForumChannel) else TEXT_THREAD_PERMS
+
+
+def missing_for(channel: Any, purpose: str) -> list[str]:
+    """The labels of what the bot lacks in `channel` for a purpose (vent, reflection, notice)."""
+    return missing_permissions(channel, needed_permissions(channel, purpose))

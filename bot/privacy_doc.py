@@ -7,13 +7,14 @@ differs from what this prints, so the published statement cannot drift from the 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import sys
 
 from discord.ext import commands
 
 from bot.app import EXTENSIONS
-from bot.services.privacy import DataStatement, load_declarations
+from bot.privacy import DataStatement, load_declarations
 
 INTRO = """# What peer-circle keeps, and who can see it
 
@@ -37,10 +38,17 @@ def statements() -> list[DataStatement]:
     """The DATA_STATEMENT of every cog in the extension list, in load order."""
     found: list[DataStatement] = []
     for name in EXTENSIONS:
-        module = importlib.import_module(name)
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if issubclass(obj, commands.Cog) and obj.__module__.startswith(name) and hasattr(obj, "DATA_STATEMENT"):
-                found.append(obj.DATA_STATEMENT)
+        cogs: dict[type, None] = {}
+        # A feature package keeps its cogs in `cog.py`; a single-module extension in itself.
+        package = importlib.import_module(name)
+        modules = [package]
+        if hasattr(package, "__path__") and importlib.util.find_spec(f"{name}.cog") is not None:
+            modules.append(importlib.import_module(f"{name}.cog"))
+        for module in modules:
+            for _, obj in inspect.getmembers(module, inspect.isclass):
+                if issubclass(obj, commands.Cog) and obj.__module__.startswith(name) and hasattr(obj, "DATA_STATEMENT"):
+                    cogs.setdefault(obj)
+        found += [cog.DATA_STATEMENT for cog in sorted(cogs, key=lambda c: c.__name__)]
     return found
 
 
@@ -55,7 +63,7 @@ def render() -> str:
         "| table | feature | about a person? | purpose | who can see it | kept |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    registry = load_declarations()
+    registry = load_declarations(EXTENSIONS)
     for decl in sorted(registry.values(), key=lambda d: (d.feature, d.table)):
         lines.append(
             f"| `{decl.table}` | {decl.feature} | {'yes' if decl.personal else 'no'} | {decl.purpose} | "

@@ -16,9 +16,9 @@ import discord
 
 from bot.app import EXTENSIONS, PeerCircleBot, Services, build_services
 from bot.clock import Clock, FakeClock
+from bot.content.store import ContentStore, load_content
 from bot.db import apply_migrations, open_database
 from bot.keys import ephemeral_keys
-from bot.services.content import ContentStore, load_content
 
 
 class SimcordClock:

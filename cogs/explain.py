@@ -15,8 +15,8 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.interactions import require_moderator, services
-from bot.services.privacy import DataStatement, StoresNothing
-from bot.services.resources import EXPLAIN_LONG_MAX, EXPLAIN_SHORT_MAX
+from bot.library.service import EXPLAIN_LONG_MAX, EXPLAIN_SHORT_MAX
+from bot.privacy import DataStatement, StoresNothing
 
 Interaction = discord.Interaction[PeerCircleBot]
 LENGTHS = [app_commands.Choice(name="short", value="short"), app_commands.Choice(name="one page", value="long")]

@@ -10,9 +10,9 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.interactions import services
+from bot.privacy import DataStatement
 from bot.services import timezones
 from bot.services.preferences import PREFERENCES_TTL
-from bot.services.privacy import DataStatement
 
 Interaction = discord.Interaction[PeerCircleBot]
 

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.interactions import OwnerView
-from bot.services.privacy import DataStatement, PrivacyParticipant, StoresNothing, count_items
+from bot.privacy import DataStatement, PrivacyParticipant, StoresNothing, count_items
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[PeerCircleBot]

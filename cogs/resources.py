@@ -10,9 +10,9 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.interactions import ModeratorFeatureGate, require_feature, services
+from bot.library.service import DESCRIPTION_MAX, NAME_MAX, RESOURCE, TOPIC_MAX, URL_MAX, ResourceItem
+from bot.privacy import DataStatement, StoresNothing
 from bot.services.guild_settings import Feature
-from bot.services.privacy import DataStatement, StoresNothing
-from bot.services.resources import DESCRIPTION_MAX, NAME_MAX, RESOURCE, TOPIC_MAX, URL_MAX, ResourceItem
 
 Interaction = discord.Interaction[PeerCircleBot]
 NOTHING_STORED = DataStatement(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.services.content import ContentStore, ExplainText, Resource, Strategy, StrategyGroup
+from bot.content.store import ContentStore, ExplainText, Resource, Strategy, StrategyGroup
 
 GROUPS = (
     StrategyGroup("expectations", "Prejudice and heightened expectations", "Being held to a different standard."),

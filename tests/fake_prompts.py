@@ -5,7 +5,7 @@ The strategies, resources and explainer come from the tiny store in tests/conten
 
 from __future__ import annotations
 
-from bot.services.content import ContentStore, Prompt
+from bot.content.store import ContentStore, Prompt
 from tests.content_store import tiny_content
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.db.connection import Database
-from bot.services.privacy import TableDeclaration, declare
+from bot.privacy import TableDeclaration, declare
 
 
 class GuildRepository:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.db.connection import Database
-from bot.services.privacy import TableDeclaration, declare
+from bot.privacy import TableDeclaration, declare
 
 declare(
     TableDeclaration(

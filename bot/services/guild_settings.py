@@ -114,9 +114,16 @@ MAX_CHANNELS_PER_SET = 25
 
 def register_setting(spec: SettingSpec) -> None:
     """Let a feature declare a setting of its own (e.g. venting's flood limits)."""
-    if spec.key in SETTINGS and SETTINGS[spec.key] != spec:
+    existing = SETTINGS.get(spec.key)
+    # An extension that is unloaded and loaded again re-imports its module, so its parse function is a
+    # new object: the same setting is the same key, label, default, kind and parser name.
+    if existing is not None and _identity(existing) != _identity(spec):
         raise ValueError(f"setting {spec.key} is declared twice")
     SETTINGS[spec.key] = spec
+
+
+def _identity(spec: SettingSpec) -> tuple[str, str, Any, str, str]:
+    return spec.key, spec.label, spec.default, spec.kind, spec.parse.__qualname__
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,14 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.clock import from_timestamp
-from bot.dm_delivery import OutgoingDM, shared_sender
+from bot.delivery.dm import OutgoingDM
 from bot.interactions import require_feature, require_moderator, send_ephemeral
-from bot.repositories.checkins import CheckinRepository
+from bot.privacy import DataStatement
+from bot.scheduling.scheduler import Firing
 from bot.services import timezones
-from bot.services.checkin_plan import CADENCE_LABELS, PROMPT_SET_LABELS, Choices, statement
-from bot.services.checkins import KIND, PAUSE_MAX_DAYS, SERVER_PROMPT_PREFIX, CheckinService, new_token
 from bot.services.guild_settings import Feature
-from bot.services.privacy import DataStatement
-from bot.services.scheduler import Firing
+from cogs.checkins.plan import CADENCE_LABELS, PROMPT_SET_LABELS, Choices, statement
+from cogs.checkins.service import KIND, PAUSE_MAX_DAYS, SERVER_PROMPT_PREFIX, CheckinService, new_token
 from cogs.checkins.views import ConfirmView, HistoryView, PromptButton, ask_stop, prompt_view
 
 log = logging.getLogger(__name__)
@@ -69,21 +68,21 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
 
     prompts = app_commands.Group(name="prompts", description="Moderators: the server's check-in prompts")
 
-    def __init__(self, bot: PeerCircleBot) -> None:
+    def __init__(self, bot: PeerCircleBot, service: CheckinService) -> None:
         self.bot = bot
-        svc = bot.services
-        self.service = CheckinService(
-            CheckinRepository(svc.db), svc.clock, svc.keys, svc.scheduler, svc.preferences, svc.guilds, svc.content
-        )
+        self.service = service
 
     async def cog_load(self) -> None:
-        """Register the schedule kind and the persistent buttons."""
+        """Make the service reachable and register the schedule kind and the persistent buttons."""
+        self.bot.features.add(self.service)
         self.bot.services.scheduler.register(KIND, self.fire, feature=Feature.CHECKINS, dm=True)
         self.bot.add_dynamic_items(PromptButton)
 
     async def cog_unload(self) -> None:
-        """Stop the shared DM queue's workers."""
-        await shared_sender(self.bot).stop()
+        """Undo cog_load."""
+        self.bot.remove_dynamic_items(PromptButton)
+        self.bot.services.scheduler.unregister(KIND)
+        self.bot.features.remove(CheckinService)
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """Every check-in command needs the feature on in this server."""
@@ -108,7 +107,7 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
 
         lateness = (self.bot.services.clock.now() - firing.due_at).total_seconds()
         view = prompt_view(delivery.guild_id, delivery.token, delivery.prompt.id)
-        await shared_sender(self.bot).submit(OutgoingDM(delivery.user_id, content, view, closed, lateness))
+        await self.bot.dm.submit(OutgoingDM(delivery.user_id, content, view, closed, lateness))
 
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: Interaction, command: Any) -> None:

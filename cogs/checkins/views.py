@@ -9,16 +9,15 @@ the presser's own check-ins.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot.interactions import BaseModal, OwnerView, report_error, send_ephemeral
-from bot.services.checkin_plan import ANSWER_MAX, Choices
+from bot.interactions import BaseModal, OwnerView, feature, report_error, send_ephemeral
 from bot.services.guild_settings import Feature
-
-if TYPE_CHECKING:
-    from bot.services.checkins import CheckinService
+from bot.ui import ShowInFull, preview
+from cogs.checkins.plan import ANSWER_MAX, Choices
+from cogs.checkins.service import CheckinService
 
 ACTIONS = {"a": "Answer", "n": "Not today", "p": "Pause for a week", "s": "Stop"}
 STYLES = {
@@ -27,16 +26,12 @@ STYLES = {
     "p": discord.ButtonStyle.secondary,
     "s": discord.ButtonStyle.danger,
 }
-PREVIEW = 300
-DISCORD_MAX = 2000
 TEMPLATE = r"ci:(?P<action>[anps]):(?P<guild>[0-9]{1,20}):(?P<token>[0-9a-f]{8}):(?P<prompt>[A-Za-z0-9_.-]{1,60})"
 
 
 def service_of(interaction: discord.Interaction[Any]) -> CheckinService:
-    """The check-in service, reached through the loaded cog."""
-    cog = interaction.client.get_cog("Checkins")
-    assert cog is not None, "the check-ins cog is not loaded"
-    return cog.service
+    """The check-in service of the loaded feature."""
+    return feature(interaction, CheckinService)
 
 
 class PromptButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
@@ -227,44 +222,6 @@ class HistoryView(OwnerView):
         if self.page < pages - 1:
             self.add_item(_PageButton(self, 1, "Older"))
         return "\n".join(lines)[:2000]
-
-
-def pieces(text: str, limit: int = DISCORD_MAX) -> list[str]:
-    """Split text into messages of at most `limit` characters, at a line break or space when there is one."""
-    parts = []
-    while len(text) > limit:
-        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
-        cut = cut if cut > limit // 2 else limit
-        parts.append(text[:cut])
-        text = text[cut:]
-    return [*parts, text] if text else parts
-
-
-def preview(text: str, limit: int = PREVIEW) -> str:
-    """The start of a member's text, marked when it goes on (a Show in full button gives the rest)."""
-    return text if len(text) <= limit else text[:limit].rstrip() + " …"
-
-
-class ShowInFull(discord.ui.Button[Any]):
-    """Send the member their own text in full, privately, in as many messages as it takes."""
-
-    def __init__(self, label: str, text: str, row: int | None = None) -> None:
-        super().__init__(label=label, style=discord.ButtonStyle.secondary, row=row)
-        self.text = text
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Only the view's owner gets here (OwnerView checks); nothing is stored or logged."""
-        for part in pieces(self.text):
-            await send_ephemeral(interaction, part)
-
-
-class FullTextView(OwnerView):
-    """One Show in full button per entry of a listing (labels and texts), at most 25."""
-
-    def __init__(self, owner_id: int, entries: list[tuple[str, str]]) -> None:
-        super().__init__(owner_id, timeout=600)
-        for n, (label, text) in enumerate(entries[:25]):
-            self.add_item(ShowInFull(label, text, row=n // 5))
 
 
 class _DeleteButton(discord.ui.Button[HistoryView]):

@@ -16,17 +16,19 @@ from bot.app import PeerCircleBot
 from bot.errors import UserFacingError
 from bot.interactions import (
     is_facilitator,
-    missing_permissions,
+    missing_for,
     require_facilitator,
     require_feature,
     send_ephemeral,
-    send_lines,
 )
+from bot.privacy import DataStatement
+from bot.scheduling.recurrence import describe
 from bot.services import timezones
 from bot.services.guild_settings import Feature
-from bot.services.privacy import DataStatement
-from bot.services.recurrence import describe
-from bot.services.reflection import (
+from bot.ui import send_lines
+from cogs.reflection.options import WEEK_CHOICES, Repeat, ScheduleOptions
+from cogs.reflection.posting import PostError, Runner, post_prompt
+from cogs.reflection.service import (
     CLOSE_KIND,
     KIND,
     MAX_CLOSE_AFTER,
@@ -36,9 +38,6 @@ from bot.services.reflection import (
     render_post,
     thread_name,
 )
-from bot.services.reflection_options import WEEK_CHOICES, Repeat, ScheduleOptions
-from cogs.admin_render import needed_permissions
-from cogs.reflection.posting import PostError, Runner, post_prompt
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[PeerCircleBot]
@@ -61,7 +60,7 @@ Day = app_commands.Range[int, 1, 31]
 
 
 def _check_bot_can_post(channel: Any) -> None:
-    missing = missing_permissions(channel, needed_permissions(channel, "reflection"))
+    missing = missing_for(channel, "reflection")
     if missing:
         raise UserFacingError(
             f"I can't post in {channel.mention}: I'm missing {', '.join(missing)}. "
@@ -93,12 +92,19 @@ class Reflection(
         builtins = [(p.id, p.text) for p in svc.content.prompts_in("reflection")]
         self.service = ReflectionService(svc.db, svc.clock, svc.scheduler, svc.guilds, builtins=lambda: list(builtins))
         self.runner = Runner(bot, self.service)
-        scheduler = svc.scheduler
-        # Registered before the bot starts the dispatcher; guarded so a reload does not fail.
-        if scheduler.kind(KIND) is None:
-            scheduler.register(KIND, self.runner.fire, feature=Feature.REFLECTION.value)
-        if scheduler.kind(CLOSE_KIND) is None:
-            scheduler.register(CLOSE_KIND, self.runner.fire_closing, feature=Feature.REFLECTION.value)
+
+    async def cog_load(self) -> None:
+        """Register both schedule kinds (before the bot starts the dispatcher)."""
+        self.bot.features.add(self.service)
+        scheduler = self.bot.services.scheduler
+        scheduler.register(KIND, self.runner.fire, feature=Feature.REFLECTION.value)
+        scheduler.register(CLOSE_KIND, self.runner.fire_closing, feature=Feature.REFLECTION.value)
+
+    async def cog_unload(self) -> None:
+        """Undo cog_load."""
+        self.bot.services.scheduler.unregister(KIND)
+        self.bot.services.scheduler.unregister(CLOSE_KIND)
+        self.bot.features.remove(ReflectionService)
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """Facilitators and moderators only, and only while co-reflection is on in this server."""

@@ -3,7 +3,7 @@
 The scheduler calls `Runner.fire` / `Runner.fire_closing` for due rows (already claimed, so each runs at
 most once). A post that cannot be made because the channel is gone, no longer allowed, or the bot lost
 a permission pauses the schedule and tells the facilitator what to fix: it is never retried in a loop.
-That DM goes through the bot's shared, rate-limited DM queue (bot.dm_delivery); if the facilitator's
+That DM goes through the bot's shared, rate-limited DM queue (bot.delivery.dm); if the facilitator's
 DMs are closed, the server's notice channel is told instead.
 """
 
@@ -12,18 +12,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
-from bot.dm_delivery import OutgoingDM, shared_sender
+from bot.delivery.dm import OutgoingDM
 from bot.errors import UserFacingError
-from bot.interactions import missing_permissions
-from bot.repositories.schedules import ScheduleRow
-from bot.services.quiet_hours import in_quiet_hours
-from bot.services.reflection import ReflectionService, render_closing, render_post, thread_name
-from bot.services.scheduler import Firing
-from cogs.admin_render import needed_permissions
+from bot.interactions import missing_for
+from bot.scheduling.quiet_hours import in_quiet_hours
+from bot.scheduling.repository import ScheduleRow
+from bot.scheduling.scheduler import Firing
+from cogs.reflection.service import ReflectionService, render_closing, render_post, thread_name
 
 if TYPE_CHECKING:
     from bot.app import PeerCircleBot
@@ -48,7 +47,7 @@ async def post_prompt(
         raise PostError(f"the channel it posts to (<#{channel_id}>) was deleted. Choose another with /reflect edit.")
     if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
         raise PostError(f"<#{channel_id}> is not a text or forum channel. Choose another with /reflect edit.")
-    missing = missing_permissions(channel, needed_permissions(channel, "reflection"))
+    missing = missing_for(channel, "reflection")
     if missing:
         raise PostError(
             f"I'm missing {', '.join(missing)} in {channel.mention}. "
@@ -135,14 +134,14 @@ class Runner:
 
     async def _dm(self, row: ScheduleRow, text: str, on_closed: Callable[[], Awaitable[None]]) -> bool:
         assert row.owner_id is not None
-        svc: Any = self.bot.services
+        svc = self.bot.services
         config = await svc.guilds.get(row.guild_id)
         prefs = await svc.preferences.effective(row.guild_id, row.owner_id, config.timezone)
-        quiet = prefs.quiet_start is not None and prefs.quiet_end is not None
-        if quiet and in_quiet_hours(svc.clock.now(), prefs.timezone, prefs.quiet_start, prefs.quiet_end):
+        start, end = prefs.quiet_start, prefs.quiet_end
+        if start is not None and end is not None and in_quiet_hours(svc.clock.now(), prefs.timezone, start, end):
             return False  # never a DM in quiet hours: the notice channel (or /reflect list) says it
         # Queued, not sent here: the notice channel is told instead if Discord refuses the DM (50007).
-        await shared_sender(self.bot).submit(OutgoingDM(row.owner_id, text, None, on_closed))
+        await self.bot.dm.submit(OutgoingDM(row.owner_id, text, None, on_closed))
         return True
 
     async def _notice(self, guild_id: int, text: str) -> bool:

@@ -11,13 +11,15 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.errors import UserFacingError
-from bot.interactions import require_feature, services
+from bot.interactions import feature, require_feature, services
+from bot.privacy import DataStatement
+from bot.scheduling.recurrence import describe
 from bot.services import timezones
 from bot.services.guild_settings import Feature
-from bot.services.privacy import DataStatement
-from bot.services.recurrence import describe
-from bot.services.strategy_reminders import CADENCES, REMINDER_KIND, WEEKDAYS, build_recurrence
+from cogs.strategies.jobs import register_jobs, unregister_jobs
+from cogs.strategies.reminders import CADENCES, WEEKDAYS, ReminderService, build_recurrence
 from cogs.strategies.render import card_embed, search_list
+from cogs.strategies.service import StrategyService
 from cogs.strategies.views import BrowseView
 
 Interaction = discord.Interaction[PeerCircleBot]
@@ -43,7 +45,7 @@ def group_choices(interaction: Interaction, current: str) -> list[app_commands.C
 async def _notice(interaction: Interaction) -> str:
     """A pending note about the member's paused reminder, told once, prefixed to the next reply."""
     assert interaction.guild_id is not None
-    text = await services(interaction).reminders.take_notice(interaction.guild_id, interaction.user.id)
+    text = await feature(interaction, ReminderService).take_notice(interaction.guild_id, interaction.user.id)
     return f"{text}\n\n" if text else ""
 
 
@@ -65,8 +67,22 @@ class StrategyCog(
 
     remind = app_commands.Group(name="remind", description="Opt-in reminders of strategies by direct message")
 
-    def __init__(self, bot: PeerCircleBot) -> None:
+    def __init__(self, bot: PeerCircleBot, strategies: StrategyService, reminders: ReminderService) -> None:
         self.bot = bot
+        self.strategies = strategies
+        self.reminders = reminders
+
+    async def cog_load(self) -> None:
+        """Make both services reachable and register the reminder and strategy-of-the-week kinds."""
+        self.bot.features.add(self.strategies)
+        self.bot.features.add(self.reminders)
+        register_jobs(self.bot, self.strategies, self.reminders)
+
+    async def cog_unload(self) -> None:
+        """Undo cog_load."""
+        unregister_jobs(self.bot)
+        self.bot.features.remove(StrategyService)
+        self.bot.features.remove(ReminderService)
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """Refuse every /strategy command while Strategies is off in this server."""
@@ -87,7 +103,7 @@ class StrategyCog(
     @app_commands.describe(group="Only from this challenge (optional)")
     async def random(self, interaction: Interaction, group: str | None = None) -> None:
         """Show one strategy card, picked at random."""
-        card = services(interaction).strategies.random_card(group)
+        card = self.strategies.random_card(group)
         embed = card_embed(card, await _role_word(interaction))
         await interaction.response.send_message(await _notice(interaction) or None, embed=embed, ephemeral=True)
 
@@ -95,7 +111,7 @@ class StrategyCog(
     @app_commands.describe(words="A few words, for example: documentation, disclosure, only peer")
     async def search(self, interaction: Interaction, words: app_commands.Range[str, 1, 100]) -> None:
         """Find strategies by a few words."""
-        cards = services(interaction).strategies.search(words)
+        cards = self.strategies.search(words)
         notice = await _notice(interaction)
         if not cards:
             await interaction.response.send_message(
@@ -116,7 +132,7 @@ class StrategyCog(
     @app_commands.describe(group="One challenge, or leave empty for all")
     async def cards(self, interaction: Interaction, group: str | None = None) -> None:
         """Get the organization's side as a Markdown file to bring to a supervisor or committee."""
-        text = services(interaction).strategies.organization_markdown(group, await _role_word(interaction))
+        text = self.strategies.organization_markdown(group, await _role_word(interaction))
         name = f"organization-side-{group or 'all'}.md"
         await interaction.response.send_message(
             "Here is the organization's side, ready to share. Only you can see this message.",
@@ -136,7 +152,7 @@ class StrategyCog(
     async def save(self, interaction: Interaction, strategy: str) -> None:
         """Save a strategy to your own list (only you can see it)."""
         assert interaction.guild_id is not None
-        added, days = await services(interaction).strategies.save(interaction.guild_id, interaction.user.id, strategy)
+        added, days = await self.strategies.save(interaction.guild_id, interaction.user.id, strategy)
         found = services(interaction).content.strategy(strategy)
         title = found.title if found else strategy
         text = f"Saved '{title}'." if added else f"'{title}' was already saved."
@@ -157,7 +173,7 @@ class StrategyCog(
     async def unsave(self, interaction: Interaction, strategy: str) -> None:
         """Remove a strategy from your saved list."""
         assert interaction.guild_id is not None
-        removed = await services(interaction).strategies.unsave(interaction.guild_id, interaction.user.id, strategy)
+        removed = await self.strategies.unsave(interaction.guild_id, interaction.user.id, strategy)
         await interaction.response.send_message(
             "Removed." if removed else "That strategy wasn't saved.", ephemeral=True
         )
@@ -165,7 +181,7 @@ class StrategyCog(
     @unsave.autocomplete("strategy")
     async def _saved_complete(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
-        found, _ = await services(interaction).strategies.saved(interaction.guild_id, interaction.user.id)
+        found, _ = await self.strategies.saved(interaction.guild_id, interaction.user.id)
         return [
             app_commands.Choice(name=s.title[:100], value=s.id) for s in found if current.lower() in s.title.lower()
         ][:25]
@@ -174,7 +190,7 @@ class StrategyCog(
     async def saved(self, interaction: Interaction) -> None:
         """See the strategies you saved."""
         assert interaction.guild_id is not None
-        svc = services(interaction).strategies
+        svc = self.strategies
         found, vanished = await svc.saved(interaction.guild_id, interaction.user.id)
         note = await _notice(interaction)
         if vanished:
@@ -214,15 +230,15 @@ class StrategyCog(
         assert interaction.guild_id is not None
         svc = services(interaction)
         if group is not None:
-            group = svc.strategies.group(group).id
-        elif not (await svc.strategies.saved(interaction.guild_id, interaction.user.id))[0]:
+            group = self.strategies.group(group).id
+        elif not (await self.strategies.saved(interaction.guild_id, interaction.user.id))[0]:
             raise UserFacingError("Reminders without a group draw from your saved strategies, and you have none yet. "
                                   "Save one with /strategy save, or choose a group.")  # fmt: skip
         config = await svc.guilds.get(interaction.guild_id)
         prefs = await svc.preferences.effective(interaction.guild_id, interaction.user.id, config.timezone)
         rule = build_recurrence(cadence.value, time, timezone or prefs.timezone, weekday.value if weekday else None)
-        row, days, quiet = await svc.reminders.start(interaction.guild_id, interaction.user.id, rule, group)
-        source = f"the challenge '{svc.strategies.group(group).name}'" if group else "your saved strategies"
+        row, days, quiet = await self.reminders.start(interaction.guild_id, interaction.user.id, rule, group)
+        source = f"the challenge '{self.strategies.group(group).name}'" if group else "your saved strategies"
         text = (
             f"Reminder set: {describe(row.recurrence)}, from {source}. I'll send it by direct message. "
             f"It is kept {days} days (the server's retention period); set it again to keep it longer. "
@@ -244,41 +260,35 @@ class StrategyCog(
     async def remind_pause(self, interaction: Interaction) -> None:
         """Pause your strategy reminder."""
         assert interaction.guild_id is not None
-        await services(interaction).reminders.pause(interaction.guild_id, interaction.user.id)
+        await self.reminders.pause(interaction.guild_id, interaction.user.id)
         await interaction.response.send_message("Paused. /strategy remind resume starts it again.", ephemeral=True)
 
     @remind.command(name="resume")
     async def remind_resume(self, interaction: Interaction) -> None:
         """Start your paused strategy reminder again."""
         assert interaction.guild_id is not None
-        row = await services(interaction).reminders.resume(interaction.guild_id, interaction.user.id)
+        row = await self.reminders.resume(interaction.guild_id, interaction.user.id)
         await interaction.response.send_message(f"Resumed: {describe(row.recurrence)}.", ephemeral=True)
 
     @remind.command(name="stop")
     async def remind_stop(self, interaction: Interaction) -> None:
         """Stop and delete your strategy reminder."""
         assert interaction.guild_id is not None
-        await services(interaction).reminders.stop(interaction.guild_id, interaction.user.id)
+        await self.reminders.stop(interaction.guild_id, interaction.user.id)
         await interaction.response.send_message("Stopped and deleted.", ephemeral=True)
 
     # -- privacy contract --------------------------------------------------------------------------
 
     async def export_user_data(self, user_id: int) -> dict[str, Any]:
         """The member's favourites and reminders in every server."""
-        svc = self.bot.services
-        rows = await svc.scheduler.repository.list_by_owner(user_id)
-        reminders = [
-            {"guild_id": str(r.guild_id), "when": describe(r.recurrence), "group": r.target.get("group"),
-             "paused": r.paused, "expires_at": r.expires_at.isoformat() if r.expires_at else None}
-            for r in rows if r.kind == REMINDER_KIND
-        ]  # fmt: skip
-        return {"saved strategies": await svc.strategies.favourites.for_user(user_id), "reminders": reminders}
+        return {
+            "saved strategies": await self.strategies.export(user_id),
+            "reminders": await self.reminders.export(user_id),
+        }
 
     async def delete_user_data(self, user_id: int) -> dict[str, int]:
         """Erase the member's favourites and reminders everywhere."""
-        svc = self.bot.services
-        removed = 0
-        for row in await svc.scheduler.repository.list_by_owner(user_id):
-            if row.kind == REMINDER_KIND:
-                removed += await svc.scheduler.remove(row.id)
-        return {"saved strategies": await svc.strategies.favourites.delete_for_user(user_id), "reminders": removed}
+        return {
+            "saved strategies": await self.strategies.forget(user_id),
+            "reminders": await self.reminders.forget(user_id),
+        }

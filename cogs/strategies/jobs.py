@@ -1,6 +1,6 @@
 """What runs when a strategy schedule fires: a member's reminder DM, or the server's strategy of the week.
 
-Reminders go through the bot's one bounded, rate-limited DM queue (bot.dm_delivery), shared with
+Reminders go through the bot's one bounded, rate-limited DM queue (bot.delivery.dm), shared with
 check-ins, so many reminders due in the same minute don't burst past Discord's limit. They follow
 the member's quiet hours (an occurrence inside them is skipped, not queued) and a DM Discord
 refuses with 50007 pauses the reminder and leaves a note for the member's next /strategy command:
@@ -14,30 +14,33 @@ import logging
 import discord
 
 from bot.app import PeerCircleBot
-from bot.dm_delivery import OutgoingDM, shared_sender
+from bot.delivery.dm import OutgoingDM
 from bot.interactions import missing_permissions
+from bot.scheduling.scheduler import Firing
 from bot.services.guild_settings import Feature
-from bot.services.scheduler import Firing
-from bot.services.strategy_reminders import REMINDER_KIND, WEEK_KIND
+from cogs.strategies.reminders import REMINDER_KIND, WEEK_KIND, ReminderService
 from cogs.strategies.render import card_embed, short_card_text
+from cogs.strategies.service import StrategyService
 
 log = logging.getLogger(__name__)
 WEEK_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 
 
-async def send_reminder(bot: PeerCircleBot, firing: Firing) -> None:
+async def send_reminder(
+    bot: PeerCircleBot, strategies: StrategyService, reminders: ReminderService, firing: Firing
+) -> None:
     """DM the member their next strategy card."""
     row, svc = firing.row, bot.services
     if row.owner_id is None:
         return
-    if await svc.reminders.in_quiet_hours(row):
+    if await reminders.in_quiet_hours(row):
         log.debug("reminder %d skipped: quiet hours", row.id)
         return
-    card = await svc.strategies.reminder_card(
+    card = await strategies.reminder_card(
         row.guild_id, row.owner_id, row.target.get("group"), row.target.get("turn", 0)
     )
     if card is None:
-        await svc.reminders.pause_with_notice(row, "no_favourites")
+        await reminders.pause_with_notice(row, "no_favourites")
         return
     role_word = (await svc.guilds.get(row.guild_id)).role_word
     guild = bot.get_guild(row.guild_id)
@@ -47,21 +50,21 @@ async def send_reminder(bot: PeerCircleBot, firing: Firing) -> None:
         "-# /strategy remind pause or stop in the server changes this."
     )
     # The card is drawn now, so the turn moves on now; the queue sends it at its own pace.
-    await svc.reminders.advance(row)
+    await reminders.advance(row)
     schedule_id = row.id
 
     async def closed() -> None:
         # Re-read: the turn moved on, and the member may have stopped or replaced the reminder since.
-        current = await svc.scheduler.repository.get(schedule_id)
+        current = await reminders.get(schedule_id)
         if current is not None:
-            await svc.reminders.pause_with_notice(current, "dm_closed")
+            await reminders.pause_with_notice(current, "dm_closed")
             log.info("reminder %d paused: DMs closed", schedule_id)
 
     lateness = (svc.clock.now() - firing.due_at).total_seconds()
-    await shared_sender(bot).submit(OutgoingDM(row.owner_id, text, None, closed, lateness))
+    await bot.dm.submit(OutgoingDM(row.owner_id, text, None, closed, lateness))
 
 
-async def post_week(bot: PeerCircleBot, firing: Firing) -> None:
+async def post_week(bot: PeerCircleBot, strategies: StrategyService, firing: Firing) -> None:
     """Post the strategy of the week in the chosen channel, or tell moderators why it could not be."""
     row, svc = firing.row, bot.services
     channel = bot.get_channel(int(row.target.get("channel_id", 0)))
@@ -76,7 +79,7 @@ async def post_week(bot: PeerCircleBot, firing: Firing) -> None:
                 + ". Moderators can fix this or choose another channel with /strategy-week set."
             )  # fmt: skip
         return
-    card = svc.strategies.week_card(row.guild_id, firing.due_at.date())
+    card = strategies.week_card(row.guild_id, firing.due_at.date())
     late = " (posted late)" if firing.late else ""
     await channel.send(
         content=f"**Strategy of the week**{late}",
@@ -84,17 +87,21 @@ async def post_week(bot: PeerCircleBot, firing: Firing) -> None:
     )
 
 
-def register_jobs(bot: PeerCircleBot) -> None:
+def register_jobs(bot: PeerCircleBot, strategies: StrategyService, reminders: ReminderService) -> None:
     """Tell the scheduler how to run both kinds (gated by the Strategies switch)."""
     scheduler = bot.services.scheduler
 
     async def reminder(firing: Firing) -> None:
-        await send_reminder(bot, firing)
+        await send_reminder(bot, strategies, reminders, firing)
 
     async def week(firing: Firing) -> None:
-        await post_week(bot, firing)
+        await post_week(bot, strategies, firing)
 
-    if scheduler.kind(REMINDER_KIND) is None:
-        scheduler.register(REMINDER_KIND, reminder, feature=Feature.STRATEGIES.value, dm=True)
-    if scheduler.kind(WEEK_KIND) is None:
-        scheduler.register(WEEK_KIND, week, feature=Feature.STRATEGIES.value)
+    scheduler.register(REMINDER_KIND, reminder, feature=Feature.STRATEGIES.value, dm=True)
+    scheduler.register(WEEK_KIND, week, feature=Feature.STRATEGIES.value)
+
+
+def unregister_jobs(bot: PeerCircleBot) -> None:
+    """Stop running both kinds (the extension was unloaded)."""
+    bot.services.scheduler.unregister(REMINDER_KIND)
+    bot.services.scheduler.unregister(WEEK_KIND)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.services.strategies import Card
+from cogs.strategies.service import Card
 
 COLOUR = discord.Colour.teal()
 

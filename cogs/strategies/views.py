@@ -6,9 +6,9 @@ from typing import Any
 
 import discord
 
-from bot.interactions import OwnerView, services
-from bot.services.strategies import Card
+from bot.interactions import OwnerView, feature
 from cogs.strategies.render import card_embed
+from cogs.strategies.service import Card, StrategyService
 
 
 class GroupSelect(discord.ui.Select["BrowseView"]):
@@ -47,7 +47,7 @@ class BrowseView(OwnerView):
 
     async def show_group(self, interaction: discord.Interaction[Any], group_id: str) -> None:
         """Switch to a group's first card."""
-        self.cards = services(interaction).strategies.cards(group_id)
+        self.cards = feature(interaction, StrategyService).cards(group_id)
         self.page = 0
         self._sync_buttons()
         await interaction.response.edit_message(content=None, embed=self._embed(), view=self)

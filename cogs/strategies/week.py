@@ -10,12 +10,12 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.errors import UserFacingError
-from bot.interactions import ModeratorFeatureGate, missing_permissions, services
+from bot.interactions import ModeratorFeatureGate, feature, missing_permissions
+from bot.privacy import DataStatement, StoresNothing
+from bot.scheduling.recurrence import describe
 from bot.services.guild_settings import Feature
-from bot.services.privacy import DataStatement, StoresNothing
-from bot.services.recurrence import describe
-from bot.services.strategy_reminders import WEEKDAYS
 from cogs.strategies.jobs import WEEK_PERMISSIONS
+from cogs.strategies.reminders import WEEKDAYS, ReminderService
 
 Interaction = discord.Interaction[PeerCircleBot]
 
@@ -58,7 +58,7 @@ class StrategyWeekCog(
             raise UserFacingError(
                 f"I can't post in {channel.mention}: I'm missing {', '.join(missing)}. Nothing was changed."
             )
-        row = await services(interaction).reminders.set_week(interaction.guild_id, channel.id, day.value, time)
+        row = await feature(interaction, ReminderService).set_week(interaction.guild_id, channel.id, day.value, time)
         await interaction.response.send_message(
             f"The strategy of the week will be posted in {channel.mention} {describe(row.recurrence)}.", ephemeral=True
         )
@@ -67,6 +67,6 @@ class StrategyWeekCog(
     async def stop_week(self, interaction: Interaction) -> None:
         """Stop posting the strategy of the week."""
         assert interaction.guild_id is not None
-        stopped = await services(interaction).reminders.stop_week(interaction.guild_id)
+        stopped = await feature(interaction, ReminderService).stop_week(interaction.guild_id)
         text = "The strategy of the week is stopped." if stopped else "There was no strategy of the week set."
         await interaction.response.send_message(text, ephemeral=True)

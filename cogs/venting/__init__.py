@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from bot.app import PeerCircleBot
 from cogs.venting.cog import Venting
-from cogs.venting.views import PostButton
+from cogs.venting.service import VentingService
 
 
 async def setup(bot: PeerCircleBot) -> None:
-    """Add the cog and register the post buttons, so buttons on old posts keep working after a restart."""
-    bot.add_dynamic_items(PostButton)
-    await bot.add_cog(Venting(bot))
+    """Build the venting service and add the cog (which registers the post buttons as it loads)."""
+    await bot.add_cog(Venting(bot, VentingService.build(bot.services)))

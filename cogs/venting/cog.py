@@ -16,13 +16,12 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.errors import UserFacingError
-from bot.interactions import missing_permissions, report_error, require_feature, require_moderator, send_ephemeral
+from bot.interactions import missing_for, report_error, require_feature, require_moderator, send_ephemeral
+from bot.privacy import DataStatement
 from bot.services.guild_settings import Feature
-from bot.services.privacy import DataStatement
-from bot.services.venting import BlockLength, VentDraft, validate_draft, validate_reply
-from cogs.admin_render import needed_permissions
 from cogs.venting.discord_ops import delete_quietly, delete_reply, render_post, take_down
-from cogs.venting.views import ModerateView, ReplyModal, VentModal, post_view
+from cogs.venting.service import BlockLength, VentDraft, VentingService, validate_draft, validate_reply
+from cogs.venting.views import ModerateView, PostButton, ReplyModal, VentModal, post_view
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[PeerCircleBot]
@@ -62,24 +61,26 @@ class Venting(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, bot: PeerCircleBot) -> None:
+    def __init__(self, bot: PeerCircleBot, service: VentingService) -> None:
         self.bot = bot
+        self.svc = service
         self.menu = app_commands.ContextMenu(name="Moderate anonymous message", callback=self.moderate_menu)
         self.menu.guild_only = True
         self.menu.default_permissions = discord.Permissions(manage_guild=True)
 
-    @property
-    def svc(self) -> Any:
-        """The venting service."""
-        return self.bot.services.venting
-
     async def cog_load(self) -> None:
-        """Register the moderation menu and start housekeeping."""
+        """Register the service, the post buttons (old posts keep working after restarts), menu and housekeeping."""
+        self.bot.features.add(self)
+        self.bot.features.add(self.svc)
+        self.bot.add_dynamic_items(PostButton)
         self.bot.tree.add_command(self.menu)
         self.bot.maintenance_hooks.append(self.close_old_threads)
 
     async def cog_unload(self) -> None:
         """Undo cog_load."""
+        self.bot.features.remove(VentingService)
+        self.bot.features.remove(Venting)
+        self.bot.remove_dynamic_items(PostButton)
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
         self.bot.maintenance_hooks.remove(self.close_old_threads)
 
@@ -99,7 +100,7 @@ class Venting(commands.Cog):
                 "The vent channel no longer exists. A moderator needs to choose a new one with /config vent-channel. "
                 "Nothing was posted."
             )
-        if missing_permissions(channel, needed_permissions(channel, "vent")):
+        if missing_for(channel, "vent"):
             raise UserFacingError(
                 "I can't post in the vent channel right now because I'm missing a permission there. "
                 "Moderators can see which one in /config show. Nothing was posted."
@@ -125,7 +126,7 @@ class Venting(commands.Cog):
         await require_feature(interaction, Feature.VENTING)
         channel = await self._vent_channel(guild)
         # Take the flood-limit slot now, not after posting, so two submits at once can't both pass the check.
-        reservation = await self.svc.check_can_post(guild.id, interaction.user.id, reserve=True)
+        reservation = await self.svc.reserve_post(guild.id, interaction.user.id)
         try:
             thread = await self._post_vent(interaction, channel, draft)
         except BaseException:

@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from bot.services.venting import VentDraft
+from cogs.venting.service import VentDraft
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.interactions import BaseModal, OwnerView, report_error
-from bot.services.venting import REMINDER, TEXT_MAX, TITLE_MAX, WARNING_MAX, BlockLength
+from bot.interactions import BaseModal, OwnerView, feature, report_error
+from cogs.venting.service import REMINDER, TEXT_MAX, TITLE_MAX, WARNING_MAX, BlockLength
 
 if TYPE_CHECKING:
     from cogs.venting.cog import Venting
@@ -27,9 +27,10 @@ BLOCK_CHOICES = (
 
 
 def _venting(interaction: discord.Interaction[Any]) -> Venting:
-    cog = interaction.client.get_cog("Venting")
-    assert cog is not None
-    return cog
+    """The venting cog, which does the Discord side of what these buttons and modals start."""
+    from cogs.venting.cog import Venting  # the cog imports this module; by now both are loaded
+
+    return feature(interaction, Venting)
 
 
 class PostButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=POST_BUTTON_TEMPLATE):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import Services
 from bot.repositories import schema
-from bot.services.scheduler import Scheduler
 from bot.testing import SimcordClock, make_services
 from tests.e2e.world import World, make_world
 from tests.fake_prompts import placeholder_content
@@ -24,9 +22,6 @@ DAY = 24 * 3600
 async def sim_services(tmp_path: Path) -> AsyncIterator[Services]:
     """A file database (so its bytes can be scanned) and placeholder prompts."""
     svc = await make_services(clock=SimcordClock(), db_path=str(tmp_path / "x.db"), content=placeholder_content())
-    # Same dispatcher, but idling up to a day between due rows instead of five minutes, so moving
-    # virtual time by days takes a few wake-ups rather than hundreds (each costs a settle in SimCord).
-    svc.scheduler = Scheduler(svc.db, svc.clock, is_enabled=svc.guilds.is_enabled, max_wait=timedelta(days=1))
     yield svc
     await svc.db.close()
 

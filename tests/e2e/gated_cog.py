@@ -13,8 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.interactions import require_feature
+from bot.privacy import DataStatement
 from bot.services.guild_settings import Feature
-from bot.services.privacy import DataStatement
 
 
 class Gated(commands.GroupCog, group_name="gated", group_description="test"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cogs.disclosure import STEPS
+from cogs.disclosure.cog import STEPS
 from tests.e2e.checkin_helpers import file_bytes, rows_with, sim_services, world
 
 __all__ = ["sim_services", "world"]

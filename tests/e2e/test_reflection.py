@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import discord
 import pytest
 from simcord.backend.models.channel import Overwrite
 from simcord.enums import OverwriteType
 
 from bot.app import Services
-from bot.dm_delivery import shared_sender
 from bot.repositories import schema
-from bot.services.reflection import KIND, MAX_SCHEDULES, REMINDER
-from bot.services.scheduler import Scheduler
+from cogs.reflection.service import KIND, MAX_SCHEDULES, REMINDER
 from tests.e2e.world import make_world
 
 HOUR = 3600
 # SimCord's virtual clock starts at 2026-01-01T00:00Z (a Thursday); the server zone stays UTC.
 PROMPT = "What helped you hold on to peer values this week?"
-
-
-@pytest.fixture
-def sim_services(sim_services: Services) -> Services:
-    # SimCord settles the bot at every timer it passes. The dispatcher's 5-minute safety wake-up would
-    # make hours of virtual time cost seconds of real time, so these tests let it sleep up to 12 hours
-    # (it is still woken at once by every add, change and removal, which is what is under test).
-    sim_services.scheduler = Scheduler(
-        sim_services.db, sim_services.clock, is_enabled=sim_services.guilds.is_enabled, max_wait=timedelta(hours=12)
-    )
-    return sim_services
 
 
 @pytest.fixture
@@ -178,7 +163,7 @@ async def test_facilitator_with_closed_dms_is_told_through_the_notice_channel_on
     # The facilitator's DMs are closed: the DM is refused once (50007) and never retried.
     simcord_env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=1)
     await simcord_env.advance_time(10 * HOUR)
-    assert shared_sender(simcord_env.bot).closed == 1  # sent through the shared, rate-limited DM queue
+    assert simcord_env.bot.dm.closed == 1  # sent through the shared, rate-limited DM queue
     (notice,) = bot_posts(notices)
     assert "A co-reflection schedule" in notice.content and "was deleted" in notice.content
     await simcord_env.advance_time(30 * HOUR)

@@ -8,8 +8,8 @@ import pytest
 from bot.app import Services
 from bot.repositories import schema
 from bot.services.guild_settings import Feature
-from bot.services.support import STATEMENT
 from bot.testing import SimcordClock, make_services
+from cogs.support.service import STATEMENT, SupportService
 from tests.content_store import tiny_content
 from tests.e2e.world import make_world
 
@@ -178,11 +178,11 @@ async def test_asking_for_support_records_nothing(world, sim_services):
         assert await schema.rows_mentioning(sim_services.db, table, world.member.id) == 0, table
 
 
-async def test_volunteer_leave(world, sim_services):
+async def test_volunteer_leave(world, sim_services, simcord_bot):
     await world.member.slash(world.general, "support-volunteer", action="join")
     left = await world.member.slash(world.general, "support-volunteer", action="leave")
     assert left.response.content == "You're off the list."
-    assert await sim_services.support.listed(world.guild.id) == []
+    assert await simcord_bot.features.get(SupportService).listed(world.guild.id) == []
 
 
 async def test_support_manage_edit_hide_remove_and_refusal(world, simcord_env):
@@ -206,14 +206,14 @@ async def test_support_off_is_refused(world):
     assert "Support on request is turned off" in result.response.content
 
 
-async def test_volunteer_leave_works_while_support_is_off_and_join_does_not(world, sim_services):
+async def test_volunteer_leave_works_while_support_is_off_and_join_does_not(world, sim_services, simcord_bot):
     await world.member.slash(world.general, "support-volunteer", action="join")
     await world.mod.slash(world.general, "config feature", feature=Feature.SUPPORT.value, enabled=False)
     joined = await world.other.slash(world.general, "support-volunteer", action="join")
     assert "Support on request is turned off" in joined.response.content
     left = await world.member.slash(world.general, "support-volunteer", action="leave")
     assert left.response.content == "You're off the list."
-    assert await sim_services.support.listed(world.guild.id) == []
+    assert await simcord_bot.features.get(SupportService).listed(world.guild.id) == []
 
 
 async def test_explain_short_long_and_server_override(world, simcord_env):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Services
-from bot.dm_delivery import shared_sender
 from bot.repositories import schema
 from bot.services.guild_settings import Feature
 from bot.testing import SimcordClock, make_services
+from cogs.strategies.reminders import ReminderService
+from cogs.strategies.service import StrategyService
 from tests.content_store import tiny_content
 from tests.e2e.world import make_world
 
@@ -87,7 +88,7 @@ async def test_search_without_results_says_so_and_suggests_browsing(world):
     assert "/strategy browse" in result.response.content
 
 
-async def test_save_saved_and_a_vanished_favourite(world, sim_services: Services):
+async def test_save_saved_and_a_vanished_favourite(world, sim_services: Services, simcord_bot):
     saved = await world.member.slash(world.general, "strategy save", strategy="not-about-me")
     assert "Saved 'It's not about me'" in saved.response.content
     assert "90 days" in saved.response.content
@@ -101,7 +102,9 @@ async def test_save_saved_and_a_vanished_favourite(world, sim_services: Services
     listed = await world.member.slash(world.general, "strategy saved")
     assert "1 saved strategy was removed" in listed.response.content
     assert "It's not about me" in listed.response.embeds[0].description
-    assert await sim_services.strategies.favourites.ids(world.guild.id, world.member.id) == ["not-about-me"]
+    assert await simcord_bot.features.get(StrategyService).favourites.ids(world.guild.id, world.member.id) == [
+        "not-about-me"
+    ]
 
 
 async def test_save_unknown_id_is_refused(world):
@@ -140,7 +143,7 @@ async def test_reminder_fires_by_dm_at_the_chosen_time(world, simcord_env, sim_s
     assert "Choose your battles" in messages[0].content
     assert ORG in messages[0].content
     # It went through the shared, rate-limited DM queue (no direct send, no extra fetch_user request).
-    stats = shared_sender(simcord_env.bot).queue.stats()
+    stats = simcord_env.bot.dm.queue.stats()
     assert (stats.submitted, stats.sent) == (1, 1)
     assert not any(r.method == "GET" and r.path.startswith("/users/") for r in simcord_env.http_requests)
 
@@ -155,14 +158,14 @@ async def test_reminder_in_quiet_hours_is_skipped(world, simcord_env, sim_servic
     assert world.member.user.dm_channel.history() == []
 
 
-async def test_closed_dms_pause_the_reminder_and_the_member_is_told_once(world, simcord_env, sim_services):
+async def test_closed_dms_pause_the_reminder_and_the_member_is_told_once(world, simcord_env, sim_services, simcord_bot):
     await world.member.slash(world.general, "strategy remind start", cadence="daily", time="00:30", group="isolation")
     simcord_env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=None)
     await advance(simcord_env, 3600)
-    row = await sim_services.reminders.mine(world.guild.id, world.member.id)
+    row = await simcord_bot.features.get(ReminderService).mine(world.guild.id, world.member.id)
     assert row is not None and row.paused and row.next_run_at is None  # paused: never retried
     assert row.target["notice"] == "dm_closed" and row.target["turn"] == 1
-    assert shared_sender(simcord_env.bot).closed == 1  # refused in the shared queue, which never retries
+    assert simcord_env.bot.dm.closed == 1  # refused in the shared queue, which never retries
     await advance(simcord_env, 2 * 24 * 3600)
     posts = [r for r in simcord_env.http_requests if r.method == "POST" and r.path.endswith("/messages")]
     assert len(posts) == 1
@@ -175,7 +178,7 @@ async def test_closed_dms_pause_the_reminder_and_the_member_is_told_once(world, 
     assert not again.response.content
 
 
-async def test_reminder_bad_time_and_zone(world, sim_services):
+async def test_reminder_bad_time_and_zone(world, sim_services, simcord_bot):
     bad_time = await world.member.slash(
         world.general, "strategy remind start", cadence="daily", time="25:00", group="isolation"
     )
@@ -184,15 +187,15 @@ async def test_reminder_bad_time_and_zone(world, sim_services):
         world.general, "strategy remind start", cadence="daily", time="09:00", group="isolation", timezone="Mars/Base"
     )
     assert "Mars/Base" in bad_zone.response.content
-    assert await sim_services.reminders.mine(world.guild.id, world.member.id) is None
+    assert await simcord_bot.features.get(ReminderService).mine(world.guild.id, world.member.id) is None
 
 
-async def test_reminder_pause_resume_stop(world, sim_services):
+async def test_reminder_pause_resume_stop(world, sim_services, simcord_bot):
     await world.member.slash(world.general, "strategy remind start", cadence="weekdays", time="7pm", group="isolation")
     assert "Paused" in (await world.member.slash(world.general, "strategy remind pause")).response.content
     assert "Resumed" in (await world.member.slash(world.general, "strategy remind resume")).response.content
     await world.member.slash(world.general, "strategy remind stop")
-    assert await sim_services.reminders.mine(world.guild.id, world.member.id) is None
+    assert await simcord_bot.features.get(ReminderService).mine(world.guild.id, world.member.id) is None
     none = await world.member.slash(world.general, "strategy remind pause")
     assert "no strategy reminder" in none.response.content
 

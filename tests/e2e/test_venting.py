@@ -10,6 +10,7 @@ from simcord import SetupError
 
 from bot.app import Services
 from bot.errors import UserFacingError
+from cogs.venting.service import VentingService
 from tests.e2e.world import World, make_world
 
 CW = "Content warning:"
@@ -170,12 +171,12 @@ async def test_author_can_delete_others_cannot_and_learn_nothing(world):
     assert not forum.threads
 
 
-async def test_button_on_removed_post_says_so(world, sim_services):
+async def test_button_on_removed_post_says_so(world, sim_services, simcord_bot):
     channel = await use_text(world)
     await vent(world.member, world)
     post = starter(channel)
     # As if Discord had kept the message when a moderator removed the post (e.g. a stale client).
-    await sim_services.venting.record_removal(world.guild.id, world.mod.id, post.id)
+    await simcord_bot.features.get(VentingService).record_removal(world.guild.id, world.mod.id, post.id)
     for label in ("Reply anonymously", "Delete"):
         refused = await world.member.click(post, label=label)
         assert refused.modal is None and "was removed" in said(refused)

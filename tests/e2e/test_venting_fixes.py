@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cogs.venting.service import VentingService
 from tests.e2e.test_venting import moderate, only_expected_errors, reply, said, use_forum, use_text, vent, world
 
 __all__ = ["only_expected_errors", "world"]
@@ -76,13 +77,14 @@ async def test_moderator_removes_a_reply_in_an_archived_thread_or_is_told_it_fai
 async def test_the_hourly_slot_is_held_while_posting_and_freed_if_posting_fails(world, simcord_env, sim_services):
     await use_forum(world)
     await world.mod.slash(world.general, "config vent-limits", posts_per_hour=1)
-    record_post = sim_services.venting.record_post
+    venting = simcord_env.bot.features.get(VentingService)
+    record_post = venting.record_post
     refused_meanwhile = []
 
     async def while_posting(guild_id, user_id, *args):
         # A second submit arriving now (before this one is recorded) must already be refused.
         try:
-            await sim_services.venting.check_can_post(guild_id, user_id, reserve=True)
+            await venting.reserve_post(guild_id, user_id)
         except Exception as error:
             refused_meanwhile.append(str(error))
         return await record_post(guild_id, user_id, *args)
@@ -90,11 +92,11 @@ async def test_the_hourly_slot_is_held_while_posting_and_freed_if_posting_fails(
     simcord_env.inject_error("POST", "/channels/*/threads", status=500)
     failed = await vent(world.member, world)
     assert "Nothing was posted" in said(failed)
-    sim_services.venting.record_post = while_posting
+    venting.record_post = while_posting
     try:
         assert "Your post is up" in said(await vent(world.member, world))  # the failed post gave its slot back
     finally:
-        sim_services.venting.record_post = record_post
+        venting.record_post = record_post
     assert refused_meanwhile and "limit of 1" in refused_meanwhile[0]
 
 

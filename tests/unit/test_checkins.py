@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import pytest
 
 from bot.errors import UserFacingError
-from bot.repositories.checkins import CheckinRepository
-from bot.repositories.moments import MomentRepository
-from bot.services.checkin_plan import Choices, check_quiet, parse_days, recurrence_for
-from bot.services.checkins import CheckinService
-from bot.services.moments import MomentService
+from cogs.checkins.plan import Choices, check_quiet, parse_days, recurrence_for
+from cogs.checkins.repository import CheckinRepository
+from cogs.checkins.service import CheckinService
+from cogs.moments.repository import MomentRepository
+from cogs.moments.service import MomentService
 from tests.fake_prompts import placeholder_content
 
 G, U = 1, 42
@@ -197,7 +197,7 @@ async def test_a_scheduler_pass_reads_its_plans_once_and_later_changes_still_cou
 
 def test_weekly_with_several_days_is_refused_not_silently_trimmed():
     from bot.errors import UserFacingError
-    from bot.services.checkin_plan import check_cadence
+    from cogs.checkins.plan import check_cadence
 
     check_cadence("weekly", (2,))
     check_cadence("days", (0, 2, 4))

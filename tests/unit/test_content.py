@@ -1,4 +1,4 @@
-"""Tests for the shipped content files and for the loader's validation (bot.services.content)."""
+"""Tests for the shipped content files and for the loader's validation (bot.content.store)."""
 
 import shutil
 import tomllib
@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.content import (
+from bot.content.language import find_ruled_out_terms
+from bot.content.parse import LIMITS
+from bot.content.store import (
     DEFAULT_CONTENT_DIR,
     ContentError,
     ContentStore,
     load_content,
 )
-from bot.services.content_parse import LIMITS
-from bot.services.language import find_ruled_out_terms
 
 MINIMUM_PROMPTS = {
     "checkin-daily": 22,

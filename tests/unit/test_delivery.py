@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.services.delivery import DeliveryQueue, TokenBucket
+from bot.delivery.queue import DeliveryQueue, TokenBucket
 
 
 class ModelTime:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.interactions import frame_trail
+from bot.errors import frame_trail
 
 
 def _fails_with_text() -> None:

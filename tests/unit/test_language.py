@@ -1,8 +1,8 @@
-"""Tests for the language-guide check in bot.services.language."""
+"""Tests for the language-guide check in bot.content.language."""
 
 import pytest
 
-from bot.services.language import find_ruled_out_terms
+from bot.content.language import find_ruled_out_terms
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.quiet_hours import in_quiet_hours, next_allowed
+from bot.scheduling.quiet_hours import in_quiet_hours, next_allowed
 
 LONDON = "Europe/London"
 NY = "America/New_York"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.recurrence import (
+from bot.scheduling.recurrence import (
     LAST,
     Frequency,
     Recurrence,

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.errors import UserFacingError
+from bot.scheduling.recurrence import Recurrence
 from bot.services.guild_settings import REFLECTION_CHANNELS
-from bot.services.recurrence import Recurrence
-from bot.services.reflection import KIND, MAX_SCHEDULES, ReflectionService, render_post
-from bot.services.reflection_options import ScheduleOptions, build_recurrence, options_of, parse_weekdays
+from cogs.reflection.options import ScheduleOptions, build_recurrence, options_of, parse_weekdays
+from cogs.reflection.service import KIND, MAX_SCHEDULES, ReflectionService, render_post
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)  # a Monday
 GUILD, CHANNEL, FRAN = 1, 50, 7

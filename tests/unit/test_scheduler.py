@@ -13,9 +13,9 @@ import pytest
 from bot.clock import FakeClock, to_timestamp
 from bot.db import apply_migrations, open_database
 from bot.db.connection import Database
-from bot.repositories.schedules import CLAIM_DUE_SQL, EARLIEST_DUE_SQL, ScheduleRepository
-from bot.services.recurrence import Recurrence
-from bot.services.scheduler import Firing, Scheduler, Wakeup, wait_for_event
+from bot.scheduling.recurrence import Recurrence
+from bot.scheduling.repository import CLAIM_DUE_SQL, EARLIEST_DUE_SQL, ScheduleRepository
+from bot.scheduling.scheduler import Firing, Scheduler, Wakeup, wait_for_event
 
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # a Monday
 DAILY_9 = Recurrence.daily((9, 0), "UTC")
@@ -251,8 +251,9 @@ async def test_repository_crud(db: Database) -> None:
     assert resumed is not None and resumed.next_run_at == datetime(2026, 6, 10, 18, 0, tzinfo=UTC)
 
     assert await repo.earliest_due() == datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-    assert await repo.delete_by_owner(42, guild_id=2) == 1
-    assert await repo.delete_by_owner(42) == 1
+    assert await repo.delete_by_owner(42, ("prompt",)) == 0  # another kind: kept
+    assert await repo.delete_by_owner(42, ("reminder",), guild_id=2) == 1
+    assert await repo.delete_by_owner(42, ("reminder",)) == 1
     assert await repo.delete(mine.id) is False
     assert await repo.update(mine.id, now=now) is None
 
@@ -356,7 +357,7 @@ async def test_wakeup_cuts_a_sleep_short() -> None:
 
 
 async def test_added_row_equals_the_stored_row(db: Database) -> None:
-    from bot.repositories.schedules import ScheduleRepository
+    from bot.scheduling.repository import ScheduleRepository
 
     repo = ScheduleRepository(db)
     added = await repo.add(

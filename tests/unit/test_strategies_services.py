@@ -6,14 +6,17 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.app import EXTENSIONS
 from bot.clock import to_timestamp
+from bot.content.store import load_content
 from bot.errors import UserFacingError
-from bot.services.content import load_content
-from bot.services.resources import RESOURCE, SUPPORT, clean_url
+from bot.library.service import RESOURCE, SUPPORT, clean_url
+from bot.privacy import load_declarations
 from bot.services.retention import purge_expired
-from bot.services.strategies import StrategyService
-from bot.services.strategy_reminders import REMINDER_KIND, build_recurrence
 from bot.testing import make_services
+from cogs.strategies.reminders import REMINDER_KIND, ReminderService, build_recurrence
+from cogs.strategies.service import StrategyService
+from cogs.support.service import SupportService
 from tests.content_store import tiny_content
 
 
@@ -28,8 +31,26 @@ async def services(clock):
 GUILD, USER = 10, 20
 
 
-def test_every_card_pairs_a_peer_side_with_an_organization_side(services):
-    svc = services.strategies
+@pytest.fixture
+def strategies(services) -> StrategyService:
+    """The strategy service over the tiny content."""
+    return StrategyService.build(services)
+
+
+@pytest.fixture
+def reminders(services) -> ReminderService:
+    """The reminder service over the test's scheduler."""
+    return ReminderService.build(services)
+
+
+@pytest.fixture
+def support_service(services) -> SupportService:
+    """The support service over the test's database."""
+    return SupportService.build(services)
+
+
+def test_every_card_pairs_a_peer_side_with_an_organization_side(services, strategies):
+    svc = strategies
     for group in services.content.groups:
         for card in svc.cards(group.id):
             assert card.peer.who in ("peer", "shared")
@@ -39,22 +60,22 @@ def test_every_card_pairs_a_peer_side_with_an_organization_side(services):
     assert all(svc.card_for(s.id) is not None for s in services.content.strategies)
 
 
-def test_shipped_content_gives_every_group_cards_and_every_strategy_a_card(services):
+def test_shipped_content_gives_every_group_cards_and_every_strategy_a_card(services, strategies):
     content = load_content()
-    svc = StrategyService(content, services.strategies.favourites, services.clock, services.guilds)
+    svc = StrategyService(content, strategies.favourites, services.clock, services.guilds)
     for group in content.groups:
         assert svc.cards(group.id), group.id
     missing = [s.id for s in content.strategies if svc.card_for(s.id) is None]
     assert missing == []
 
 
-def test_unknown_group_lists_valid_ones(services):
+def test_unknown_group_lists_valid_ones(services, strategies):
     with pytest.raises(UserFacingError, match=r"`expectations`.*`isolation`"):
-        services.strategies.cards("nope")
+        strategies.cards("nope")
 
 
-def test_search_and_week_rotation(services):
-    svc = services.strategies
+def test_search_and_week_rotation(services, strategies):
+    svc = strategies
     assert [c.organization.id for c in svc.search("supervision")] == ["peer-supervision"]
     assert svc.search("zebra") == []
     monday = date(2026, 1, 5)
@@ -63,14 +84,14 @@ def test_search_and_week_rotation(services):
     assert svc.week_card(GUILD, monday) == svc.week_card(GUILD, monday + timedelta(days=3))  # stable in a week
 
 
-def test_organization_markdown_has_only_the_organization_side(services):
-    text = services.strategies.organization_markdown(None, "peer supporter")
+def test_organization_markdown_has_only_the_organization_side(services, strategies):
+    text = strategies.organization_markdown(None, "peer supporter")
     assert "a peer supporter meets" in text
     assert "Offer peer supervision" in text and "It's not about me" not in text
 
 
-async def test_favourites_save_expire_and_clean(services, clock, db):
-    svc = services.strategies
+async def test_favourites_save_expire_and_clean(services, clock, db, strategies):
+    svc = strategies
     added, days = await svc.save(GUILD, USER, "not-about-me")
     assert added and days == 90
     assert (await svc.save(GUILD, USER, "not-about-me"))[0] is False
@@ -79,12 +100,12 @@ async def test_favourites_save_expire_and_clean(services, clock, db):
     assert [s.id for s in found] == ["not-about-me"] and vanished == 1
     assert await svc.favourites.ids(GUILD, USER) == ["not-about-me"]
     clock.advance(timedelta(days=91))
-    removed = await purge_expired(db, clock)
+    removed = await purge_expired(db, clock, load_declarations(EXTENSIONS).values())
     assert removed.get("strategy_favourites") == 1
 
 
-async def test_reminder_card_cycles_favourites(services):
-    svc = services.strategies
+async def test_reminder_card_cycles_favourites(services, strategies):
+    svc = strategies
     await svc.save(GUILD, USER, "not-about-me")
     await svc.save(GUILD, USER, "peer-network")
     first = await svc.reminder_card(GUILD, USER, None, 0)
@@ -146,8 +167,8 @@ async def test_explain_override(services):
         await services.entries.set_explain(GUILD, "x" * 1501, None)
 
 
-async def test_volunteers_expire_and_leave(services, clock):
-    support = services.support
+async def test_volunteers_expire_and_leave(services, clock, support_service):
+    support = support_service
     assert (await support.volunteer(GUILD, USER)) == (True, 180)
     assert (await support.volunteer(GUILD, USER))[0] is False
     assert await support.listed(GUILD) == [USER]
@@ -169,15 +190,15 @@ def test_bad_reminder_input(cadence, time, zone, message):
         build_recurrence(cadence, time, zone, None)
 
 
-async def test_reminder_start_replaces_and_expires_with_retention(services, clock):
+async def test_reminder_start_replaces_and_expires_with_retention(services, clock, reminders):
     async def nothing(firing):
         return None
 
     services.scheduler.register(REMINDER_KIND, nothing)
     rule = build_recurrence("weekly", "7pm", "Europe/London", 2)
-    _first, days, quiet = await services.reminders.start(GUILD, USER, rule, "isolation")
-    second, _, _ = await services.reminders.start(GUILD, USER, rule, None)
-    rows = await services.scheduler.repository.list_by_owner(USER, GUILD)
+    _first, days, quiet = await reminders.start(GUILD, USER, rule, "isolation")
+    second, _, _ = await reminders.start(GUILD, USER, rule, None)
+    rows = await services.scheduler.owned_by(USER, (REMINDER_KIND,), GUILD)
     assert [r.id for r in rows] == [second.id] and days == 90 and not quiet
     assert rows[0].expires_at is not None
     assert to_timestamp(rows[0].expires_at) == to_timestamp(clock.now() + timedelta(days=90))

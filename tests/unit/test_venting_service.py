@@ -7,25 +7,32 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import Services
+from bot.app import EXTENSIONS, Services
 from bot.clock import FakeClock
 from bot.errors import UserFacingError
+from bot.privacy import load_declarations
 from bot.repositories.schema import rows_mentioning, table_names
 from bot.services.retention import purge_expired
-from bot.services.venting import TEXT_MAX, BlockLength, validate_draft, validate_reply
+from cogs.venting.service import TEXT_MAX, BlockLength, VentingService, validate_draft, validate_reply
 
 GUILD = 111
 ALICE = 900000000000000001
 BOB = 900000000000000002
 
 
-async def post(services: Services, user: int, post_id: int) -> None:
-    await services.venting.record_post(GUILD, user, 5, post_id, post_id, is_forum=True)
+@pytest.fixture
+def venting(services: Services) -> VentingService:
+    """The venting service over the test's core services."""
+    return VentingService.build(services)
 
 
-async def reply(services: Services, user: int, post_id: int, message_id: int) -> str:
-    who = await services.venting.reply_identity(GUILD, post_id, user)
-    await services.venting.record_reply(GUILD, post_id, user, message_id, who)
+async def post(venting: VentingService, user: int, post_id: int) -> None:
+    await venting.record_post(GUILD, user, 5, post_id, post_id, is_forum=True)
+
+
+async def reply(venting: VentingService, user: int, post_id: int, message_id: int) -> str:
+    who = await venting.reply_identity(GUILD, post_id, user)
+    await venting.record_reply(GUILD, post_id, user, message_id, who)
     return who.label
 
 
@@ -51,11 +58,11 @@ def test_draft_defaults_and_trimming():
         validate_reply("  ")
 
 
-async def test_no_member_id_is_stored_anywhere(services: Services):
-    await post(services, ALICE, 1)
-    await reply(services, BOB, 1, 2)
-    await reply(services, ALICE, 1, 3)
-    await services.venting.block_author(GUILD, 42, 2, BlockLength.WEEK)
+async def test_no_member_id_is_stored_anywhere(services: Services, venting: VentingService):
+    await post(venting, ALICE, 1)
+    await reply(venting, BOB, 1, 2)
+    await reply(venting, ALICE, 1, 3)
+    await venting.block_author(GUILD, 42, 2, BlockLength.WEEK)
     for table in await table_names(services.db):
         assert await rows_mentioning(services.db, table, ALICE) == 0, table
         assert await rows_mentioning(services.db, table, BOB) == 0, table
@@ -63,25 +70,25 @@ async def test_no_member_id_is_stored_anywhere(services: Services):
     assert await rows_mentioning(services.db, "vent_mod_actions", 42) == 1
 
 
-async def test_pseudonyms_stable_in_a_thread_and_op_marked(services: Services):
-    await post(services, ALICE, 1)
-    first = await reply(services, BOB, 1, 10)
-    assert await reply(services, BOB, 1, 11) == first
-    assert (await reply(services, ALICE, 1, 12)).endswith("· original poster")
+async def test_pseudonyms_stable_in_a_thread_and_op_marked(services: Services, venting: VentingService):
+    await post(venting, ALICE, 1)
+    first = await reply(venting, BOB, 1, 10)
+    assert await reply(venting, BOB, 1, 11) == first
+    assert (await reply(venting, ALICE, 1, 12)).endswith("· original poster")
     assert first.startswith("Anon ") and len(first) == 9 and first[5:] == first[5:].upper()
 
 
-async def test_pseudonyms_differ_across_threads(services: Services):
+async def test_pseudonyms_differ_across_threads(services: Services, venting: VentingService):
     names = set()
     for thread in range(1, 21):
-        await post(services, ALICE, thread)
-        names.add(await reply(services, BOB, thread, 1000 + thread))
+        await post(venting, ALICE, thread)
+        names.add(await reply(venting, BOB, thread, 1000 + thread))
     assert len(names) >= 19  # per-thread tags: 4 hex digits collide about once in 65,536
 
 
-async def test_pseudonym_collision_in_a_thread_picks_another(services: Services, monkeypatch):
-    await post(services, ALICE, 1)
-    first = await reply(services, BOB, 1, 10)
+async def test_pseudonym_collision_in_a_thread_picks_another(services: Services, monkeypatch, venting: VentingService):
+    await post(venting, ALICE, 1)
+    first = await reply(venting, BOB, 1, 10)
     original = services.keys.tag
 
     def colliding(purpose: str, *parts: int | str) -> str:
@@ -90,84 +97,90 @@ async def test_pseudonym_collision_in_a_thread_picks_another(services: Services,
         return first[5:].lower() + value[4:] if purpose == "vent-pseudonym" else value
 
     monkeypatch.setattr(type(services.keys), "tag", lambda self, purpose, *parts: colliding(purpose, *parts))
-    second = await reply(services, 777, 1, 11)
+    second = await reply(venting, 777, 1, 11)
     assert second != first and second.startswith("Anon ")
 
 
-async def test_only_the_author_can_delete(services: Services):
-    await post(services, ALICE, 1)
+async def test_only_the_author_can_delete(services: Services, venting: VentingService):
+    await post(venting, ALICE, 1)
     with pytest.raises(UserFacingError, match="Only the person who posted this"):
-        await services.venting.check_author_delete(1, BOB)
-    assert (await services.venting.check_author_delete(1, ALICE)).post_id == 1
+        await venting.check_author_delete(1, BOB)
+    assert (await venting.check_author_delete(1, ALICE)).post_id == 1
 
 
-async def test_block_follows_the_author_to_new_threads_and_ends(services: Services, clock: FakeClock):
-    await post(services, ALICE, 1)
-    block_id, until = await services.venting.block_author(GUILD, 42, 1, BlockLength.DAY)
+async def test_block_follows_the_author_to_new_threads_and_ends(
+    services: Services, clock: FakeClock, venting: VentingService
+):
+    await post(venting, ALICE, 1)
+    block_id, until = await venting.block_author(GUILD, 42, 1, BlockLength.DAY)
     with pytest.raises(UserFacingError, match="paused for you"):
-        await services.venting.check_can_post(GUILD, ALICE)
+        await venting.check_can_post(GUILD, ALICE)
     with pytest.raises(UserFacingError, match="paused for you"):
-        await services.venting.check_can_reply(GUILD, ALICE)
-    await services.venting.check_can_post(GUILD, BOB)
-    await services.venting.check_can_post(GUILD + 1, ALICE)  # another server: not blocked
+        await venting.check_can_reply(GUILD, ALICE)
+    await venting.check_can_post(GUILD, BOB)
+    await venting.check_can_post(GUILD + 1, ALICE)  # another server: not blocked
     clock.advance(timedelta(days=1, seconds=1))
-    await services.venting.check_can_post(GUILD, ALICE)
+    await venting.check_can_post(GUILD, ALICE)
     assert until is not None and block_id == 1
 
 
-async def test_lifting_a_block(services: Services):
-    await post(services, ALICE, 1)
-    block_id, _ = await services.venting.block_author(GUILD, 42, 1, BlockLength.LIFTED)
-    assert [b.block_id for b in await services.venting.blocks(GUILD)] == [block_id]
-    await services.venting.lift_block(GUILD, 42, block_id)
-    await services.venting.check_can_post(GUILD, ALICE)
+async def test_lifting_a_block(services: Services, venting: VentingService):
+    await post(venting, ALICE, 1)
+    block_id, _ = await venting.block_author(GUILD, 42, 1, BlockLength.LIFTED)
+    assert [b.block_id for b in await venting.blocks(GUILD)] == [block_id]
+    await venting.lift_block(GUILD, 42, block_id)
+    await venting.check_can_post(GUILD, ALICE)
     with pytest.raises(UserFacingError, match="no block number"):
-        await services.venting.lift_block(GUILD, 42, block_id)
+        await venting.lift_block(GUILD, 42, block_id)
 
 
-async def test_flood_limits(services: Services, clock: FakeClock):
+async def test_flood_limits(services: Services, clock: FakeClock, venting: VentingService):
     for n in range(3):
-        await services.venting.check_can_post(GUILD, ALICE, reserve=True)
-        await post(services, ALICE, 100 + n)
+        await venting.reserve_post(GUILD, ALICE)
+        await post(venting, ALICE, 100 + n)
     with pytest.raises(UserFacingError, match="limit of 3 anonymous posts an hour"):
-        await services.venting.check_can_post(GUILD, ALICE)
-    await services.venting.check_can_post(GUILD, BOB)
+        await venting.check_can_post(GUILD, ALICE)
+    await venting.check_can_post(GUILD, BOB)
     clock.advance(3600)
-    await services.venting.check_can_post(GUILD, ALICE)
-    await services.venting.check_can_reply(GUILD, BOB, reserve=True)  # as the bot does before sending
-    await reply(services, BOB, 100, 5000)
+    await venting.check_can_post(GUILD, ALICE)
+    await venting.check_can_reply(GUILD, BOB, reserve=True)  # as the bot does before sending
+    await reply(venting, BOB, 100, 5000)
     with pytest.raises(UserFacingError, match="reply again"):
-        await services.venting.check_can_reply(GUILD, BOB)
+        await venting.check_can_reply(GUILD, BOB)
     clock.advance(30)
-    await services.venting.check_can_reply(GUILD, BOB)
+    await venting.check_can_reply(GUILD, BOB)
 
 
-async def test_reply_cooldown_is_reserved_at_once_and_given_back_on_failure(services: Services):
-    release = await services.venting.check_can_reply(GUILD, BOB, reserve=True)
+async def test_reply_cooldown_is_reserved_at_once_and_given_back_on_failure(
+    services: Services, venting: VentingService
+):
+    release = await venting.check_can_reply(GUILD, BOB, reserve=True)
     # A second reply sent at the same moment can't slip through while the first is being posted.
     with pytest.raises(UserFacingError, match="reply again"):
-        await services.venting.check_can_reply(GUILD, BOB, reserve=True)
+        await venting.check_can_reply(GUILD, BOB, reserve=True)
     release()  # the first reply never went up
-    await services.venting.check_can_reply(GUILD, BOB, reserve=True)
+    await venting.check_can_reply(GUILD, BOB, reserve=True)
 
 
-async def test_export_and_forget_recompute_hashes_for_the_asker_only(services: Services):
-    await post(services, ALICE, 1)
-    await post(services, BOB, 2)
-    await reply(services, ALICE, 2, 20)
-    mine = await services.venting.export(ALICE)
+async def test_export_and_forget_recompute_hashes_for_the_asker_only(services: Services, venting: VentingService):
+    await post(venting, ALICE, 1)
+    await post(venting, BOB, 2)
+    await reply(venting, ALICE, 2, 20)
+    mine = await venting.export(ALICE)
     assert [p["thread_id"] for p in mine["anonymous_posts"]] == ["1"]
     assert [r["message_id"] for r in mine["anonymous_replies"]] == ["20"]
-    assert (await services.venting.forget(ALICE))["links to anonymous messages"] == 2
-    assert (await services.venting.export(ALICE))["anonymous_posts"] == []
-    assert len((await services.venting.export(BOB))["anonymous_posts"]) == 1
+    assert (await venting.forget(ALICE))["links to anonymous messages"] == 2
+    assert (await venting.export(ALICE))["anonymous_posts"] == []
+    assert len((await venting.export(BOB))["anonymous_posts"]) == 1
 
 
-async def test_export_and_forget_read_links_in_batches_not_per_thread(services: Services, monkeypatch):
+async def test_export_and_forget_read_links_in_batches_not_per_thread(
+    services: Services, monkeypatch, venting: VentingService
+):
     # 600 threads: more tags than one IN (...) batch holds, so the chunking is exercised too.
     for thread in range(1, 601):
-        await post(services, ALICE if thread in (1, 600) else BOB, thread)
-    await reply(services, ALICE, 300, 9300)
+        await post(venting, ALICE if thread in (1, 600) else BOB, thread)
+    await reply(venting, ALICE, 300, 9300)
     calls = 0
     fetchall = services.db.fetchall
 
@@ -177,57 +190,61 @@ async def test_export_and_forget_read_links_in_batches_not_per_thread(services: 
         return await fetchall(sql, params)
 
     monkeypatch.setattr(services.db, "fetchall", counting)
-    mine = await services.venting.export(ALICE)
+    mine = await venting.export(ALICE)
     assert sorted(p["thread_id"] for p in mine["anonymous_posts"]) == ["1", "600"]
     assert [r["message_id"] for r in mine["anonymous_replies"]] == ["9300"]
     assert calls <= 6, calls  # one query per thread would be 600+
     calls = 0
-    assert (await services.venting.forget(ALICE))["links to anonymous messages"] == 3
+    assert (await venting.forget(ALICE))["links to anonymous messages"] == 3
     assert calls <= 6, calls
     assert await services.db.fetchval("SELECT count(*) FROM vent_links") == 598
 
 
 @pytest.mark.parametrize("action", ["block", "remove", "lift"])
-async def test_a_failed_log_entry_leaves_no_half_written_moderator_action(services: Services, monkeypatch, action):
-    await post(services, ALICE, 1)
-    block_id, _ = await services.venting.block_author(GUILD, 42, 1, BlockLength.DAY)
+async def test_a_failed_log_entry_leaves_no_half_written_moderator_action(
+    services: Services, monkeypatch, action, venting: VentingService
+):
+    await post(venting, ALICE, 1)
+    block_id, _ = await venting.block_author(GUILD, 42, 1, BlockLength.DAY)
 
     async def broken(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services.venting.repo, "log_action", broken)
+    monkeypatch.setattr(venting.repo, "log_action", broken)
     with pytest.raises(RuntimeError):
         if action == "block":
-            await services.venting.block_author(GUILD, 42, 1, BlockLength.WEEK)
+            await venting.block_author(GUILD, 42, 1, BlockLength.WEEK)
         elif action == "remove":
-            await services.venting.record_removal(GUILD, 42, 1)
+            await venting.record_removal(GUILD, 42, 1)
         else:
-            await services.venting.lift_block(GUILD, 42, block_id)
-    assert [b.block_id for b in await services.venting.blocks(GUILD)] == [block_id]
-    assert (await services.venting.repo.post(1)).removed_at is None
+            await venting.lift_block(GUILD, 42, block_id)
+    assert [b.block_id for b in await venting.blocks(GUILD)] == [block_id]
+    assert (await venting.repo.post(1)).removed_at is None
     assert await services.db.fetchval("SELECT count(*) FROM vent_mod_actions") == 1
 
 
-async def test_concurrent_posts_cannot_both_pass_the_hourly_limit(services: Services):
+async def test_concurrent_posts_cannot_both_pass_the_hourly_limit(services: Services, venting: VentingService):
     await services.guilds.set(GUILD, "vent_posts_per_hour", "1")
     results = await asyncio.gather(
-        services.venting.check_can_post(GUILD, ALICE, reserve=True),
-        services.venting.check_can_post(GUILD, ALICE, reserve=True),
+        venting.reserve_post(GUILD, ALICE),
+        venting.reserve_post(GUILD, ALICE),
         return_exceptions=True,
     )
     assert sum(isinstance(r, UserFacingError) for r in results) == 1
     [reservation] = [r for r in results if isinstance(r, int)]
     # A post that failed to go up gives its slot back.
-    services.venting.release_post(GUILD, ALICE, reservation)
-    await services.venting.check_can_post(GUILD, ALICE, reserve=True)
+    venting.release_post(GUILD, ALICE, reservation)
+    await venting.reserve_post(GUILD, ALICE)
     with pytest.raises(UserFacingError, match="limit of 1"):
-        await services.venting.check_can_post(GUILD, ALICE)
+        await venting.check_can_post(GUILD, ALICE)
 
 
-async def test_until_lifted_blocks_end_with_the_retention_period(services: Services, clock: FakeClock):
+async def test_until_lifted_blocks_end_with_the_retention_period(
+    services: Services, clock: FakeClock, venting: VentingService
+):
     await services.guilds.set(GUILD, "retention_days", "30")
-    await post(services, ALICE, 1)
-    _, until = await services.venting.block_author(GUILD, 42, 1, BlockLength.LIFTED)
+    await post(venting, ALICE, 1)
+    _, until = await venting.block_author(GUILD, 42, 1, BlockLength.LIFTED)
     assert until == int(clock.now().timestamp()) + 30 * 86400
     # A block stored before this rule (no end) gets one from housekeeping, counted from its start.
     created = int(clock.now().timestamp())
@@ -236,16 +253,16 @@ async def test_until_lifted_blocks_end_with_the_retention_period(services: Servi
         "VALUES (?, 1, 1, 'legacy', ?, NULL)",
         (GUILD, created),
     )
-    await services.venting.posts_to_close()
+    await venting.posts_to_close()
     assert await services.db.fetchval("SELECT count(*) FROM vent_blocks WHERE until_at IS NULL") == 0
     clock.advance(timedelta(days=30, seconds=1))
-    await purge_expired(services.db, clock)
+    await purge_expired(services.db, clock, load_declarations(EXTENSIONS).values())
     assert await services.db.fetchval("SELECT count(*) FROM vent_blocks") == 0
-    await services.venting.check_can_post(GUILD, ALICE)
+    await venting.check_can_post(GUILD, ALICE)
 
 
-async def test_timed_block_never_outlasts_retention(services, clock):
+async def test_timed_block_never_outlasts_retention(services, clock, venting):
     await services.guilds.set(GUILD, "retention_days", "7")
-    await post(services, ALICE, 1)
-    _, until = await services.venting.block_author(GUILD, 42, 1, BlockLength.MONTH)
+    await post(venting, ALICE, 1)
+    _, until = await venting.block_author(GUILD, 42, 1, BlockLength.MONTH)
     assert until == int(clock.now().timestamp()) + 7 * 86400

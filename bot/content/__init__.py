@@ -1,0 +1,1 @@
+"""The shipped content (strategies, prompts, resources, explainer): models, parsing, checks, search."""

@@ -1,0 +1,1 @@
+"""Delivery of direct messages: the rate-limited queue and the DM sender every feature shares."""

@@ -1,0 +1,122 @@
+"""Scheduled direct messages through one bounded, rate-limited queue shared by every feature.
+
+Many members can be due in the same minute (everyone's 09:00 check-in). Instead of one burst, each
+DM goes through bot.delivery.queue.DeliveryQueue, whose token bucket stays under Discord's global
+limit; a DM to a member whose DM channel isn't cached costs two requests (open, then post).
+
+A DM Discord refuses with 50007 ("Cannot send messages to this user") is never retried: the
+feature's `on_closed` pauses what sent it and the member is told at their next command. Logs carry
+counts and lateness in seconds only, never who or what.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.delivery.queue import DEFAULT_BURST, DEFAULT_RATE, DeliveryQueue
+
+log = logging.getLogger(__name__)
+
+CANNOT_DM = 50007
+# Requests a DM costs: opening the DM channel is a request of its own when it isn't cached.
+COST_CACHED = 1.0
+COST_NEW_CHANNEL = 2.0
+
+
+@dataclass(frozen=True)
+class OutgoingDM:
+    """One DM to send: to whom, what, and what to do if their DMs are closed."""
+
+    user_id: int
+    content: str
+    view: discord.ui.View | None
+    on_closed: Callable[[], Awaitable[None]]
+    lateness: float = 0.0
+
+
+class DmSender:
+    """Owns the delivery queue; features submit OutgoingDM items."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        rate: float = DEFAULT_RATE,
+        burst: float = DEFAULT_BURST,
+        maxsize: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        self.client = client
+        options: dict[str, Any] = {"rate": rate, "burst": burst, "maxsize": maxsize, "clock": clock}
+        if sleep is not None:
+            options["sleep"] = sleep
+        self.queue: DeliveryQueue[OutgoingDM] = DeliveryQueue(self._send, **options)
+        self.closed = 0
+        self._started = False
+        self._drainer: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the queue's workers (inside the running loop) until the queue is empty again.
+
+        Workers live only while there is something to send: idle tasks parked forever on an empty
+        queue would hold shutdown up and look like stuck work to test simulators.
+        """
+        if not self._started:
+            self.queue.start()
+            self._started = True
+            self._drainer = asyncio.create_task(self._drain(), name="dm-drain")
+
+    async def _drain(self) -> None:
+        while True:
+            await self.queue.join()
+            # No await between this check and stop()'s cancels, so nothing submitted can be stranded.
+            if self.queue.stats().queued == 0:
+                self._started = False
+                await self.queue.stop()
+                return
+
+    async def stop(self) -> None:
+        """Stop the workers (anything still queued is abandoned, as the queue documents)."""
+        drainer, self._drainer = self._drainer, None
+        if drainer is not None:
+            drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await drainer
+        if self._started:
+            self._started = False
+            await self.queue.stop()
+
+    def cost(self, user_id: int) -> float:
+        """2 requests when the DM channel must be opened first, else 1."""
+        user = self.client.get_user(user_id)
+        return COST_CACHED if user is not None and user.dm_channel is not None else COST_NEW_CHANNEL
+
+    async def submit(self, item: OutgoingDM) -> None:
+        """Queue a DM (waits for room when the queue is full: back-pressure on the scheduler)."""
+        self.start()
+        if item.lateness > 60:
+            # A figure only: never who it was for or what it says.
+            log.info("scheduled DM queued %.0f s after its time", item.lateness)
+        await self.queue.submit(item, cost=self.cost(item.user_id))
+
+    async def _send(self, item: OutgoingDM) -> None:
+        try:
+            channel = await self.client.create_dm(discord.Object(item.user_id))
+            if item.view is not None:
+                await channel.send(item.content, view=item.view)
+            else:
+                await channel.send(item.content)
+        except discord.Forbidden as error:
+            if error.code != CANNOT_DM:
+                raise
+            self.closed += 1
+            await item.on_closed()

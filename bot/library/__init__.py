@@ -1,0 +1,1 @@
+"""A server's own items beside the built-in ones it can hide."""

@@ -1,0 +1,1 @@
+"""Scheduling: the dispatcher, recurrences, quiet hours and the schedules table."""

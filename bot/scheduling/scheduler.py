@@ -1,0 +1,343 @@
+"""The one dispatcher that runs every schedule kind (reflection prompts, reminders, purges, ...).
+
+How it works: schedules are rows with `next_run_at`. One task asks for the earliest due time,
+waits until then (never more than `max_wait`, so a wall-clock jump or a row written by another
+process is noticed within minutes) or until `wake()` is called by add/update/remove, then claims
+the due rows and calls each kind's handler.
+
+Delivery is at most once: `claim_due` advances `next_run_at` in the same transaction that selects
+the row, before any handler runs. A crash between claim and post therefore skips that occurrence
+rather than posting it twice.
+
+Missed runs (downtime, a long pause of the event loop) are judged per kind by the `grace` given to
+`register` (default: one hour, DEFAULT_GRACE):
+- only the most recent missed occurrence is considered; older ones are counted in `Firing.missed`
+  and dropped, so downtime never causes a flood;
+- if it is at most `grace` old the handler runs once with `late=True` (so the post can say so);
+- otherwise it is skipped, and the row already points at the next future occurrence.
+A firing more than `late_after` (default one minute) behind schedule counts as late.
+
+Logs name schedule ids and kinds only, never a schedule's target or anything a handler posts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.db.connection import Database
+from bot.errors import frame_trail
+from bot.scheduling.recurrence import Recurrence, check_min_interval
+from bot.scheduling.repository import Claim, ScheduleRepository, ScheduleRow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GRACE = timedelta(hours=1)
+LATE_AFTER = timedelta(minutes=1)
+MAX_WAIT = timedelta(minutes=5)
+MIN_INTERVAL = timedelta(hours=1)
+# After an unexpected error in a pass (e.g. the database is locked), try again this much later.
+ERROR_BACKOFF = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Firing:
+    """What a handler receives: the schedule (already advanced), when it was due, and whether late."""
+
+    row: ScheduleRow
+    due_at: datetime
+    late: bool
+    missed: int = 0
+    dm: bool = False
+
+
+Handler = Callable[[Firing], Awaitable[None]]
+FeatureCheck = Callable[[int, str], Awaitable[bool]]
+Waiter = Callable[[asyncio.Event, float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """How one schedule kind is run.
+
+    `dm` marks kinds that message a member directly; it is passed on in `Firing.dm` so the handler
+    applies the member's quiet hours (bot.scheduling.quiet_hours) and sends through a DeliveryQueue.
+    """
+
+    handler: Handler
+    feature: str | None
+    grace: timedelta
+    dm: bool
+
+
+class Wakeup(asyncio.Event):
+    """An Event whose set() also cuts short a sleep started with `sleep()`.
+
+    The dispatcher idles in a plain asyncio.sleep (in a task it can cancel) rather than waiting on an
+    Event with a timeout: the behaviour is the same, but a plain sleep is what simulators such as
+    SimCord recognise as idle and can move through in virtual time.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sleeper: asyncio.Task[None] | None = None
+
+    def set(self) -> None:
+        """Mark as woken and end the current sleep, if any."""
+        super().set()
+        if self._sleeper is not None:
+            self._sleeper.cancel()
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep up to `seconds`, returning early when set() is called."""
+        if self.is_set():
+            return
+        self._sleeper = asyncio.ensure_future(asyncio.sleep(seconds))
+        try:
+            await asyncio.wait({self._sleeper})
+        finally:
+            self._sleeper.cancel()
+            self._sleeper = None
+
+
+async def wait_for_event(event: asyncio.Event, seconds: float) -> None:
+    """Return when `event` is set or after `seconds`, whichever comes first."""
+    if isinstance(event, Wakeup):
+        await event.sleep(seconds)
+        return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+
+
+class Scheduler:
+    """Registers schedule kinds, stores schedules, and runs them when due."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        is_enabled: FeatureCheck | None = None,
+        *,
+        wait: Waiter = wait_for_event,
+        max_wait: timedelta = MAX_WAIT,
+        late_after: timedelta = LATE_AFTER,
+        batch_size: int = 100,
+        concurrency: int = 10,
+    ) -> None:
+        self.repository = ScheduleRepository(db)
+        self._clock = clock
+        self._is_enabled = is_enabled
+        self._wait = wait
+        self._max_wait = max_wait
+        self._late_after = late_after
+        self._batch_size = batch_size
+        # Bounds how many handlers post at once, so one burst of due rows can't swamp Discord.
+        self._slots = asyncio.Semaphore(concurrency)
+        self._kinds: dict[str, KindSpec] = {}
+        self._wake = Wakeup()
+        self._task: asyncio.Task[None] | None = None
+
+    def register(
+        self,
+        kind: str,
+        handler: Handler,
+        *,
+        feature: str | None = None,
+        grace: timedelta = DEFAULT_GRACE,
+        dm: bool = False,
+    ) -> None:
+        """Say how to run schedules of `kind`.
+
+        `feature` gates it per server; `grace` is its missed-run policy (see the module docstring).
+        """
+        if kind in self._kinds:
+            raise ValueError(f"schedule kind {kind!r} is already registered")
+        if grace < timedelta(0):
+            raise ValueError("grace cannot be negative")
+        self._kinds[kind] = KindSpec(handler, feature, grace, dm)
+
+    def unregister(self, kind: str) -> None:
+        """Stop running schedules of `kind` (its feature was unloaded); its rows stay for the next load."""
+        self._kinds.pop(kind, None)
+
+    def kind(self, kind: str) -> KindSpec | None:
+        """The registration for `kind`, if any."""
+        return self._kinds.get(kind)
+
+    # -- a member's own schedules (reminders, check-ins, look-backs): privacy show, export, forget ----
+
+    async def owned_by(self, user_id: int, kinds: tuple[str, ...], guild_id: int | None = None) -> list[ScheduleRow]:
+        """The member's schedules of these kinds (everywhere, or in one server)."""
+        rows = await self.repository.list_by_owner(user_id, guild_id)
+        return [row for row in rows if row.kind in kinds]
+
+    async def remove_owned(self, user_id: int, kinds: tuple[str, ...], guild_id: int | None = None) -> int:
+        """Remove the member's schedules of these kinds; return how many went."""
+        removed = await self.repository.delete_by_owner(user_id, kinds, guild_id)
+        if removed:
+            self.wake()
+        return removed
+
+    # -- changing schedules: each wakes the dispatcher, whose wait may now be too long --------------
+
+    async def add(
+        self,
+        guild_id: int,
+        kind: str,
+        recurrence: Recurrence,
+        *,
+        target: Mapping[str, Any] | None = None,
+        owner_id: int | None = None,
+        min_interval: timedelta = MIN_INTERVAL,
+    ) -> ScheduleRow:
+        """Store a schedule of a registered kind; ValueError if unknown kind or too frequent."""
+        if kind not in self._kinds:
+            raise ValueError(f"unknown schedule kind {kind!r}")
+        now = self._clock.now()
+        check_min_interval(recurrence, now, min_interval)
+        row = await self.repository.add(guild_id, kind, recurrence, now=now, target=target, owner_id=owner_id)
+        self.wake()
+        return row
+
+    async def update(
+        self,
+        schedule_id: int,
+        *,
+        recurrence: Recurrence | None = None,
+        target: Mapping[str, Any] | None = None,
+        min_interval: timedelta = MIN_INTERVAL,
+    ) -> ScheduleRow | None:
+        """Change a schedule's rule and/or payload; None if it does not exist."""
+        now = self._clock.now()
+        if recurrence is not None:
+            check_min_interval(recurrence, now, min_interval)
+        row = await self.repository.update(schedule_id, now=now, recurrence=recurrence, target=target)
+        self.wake()
+        return row
+
+    async def pause(self, schedule_id: int) -> bool:
+        """Stop a schedule until resumed."""
+        changed = await self.repository.pause(schedule_id)
+        self.wake()
+        return changed
+
+    async def resume(self, schedule_id: int) -> ScheduleRow | None:
+        """Restart a paused schedule from its next occurrence."""
+        row = await self.repository.resume(schedule_id, now=self._clock.now())
+        self.wake()
+        return row
+
+    async def remove(self, schedule_id: int) -> bool:
+        """Delete a schedule."""
+        removed = await self.repository.delete(schedule_id)
+        self.wake()
+        return removed
+
+    def wake(self) -> None:
+        """Make the dispatcher re-read the earliest due time now."""
+        self._wake.set()
+
+    # -- running -----------------------------------------------------------------------------------
+
+    async def run_due(self, now: datetime | None = None) -> int:
+        """Claim every schedule due at `now` and run its handler; return how many handlers ran."""
+        now = now or self._clock.now()
+        fired = 0
+        while True:
+            claims = await self.repository.claim_due(now, self._batch_size)
+            results = await asyncio.gather(*(self._dispatch(claim, now) for claim in claims))
+            fired += sum(results)
+            # Claimed rows now point past `now`, so each batch is new rows and the loop ends.
+            if len(claims) < self._batch_size:
+                return fired
+
+    async def _dispatch(self, claim: Claim, now: datetime) -> bool:
+        row = claim.row
+        spec = self._kinds.get(row.kind)
+        if spec is None:
+            log.warning("schedule %d has unregistered kind %r; skipped", row.id, row.kind)
+            return False
+        if spec.feature is not None and self._is_enabled is not None:
+            try:
+                enabled = await self._is_enabled(row.guild_id, spec.feature)
+            except Exception as error:
+                log.error("feature check for schedule %d failed (%s); skipped", row.id, type(error).__name__)
+                return False
+            if not enabled:
+                log.debug("schedule %d skipped: feature %s is off", row.id, spec.feature)
+                return False
+        lateness = now - claim.due_at
+        if lateness > spec.grace:
+            log.info("schedule %d missed its run by %s (grace %s); skipped", row.id, lateness, spec.grace)
+            return False
+        firing = Firing(row, claim.due_at, lateness > self._late_after, claim.missed, spec.dm)
+        try:
+            async with self._slots:
+                await spec.handler(firing)
+        except Exception as error:
+            # Type and place only: exception messages can quote the payload or posted text.
+            log.error(
+                "handler for schedule %d (%s) failed: %s at %s",
+                row.id,
+                row.kind,
+                type(error).__name__,
+                frame_trail(error),
+            )
+            return False
+        return True
+
+    async def seconds_until_due(self) -> float:
+        """How long the dispatcher should wait: until the earliest due row, capped at max_wait."""
+        cap = self._max_wait.total_seconds()
+        earliest = await self.repository.earliest_due()
+        if earliest is None:
+            return cap
+        return min(cap, max(0.0, (earliest - self._clock.now()).total_seconds()))
+
+    async def _loop(self) -> None:
+        while True:
+            # Clear before the pass so a wake() arriving during it is not lost.
+            self._wake.clear()
+            try:
+                fired = await self.run_due()
+                delay = await self.seconds_until_due()
+                if delay == 0 and fired == 0:
+                    # Something claimable yet nothing ran: don't spin on it.
+                    delay = 1.0
+            except Exception as error:
+                log.error("scheduler pass failed (%s at %s); retrying", type(error).__name__, frame_trail(error))
+                delay = ERROR_BACKOFF.total_seconds()
+            await self._wait(self._wake, delay)
+
+    def start(self) -> None:
+        """Start the dispatcher task (call from inside the running event loop)."""
+        if self._task is not None and not self._task.done():
+            raise RuntimeError("the scheduler is already running")
+        self._task = asyncio.create_task(self._loop(), name="scheduler")
+        self._task.add_done_callback(self._on_done)
+
+    @staticmethod
+    def _on_done(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the scheduler stopped unexpectedly: %s", type(task.exception()).__name__)
+
+    @property
+    def running(self) -> bool:
+        """True while the dispatcher task is alive."""
+        return self._task is not None and not self._task.done()
+
+    async def stop(self) -> None:
+        """Stop the dispatcher and wait for it to finish; safe to call when not running."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

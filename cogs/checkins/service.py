@@ -1,0 +1,451 @@
+"""Check-ins: a member's own opt-in plan, picking prompts, and what happens to an answer.
+
+A check-in is something a member chose, not monitoring. This service therefore stores only the
+member's choices and, when they turned keeping on, their answers (encrypted, expiring). It records
+nothing about whether a prompt was answered or skipped. No Discord import; bad input raises
+UserFacingError.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock, from_timestamp, to_timestamp
+from bot.errors import UserFacingError
+from bot.keys import Keys
+from bot.scheduling.quiet_hours import in_quiet_hours
+from bot.scheduling.recurrence import zone
+from bot.scheduling.repository import ScheduleRow
+from bot.scheduling.scheduler import Scheduler
+from bot.services.guild_settings import GuildSettingsService
+from bot.services.notices import PendingNotices
+from bot.services.preferences import PreferencesService
+from bot.services.timezones import validate_zone
+from cogs.checkins.plan import (
+    ANSWER_MAX,
+    CONTENT_SETS,
+    AnswerResult,
+    Choices,
+    ChosenPrompt,
+    Delivery,
+    HistoryEntry,
+    PromptSource,
+    check_cadence,
+    check_quiet,
+    kept_days,
+    parse_days,
+    parse_keep,
+    parse_minute,
+    recurrence_for,
+)
+from cogs.checkins.repository import CheckinRepository, Plan
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+KIND = "checkin"
+PLAN_TTL = timedelta(days=365)
+PAUSE_MAX_DAYS = 90
+HISTORY_PAGE = 5
+SERVER_PROMPT_PREFIX = "server-"
+
+
+def new_token() -> str:
+    """A random id for one prompt message (ties a duplicate submit to the first one)."""
+    return secrets.token_hex(4)
+
+
+class CheckinService:
+    """Plans, prompts and answers for check-ins."""
+
+    @classmethod
+    def build(cls, services: Services) -> CheckinService:
+        """The service over the bot's core services (what the extension's setup and tests use)."""
+        return cls(
+            CheckinRepository(services.db),
+            services.clock,
+            services.keys,
+            services.scheduler,
+            services.preferences,
+            services.guilds,
+            services.content,
+        )
+
+    def __init__(
+        self,
+        repo: CheckinRepository,
+        clock: Clock,
+        keys: Keys,
+        scheduler: Scheduler,
+        preferences: PreferencesService,
+        guilds: GuildSettingsService,
+        prompts: PromptSource | None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.keys = keys
+        self.scheduler = scheduler
+        self.preferences = preferences
+        self.guilds = guilds
+        self.prompts = prompts
+        self.rng = rng or random.Random()
+        self.notices = PendingNotices(self.repo.dm_closed_members)
+        # Each server's prompt pool, cached because every scheduled DM needs it (10,000 at 09:00);
+        # moderators' changes go through invalidate_prompts.
+        self._pools: dict[tuple[int, str], list[ChosenPrompt]] = {}
+
+    def invalidate_prompts(self, guild_id: int) -> None:
+        """Forget a server's cached pool after its prompts were added or hidden."""
+        for key in [k for k in self._pools if k[0] == guild_id]:
+            del self._pools[key]
+
+    # -- the walk-through ----------------------------------------------------------------------------
+
+    async def choose(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        cadence: str | None = None,
+        time: str | None = None,
+        days: str | None = None,
+        timezone: str | None = None,
+        prompt_set: str | None = None,
+        keep_days: int | None = None,
+        quiet_start: str | None = None,
+        quiet_end: str | None = None,
+    ) -> Choices:
+        """Validate a member's choices over their current plan (or defaults); nothing is stored."""
+        current = await self.repo.get_plan(guild_id, user_id)
+        config = await self.guilds.get(guild_id)
+        prefs = await self.preferences.effective(guild_id, user_id, config.timezone)
+        day_tuple = parse_days(days) if days else (_days(current.days) if current else ())
+        chosen_cadence = cadence or (current.cadence if current else "daily")
+        if cadence and cadence not in ("days", "weekly") and not days:
+            day_tuple = ()
+        check_cadence(chosen_cadence, day_tuple)
+        if time is not None:
+            at_minute = parse_minute(time, "Time")
+        elif current is not None:
+            at_minute = current.at_minute
+        else:
+            raise UserFacingError("Please choose a time of day for your check-in, for example 19:00 or 7pm.")
+        tz = validate_zone(timezone) if timezone else (current.timezone if current else prefs.timezone)
+        if (quiet_start is None) != (quiet_end is None):
+            raise UserFacingError("Give both a start and an end for quiet hours, for example 22:00 and 07:00.")
+        quiet: tuple[int, int] | None = None
+        if quiet_start is not None and quiet_end is not None:
+            quiet = (parse_minute(quiet_start, "Quiet hours start"), parse_minute(quiet_end, "Quiet hours end"))
+        elif prefs.quiet_start is not None and prefs.quiet_end is not None:
+            quiet = (prefs.quiet_start, prefs.quiet_end)
+        check_quiet(at_minute, quiet)
+        keep = parse_keep(keep_days) if keep_days is not None else (current.keep_days if current else 0)
+        return Choices(
+            cadence=chosen_cadence,
+            days=day_tuple,
+            at_minute=at_minute,
+            timezone=tz,
+            prompt_set=prompt_set or (current.prompt_set if current else "daily"),
+            keep_days=keep,
+            quiet=quiet,
+        )
+
+    async def retention_days(self, guild_id: int) -> int:
+        """The server's retention period, the upper bound on how long anything is kept."""
+        return (await self.guilds.get(guild_id)).retention_days
+
+    async def confirm(self, guild_id: int, user_id: int, choices: Choices) -> Plan:
+        """Store the member's choices and (re)create their schedule, all or nothing.
+
+        Quiet hours, the schedule, its expiry and the plan are written in one transaction (the
+        scheduler and the preferences service use the same Database, so their writes join it): a
+        failure part-way leaves everything as it was, never quiet hours without a plan or a schedule
+        firing for a plan that was not saved.
+        """
+        now = self.clock.now()
+        await self.guilds.ensure_guild(guild_id)
+        rule = recurrence_for(choices, now.astimezone(zone(choices.timezone)).date())
+        expires = now + PLAN_TTL
+        async with self.repo.db.transaction():
+            if choices.quiet is not None:
+                await self.preferences.set_quiet_hours(guild_id, user_id, *choices.quiet)
+            current = await self.repo.get_plan(guild_id, user_id)
+            row: ScheduleRow | None = None
+            if current is not None and current.schedule_id is not None:
+                row = await self.scheduler.update(current.schedule_id, recurrence=rule)
+                if row is not None and row.paused:
+                    row = await self.scheduler.resume(row.id)
+            if row is None:
+                row = await self.scheduler.add(guild_id, KIND, rule, owner_id=user_id)
+            await self.scheduler.repository.set_expiry(row.id, expires)
+            plan = self._plan_from(guild_id, user_id, row.id, choices, current, now, expires)
+            await self.repo.save_plan(plan)
+        return plan
+
+    @staticmethod
+    def _plan_from(
+        guild_id: int, user_id: int, schedule_id: int, choices: Choices, current: Plan | None, now: datetime,
+        expires: datetime,
+    ) -> Plan:  # fmt: skip
+        return Plan(
+            guild_id=guild_id,
+            user_id=user_id,
+            schedule_id=schedule_id,
+            cadence=choices.cadence,
+            days=",".join(str(d) for d in choices.days),
+            at_minute=choices.at_minute,
+            timezone=choices.timezone,
+            prompt_set=choices.prompt_set,
+            keep_days=choices.keep_days,
+            paused_until=None,
+            dm_closed=False,
+            created_at=current.created_at if current else to_timestamp(now),
+            expires_at=to_timestamp(expires),
+        )
+
+    async def plan(self, guild_id: int, user_id: int) -> Plan | None:
+        """The member's plan in a server."""
+        return await self.repo.get_plan(guild_id, user_id)
+
+    async def choices_of(self, plan: Plan) -> Choices:
+        """A stored plan as choices (for showing settings)."""
+        prefs = await self.preferences.effective(plan.guild_id, plan.user_id, plan.timezone)
+        quiet = None if prefs.quiet_start is None or prefs.quiet_end is None else (prefs.quiet_start, prefs.quiet_end)
+        return Choices(
+            plan.cadence, _days(plan.days), plan.at_minute, plan.timezone, plan.prompt_set, plan.keep_days, quiet
+        )
+
+    async def touch(self, plan: Plan) -> None:
+        """The member used check-ins: push back the plan's expiry (unused plans go after a year)."""
+        expires = self.clock.now() + PLAN_TTL
+        await self.repo.save_plan(replace(plan, expires_at=to_timestamp(expires)))
+        if plan.schedule_id is not None:
+            await self.scheduler.repository.set_expiry(plan.schedule_id, expires)
+
+    # -- pause, resume, stop ---------------------------------------------------------------------------
+
+    async def pause(self, guild_id: int, user_id: int, days: int) -> datetime:
+        """Pause for `days` days (the schedule keeps its rule and simply skips until then)."""
+        if not 1 <= days <= PAUSE_MAX_DAYS:
+            raise UserFacingError(f"A pause can be 1 to {PAUSE_MAX_DAYS} days; /checkin stop ends check-ins.")
+        plan = await self._require_plan(guild_id, user_id)
+        until = self.clock.now() + timedelta(days=days)
+        await self.repo.save_plan(replace(plan, paused_until=to_timestamp(until)))
+        await self.touch(replace(plan, paused_until=to_timestamp(until)))
+        return until
+
+    async def resume(self, guild_id: int, user_id: int) -> Plan:
+        """End a pause, including one made because DMs were closed."""
+        plan = await self._require_plan(guild_id, user_id)
+        if plan.schedule_id is not None:
+            await self.scheduler.resume(plan.schedule_id)
+        plan = replace(plan, paused_until=None, dm_closed=False)
+        await self.repo.save_plan(plan)
+        await self.touch(plan)
+        return plan
+
+    async def stop(self, guild_id: int, user_id: int, *, delete_answers: bool) -> tuple[bool, int]:
+        """End the schedule and forget the plan; optionally delete kept answers. Returns (had plan, deleted)."""
+        plan = await self.repo.get_plan(guild_id, user_id)
+        if plan is not None and plan.schedule_id is not None:
+            await self.scheduler.remove(plan.schedule_id)
+        await self.repo.delete_plan(guild_id, user_id)
+        deleted = await self.repo.delete_answers(user_id, guild_id) if delete_answers else 0
+        return plan is not None, deleted
+
+    async def _require_plan(self, guild_id: int, user_id: int) -> Plan:
+        plan = await self.repo.get_plan(guild_id, user_id)
+        if plan is None:
+            raise UserFacingError("You don't have check-ins here. /checkin start sets them up, if you'd like.")
+        return plan
+
+    # -- prompts -------------------------------------------------------------------------------------
+
+    async def pool(self, guild_id: int, prompt_set: str) -> list[ChosenPrompt]:
+        """Prompts a server uses for a choice: content prompts not hidden, plus the server's own."""
+        cached = self._pools.get((guild_id, prompt_set))
+        if cached is not None:
+            return cached
+        hidden = await self.repo.hidden_prompts(guild_id)
+        found: list[ChosenPrompt] = []
+        if self.prompts is not None:
+            for set_name in CONTENT_SETS[prompt_set]:
+                found += [ChosenPrompt(p.id, p.text) for p in self.prompts.prompts_in(set_name) if p.id not in hidden]
+        wanted = ("daily", "weekly") if prompt_set == "mix" else (prompt_set,)
+        for own in await self.repo.server_prompts(guild_id):
+            if own.prompt_set in wanted:
+                found.append(ChosenPrompt(f"{SERVER_PROMPT_PREFIX}{own.id}", own.text))
+        self._pools[(guild_id, prompt_set)] = found
+        return found
+
+    async def pick(self, guild_id: int, prompt_set: str) -> ChosenPrompt | None:
+        """One prompt at random from the server's pool, or None when the pool is empty."""
+        pool = await self.pool(guild_id, prompt_set)
+        return self.rng.choice(pool) if pool else None
+
+    async def prompt_text(self, guild_id: int, prompt_id: str) -> str | None:
+        """The text of a prompt by id (content or the server's own)."""
+        if prompt_id.startswith(SERVER_PROMPT_PREFIX):
+            number = prompt_id.removeprefix(SERVER_PROMPT_PREFIX)
+            for own in await self.repo.server_prompts(guild_id):
+                if str(own.id) == number:
+                    return own.text
+            return None
+        found = self.prompts.prompt(prompt_id) if self.prompts is not None else None
+        return found.text if found is not None else None
+
+    # -- firing ---------------------------------------------------------------------------------------
+
+    async def delivery_for(self, row: ScheduleRow) -> Delivery | None:
+        """What to send for a firing, or None when nothing should go out (stopped, paused, quiet)."""
+        if row.owner_id is None:
+            return None
+        # Plan and quiet hours, read for the whole scheduler pass at once (see plan_for_firing).
+        claimed = to_timestamp(row.last_run_at) if row.last_run_at is not None else None
+        at_minute = row.recurrence.hour * 60 + row.recurrence.minute
+        found = await self.repo.plan_for_firing(row.guild_id, row.owner_id, claimed, at_minute)
+        if found is None or found[0].schedule_id != row.id:
+            # Orphan schedule (the plan was stopped or forgotten): make sure it never fires again.
+            await self.scheduler.remove(row.id)
+            return None
+        plan, quiet_start, quiet_end = found
+        now = self.clock.now()
+        if plan.dm_closed or (plan.paused_until is not None and from_timestamp(plan.paused_until) > now):
+            return None
+        if (
+            quiet_start is not None
+            and quiet_end is not None
+            and in_quiet_hours(now, plan.timezone, quiet_start, quiet_end)
+        ):
+            return None
+        prompt = await self.pick(plan.guild_id, plan.prompt_set)
+        if prompt is None:
+            return None
+        return Delivery(plan.guild_id, plan.user_id, prompt, new_token())
+
+    async def dm_closed(self, guild_id: int, user_id: int) -> None:
+        """Discord refused the DM: pause the schedule (no retries) and remember to tell the member."""
+        plan = await self.repo.get_plan(guild_id, user_id)
+        if plan is None:
+            return
+        if plan.schedule_id is not None:
+            await self.scheduler.pause(plan.schedule_id)
+        await self.repo.set_dm_closed(guild_id, user_id, True)
+        self.notices.add(guild_id, user_id)
+
+    async def take_dm_notice(self, guild_id: int, user_id: int) -> bool:
+        """True once after DMs were found closed (the schedule stays paused until /checkin resume)."""
+        if not await self.notices.might_have(guild_id, user_id):
+            return False  # the usual case, answered without the database (this runs after every command)
+        self.notices.discard(guild_id, user_id)
+        plan = await self.repo.get_plan(guild_id, user_id)
+        if plan is None or not plan.dm_closed:
+            return False
+        # Clear the flag but keep a long pause, so the member is told once and nothing retries.
+        until = self.clock.now() + timedelta(days=PAUSE_MAX_DAYS)
+        await self.repo.save_plan(replace(plan, dm_closed=False, paused_until=to_timestamp(until)))
+        return True
+
+    # -- answers ----------------------------------------------------------------------------------------
+
+    async def answer(self, guild_id: int, user_id: int, token: str, prompt_id: str, text: str) -> AnswerResult:
+        """Handle an answer: kept (encrypted) for N days when keeping is on, else discarded.
+
+        A second submit for the same prompt message (same token) is not stored again. The text is
+        never logged.
+        """
+        if len(text) > ANSWER_MAX:
+            raise UserFacingError(f"That answer is longer than {ANSWER_MAX} characters; please shorten it.")
+        if not text.strip():
+            raise UserFacingError("That answer was empty, so there was nothing to keep.")
+        plan = await self.repo.get_plan(guild_id, user_id)
+        if plan is None or plan.keep_days == 0:
+            return AnswerResult(None)
+        days = kept_days(plan.keep_days, await self.retention_days(guild_id))
+        now = self.clock.now()
+        stored = await self.repo.add_answer(
+            guild_id, user_id, token, prompt_id[:64], self.keys.encrypt(text), to_timestamp(now),
+            to_timestamp(now + timedelta(days=days)),
+        )  # fmt: skip
+        await self.touch(plan)
+        return AnswerResult(days, duplicate=not stored)
+
+    async def history(self, guild_id: int, user_id: int, page: int) -> tuple[list[HistoryEntry], int]:
+        """A page (0-based) of the member's kept answers, newest first, and how many pages there are."""
+        total = await self.repo.count_answers(guild_id, user_id)
+        pages = max(1, -(-total // HISTORY_PAGE))
+        page = min(max(page, 0), pages - 1)
+        stored = await self.repo.answers(guild_id, user_id, HISTORY_PAGE, page * HISTORY_PAGE)
+        entries = []
+        for a in stored:
+            text = self.keys.decrypt(a.body)
+            prompt = await self.prompt_text(guild_id, a.prompt_id) or "(a prompt no longer in use)"
+            entries.append(
+                HistoryEntry(
+                    a.id,
+                    prompt,
+                    text if text is not None else "(can't be read: the bot's key changed)",
+                    from_timestamp(a.created_at),
+                    from_timestamp(a.expires_at),
+                )
+            )
+        return entries, pages
+
+    async def delete_answer(self, user_id: int, answer_id: int) -> bool:
+        """Delete one of the member's own kept answers."""
+        return await self.repo.delete_answer(answer_id, user_id)
+
+    # -- privacy contract -------------------------------------------------------------------------------
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        """Everything check-ins keep about the member, decrypted for them."""
+        plans = [
+            {
+                "guild_id": str(p.guild_id),
+                "cadence": p.cadence,
+                "days": p.days,
+                "time": f"{p.at_minute // 60:02d}:{p.at_minute % 60:02d}",
+                "timezone": p.timezone,
+                "prompts": p.prompt_set,
+                "keep_answers_days": p.keep_days,
+                "paused_until": p.paused_until,
+                "expires_at": p.expires_at,
+            }
+            for p in await self.repo.plans_for_user(user_id)
+        ]
+        answers = [
+            {
+                "guild_id": str(a.guild_id),
+                "prompt_id": a.prompt_id,
+                "answer": self.keys.decrypt(a.body),
+                "created_at": a.created_at,
+                "expires_at": a.expires_at,
+            }
+            for a in await self.repo.all_answers(user_id)
+        ]
+        return {"plans": plans, "answers": answers}
+
+    async def forget(self, user_id: int) -> dict[str, int]:
+        """Erase the member's plans, schedules and answers everywhere."""
+        schedules = 0
+        for plan in await self.repo.plans_for_user(user_id):
+            if plan.schedule_id is not None and await self.scheduler.remove(plan.schedule_id):
+                schedules += 1
+        # Any schedule of this kind still owned by them (e.g. a plan row lost to expiry) goes too.
+        for row in await self.scheduler.repository.list_by_owner(user_id):
+            if row.kind == KIND and await self.scheduler.remove(row.id):
+                schedules += 1
+        return {
+            "plans": await self.repo.delete_plans_for_user(user_id),
+            "schedules": schedules,
+            "answers": await self.repo.delete_answers(user_id),
+        }
+
+
+def _days(text: str) -> tuple[int, ...]:
+    return tuple(int(d) for d in text.split(",") if d)

@@ -1,0 +1,185 @@
+"""SQL for the good-moments log (settings and encrypted moments) and kept disclosure notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.db.connection import Database
+from bot.privacy import TableDeclaration, declare
+
+declare(
+    TableDeclaration(
+        table="moment_settings",
+        feature="moments",
+        purpose="That you turned on the good-moments log, how long moments are kept, and the weekly look-back.",
+        personal=True,
+        who_can_see="Nobody but you.",
+        retention="Until you delete all your moments; deleted after a year without using the log.",
+        user_columns=("user_id",),
+        expires_column="expires_at",
+        columns={
+            "guild_id": "The server you keep the log in.",
+            "user_id": "Your Discord id.",
+            "keep_days": "How long each moment is kept.",
+            "lookback_schedule_id": "The weekly look-back schedule, if you turned it on.",
+            "dm_closed": "Whether your direct messages were closed the last time I tried.",
+            "created_at": "When you turned the log on.",
+            "expires_at": "When these settings are deleted unless used again.",
+        },
+    )
+)
+declare(
+    TableDeclaration(
+        table="moments",
+        feature="moments",
+        purpose="Good moments you wrote down to look back on.",
+        personal=True,
+        who_can_see="Nobody but you. The text is encrypted.",
+        retention="30, 90 or 365 days, as you chose; you can delete any of them at once.",
+        user_columns=("user_id",),
+        expires_column="expires_at",
+        columns={
+            "id": "Number of the moment.",
+            "guild_id": "The server you wrote it in.",
+            "user_id": "Your Discord id.",
+            "body": "What you wrote, encrypted.",
+            "created_at": "When you wrote it.",
+            "expires_at": "When it is deleted.",
+        },
+    )
+)
+declare(
+    TableDeclaration(
+        table="disclosure_notes",
+        feature="disclosure",
+        purpose="Notes from the disclosure walk-through, only when you asked to keep them.",
+        personal=True,
+        who_can_see="Nobody but you. The text is encrypted.",
+        retention="30 days, unless you delete them sooner.",
+        user_columns=("user_id",),
+        expires_column="expires_at",
+        columns={
+            "id": "Number of the note.",
+            "guild_id": "The server you used /disclosure in.",
+            "user_id": "Your Discord id.",
+            "body": "Your notes, encrypted.",
+            "created_at": "When you kept them.",
+            "expires_at": "When they are deleted.",
+        },
+    )
+)
+
+
+@dataclass(frozen=True)
+class MomentSettings:
+    """A member's good-moments log settings in one server."""
+
+    guild_id: int
+    user_id: int
+    keep_days: int
+    lookback_schedule_id: int | None
+    dm_closed: bool
+    created_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """One encrypted moment or note."""
+
+    id: int
+    guild_id: int
+    body: bytes
+    created_at: int
+    expires_at: int
+
+
+class MomentRepository:
+    """SQL for moment_settings, moments and disclosure_notes (all owned by one member per row)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def dm_closed_members(self) -> list[tuple[int, int]]:
+        """(guild id, user id) of every look-back refused by Discord and not yet told."""
+        rows = await self.db.fetchall("SELECT guild_id, user_id FROM moment_settings WHERE dm_closed = 1")
+        return [(int(r["guild_id"]), int(r["user_id"])) for r in rows]
+
+    async def settings(self, guild_id: int, user_id: int) -> MomentSettings | None:
+        """The member's log settings in a server, if they turned it on."""
+        row = await self.db.fetchone(
+            "SELECT guild_id, user_id, keep_days, lookback_schedule_id, dm_closed, created_at, expires_at"
+            " FROM moment_settings WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        if row is None:
+            return None
+        values = dict(row)
+        values["dm_closed"] = bool(values["dm_closed"])
+        return MomentSettings(**values)
+
+    async def settings_for_user(self, user_id: int) -> list[MomentSettings]:
+        """The member's log settings everywhere."""
+        rows = await self.db.fetchall("SELECT guild_id FROM moment_settings WHERE user_id = ?", (user_id,))
+        found = [await self.settings(r["guild_id"], user_id) for r in rows]
+        return [s for s in found if s is not None]
+
+    async def save_settings(self, s: MomentSettings) -> None:
+        """Insert or replace the member's log settings."""
+        await self.db.execute(
+            "INSERT OR REPLACE INTO moment_settings (guild_id, user_id, keep_days, lookback_schedule_id, dm_closed,"
+            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (s.guild_id, s.user_id, s.keep_days, s.lookback_schedule_id, int(s.dm_closed), s.created_at,
+             s.expires_at),
+        )  # fmt: skip
+
+    async def delete_settings(self, user_id: int, guild_id: int | None = None) -> int:
+        """Remove the member's log settings in one server, or everywhere."""
+        if guild_id is None:
+            return await self.db.execute("DELETE FROM moment_settings WHERE user_id = ?", (user_id,))
+        return await self.db.execute(
+            "DELETE FROM moment_settings WHERE user_id = ? AND guild_id = ?", (user_id, guild_id)
+        )
+
+    async def add(self, table: str, guild_id: int, user_id: int, body: bytes, created: int, expires: int) -> int:
+        """Store an encrypted moment or note; `table` is 'moments' or 'disclosure_notes'."""
+        _check(table)
+        return await self.db.insert(
+            f"INSERT INTO {table} (guild_id, user_id, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",  # noqa: S608
+            (guild_id, user_id, body, created, expires),
+        )
+
+    async def list(self, table: str, user_id: int, guild_id: int | None = None) -> list[StoredText]:
+        """The member's moments or notes (one server, or everywhere), newest first."""
+        _check(table)
+        columns = "id, guild_id, body, created_at, expires_at"
+        if guild_id is None:
+            rows = await self.db.fetchall(
+                f"SELECT {columns} FROM {table} WHERE user_id = ? ORDER BY created_at DESC, id DESC",  # noqa: S608
+                (user_id,),
+            )
+        else:
+            rows = await self.db.fetchall(
+                f"SELECT {columns} FROM {table} WHERE user_id = ? AND guild_id = ?"  # noqa: S608
+                " ORDER BY created_at DESC, id DESC",
+                (user_id, guild_id),
+            )
+        return [StoredText(**dict(r)) for r in rows]
+
+    async def delete(self, table: str, user_id: int, item_id: int | None = None, guild_id: int | None = None) -> int:
+        """Delete one of the member's items, all of them in a server, or all of them everywhere."""
+        _check(table)
+        if item_id is not None:
+            return await self.db.execute(f"DELETE FROM {table} WHERE id = ? AND user_id = ?", (item_id, user_id))  # noqa: S608
+        if guild_id is not None:
+            return await self.db.execute(
+                f"DELETE FROM {table} WHERE user_id = ? AND guild_id = ?",  # noqa: S608
+                (user_id, guild_id),
+            )
+        return await self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))  # noqa: S608
+
+
+def _check(table: str) -> None:
+    # Table names are placed in SQL text, so only these two are ever allowed.
+    if table not in ("moments", "disclosure_notes"):
+        raise ValueError(f"not a member text table: {table}")

@@ -1,0 +1,317 @@
+"""The good-moments log and kept disclosure notes: private, opt-in, encrypted, expiring.
+
+A member writes down good exchanges with coworkers to look back on later; optionally a weekly DM
+shows a few of them. Disclosure notes are kept only when the member asks at the end of /disclosure.
+No Discord import; bad input raises UserFacingError.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock, from_timestamp, to_timestamp
+from bot.errors import UserFacingError
+from bot.keys import Keys
+from bot.scheduling.quiet_hours import in_quiet_hours
+from bot.scheduling.recurrence import Recurrence, zone
+from bot.scheduling.repository import ScheduleRow
+from bot.scheduling.scheduler import Scheduler
+from bot.services.guild_settings import GuildSettingsService
+from bot.services.notices import PendingNotices
+from bot.services.preferences import PreferencesService
+from cogs.moments.repository import MomentRepository, MomentSettings, StoredText
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+LOOKBACK_KIND = "moments-lookback"
+MOMENT_KEEP_CHOICES = (30, 90, 365)
+DEFAULT_MOMENT_KEEP = 90
+MOMENT_MAX = 1000
+LOOKBACK_COUNT = 3
+SETTINGS_TTL = timedelta(days=365)
+NOTES_KEEP_DAYS = 30
+# The /disclosure notes form: one field per step, stored as "Who: ..." lines. NOTES_MAX is exactly
+# the longest text a full form makes, so anything the form accepts is kept.
+DISCLOSURE_STEPS = ("who", "what", "when", "where", "why")
+NOTE_FIELD_MAX = 800
+NOTES_MAX = sum(len(f"{step.capitalize()}: ") + NOTE_FIELD_MAX for step in DISCLOSURE_STEPS) + len(DISCLOSURE_STEPS) - 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A moment or note, decrypted for its owner."""
+
+    id: int
+    text: str
+    created_at: datetime
+    expires_at: datetime
+
+
+def decrypt_all(keys: Keys, stored: list[StoredText]) -> list[Entry]:
+    """Decrypt stored items for their owner; text under a lost key says so instead of failing."""
+    result = []
+    for item in stored:
+        text = keys.decrypt(item.body)
+        result.append(
+            Entry(
+                item.id,
+                text if text is not None else "(can't be read: the bot's key changed)",
+                from_timestamp(item.created_at),
+                from_timestamp(item.expires_at),
+            )
+        )
+    return result
+
+
+def _capped(days: int, retention_days: int) -> timedelta:
+    # The server's retention period is the upper bound for everything kept in it.
+    return timedelta(days=min(days, retention_days))
+
+
+class MomentService:
+    """Opt in, add, list, delete, the weekly look-back, and the privacy contract."""
+
+    @classmethod
+    def build(cls, services: Services) -> MomentService:
+        """The service over the bot's core services (what the extension's setup and tests use)."""
+        return cls(
+            MomentRepository(services.db),
+            services.clock,
+            services.keys,
+            services.scheduler,
+            services.preferences,
+            services.guilds,
+        )
+
+    def __init__(
+        self,
+        repo: MomentRepository,
+        clock: Clock,
+        keys: Keys,
+        scheduler: Scheduler,
+        preferences: PreferencesService,
+        guilds: GuildSettingsService,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.keys = keys
+        self.scheduler = scheduler
+        self.preferences = preferences
+        self.guilds = guilds
+        self.rng = rng or random.Random()
+        self.notices = PendingNotices(self.repo.dm_closed_members)
+
+    async def settings(self, guild_id: int, user_id: int) -> MomentSettings | None:
+        """The member's log settings, or None when they haven't turned it on."""
+        return await self.repo.settings(guild_id, user_id)
+
+    async def opt_in(self, guild_id: int, user_id: int, keep_days: int = DEFAULT_MOMENT_KEEP) -> MomentSettings:
+        """Turn the log on (or keep it on); nothing else is stored."""
+        if keep_days not in MOMENT_KEEP_CHOICES:
+            raise UserFacingError("Moments can be kept for 30, 90 or 365 days.")
+        await self.guilds.ensure_guild(guild_id)
+        now = self.clock.now()
+        current = await self.repo.settings(guild_id, user_id)
+        settings = MomentSettings(
+            guild_id,
+            user_id,
+            keep_days,
+            current.lookback_schedule_id if current else None,
+            False,
+            current.created_at if current else to_timestamp(now),
+            to_timestamp(now + SETTINGS_TTL),
+        )
+        await self.repo.save_settings(settings)
+        return settings
+
+    async def set_keep(self, guild_id: int, user_id: int, keep_days: int) -> None:
+        """Change how long moments added from now on are kept (those already kept keep their date)."""
+        if keep_days not in MOMENT_KEEP_CHOICES:
+            raise UserFacingError("Moments can be kept for 30, 90 or 365 days.")
+        settings = await self._require(guild_id, user_id)
+        await self.repo.save_settings(replace(settings, keep_days=keep_days))
+
+    async def _require(self, guild_id: int, user_id: int) -> MomentSettings:
+        settings = await self.repo.settings(guild_id, user_id)
+        if settings is None:
+            raise UserFacingError("Your good-moments log is off. /moment add asks before turning it on.")
+        return settings
+
+    async def add(self, guild_id: int, user_id: int, text: str) -> datetime:
+        """Store one moment, encrypted; return when it expires. The text is never logged."""
+        if not text.strip():
+            raise UserFacingError("That moment was empty, so there was nothing to keep.")
+        if len(text) > MOMENT_MAX:
+            raise UserFacingError(f"That moment is longer than {MOMENT_MAX} characters; please shorten it.")
+        settings = await self._require(guild_id, user_id)
+        now = self.clock.now()
+        retention = (await self.guilds.get(guild_id)).retention_days
+        expires = now + _capped(settings.keep_days, retention)
+        await self.repo.add(
+            "moments", guild_id, user_id, self.keys.encrypt(text), to_timestamp(now), to_timestamp(expires)
+        )
+        await self.repo.save_settings(replace(settings, expires_at=to_timestamp(now + SETTINGS_TTL)))
+        return expires
+
+    async def entries(self, guild_id: int, user_id: int) -> list[Entry]:
+        """The member's moments in a server, newest first."""
+        return decrypt_all(self.keys, await self.repo.list("moments", user_id, guild_id))
+
+    async def delete(self, guild_id: int, user_id: int, which: str) -> int:
+        """Delete one moment by its number, or "all" (which also turns the log and look-back off)."""
+        cleaned = which.strip().lower().lstrip("#")
+        if cleaned == "all":
+            removed = await self.repo.delete("moments", user_id, guild_id=guild_id)
+            settings = await self.repo.settings(guild_id, user_id)
+            if settings is not None and settings.lookback_schedule_id is not None:
+                await self.scheduler.remove(settings.lookback_schedule_id)
+            await self.repo.delete_settings(user_id, guild_id)
+            return removed
+        if not cleaned.isdigit():
+            raise UserFacingError("Give the number shown by /moment list (for example 3), or 'all'.")
+        ids = {e.id for e in await self.repo.list("moments", user_id, guild_id)}
+        if int(cleaned) not in ids:
+            raise UserFacingError("I couldn't find that moment in your log here; /moment list shows the numbers.")
+        return await self.repo.delete("moments", user_id, item_id=int(cleaned))
+
+    async def set_lookback(self, guild_id: int, user_id: int, on: bool, at: tuple[int, int] = (18, 0)) -> str | None:
+        """Turn the weekly look-back DM on (weekly from today, at `at` in the member's zone) or off."""
+        settings = await self._require(guild_id, user_id)
+        if settings.lookback_schedule_id is not None:
+            await self.scheduler.remove(settings.lookback_schedule_id)
+        schedule_id = None
+        day = None
+        if on:
+            config = await self.guilds.get(guild_id)
+            prefs = await self.preferences.effective(guild_id, user_id, config.timezone)
+            today = self.clock.now().astimezone(zone(prefs.timezone)).date()
+            row = await self.scheduler.add(
+                guild_id, LOOKBACK_KIND, Recurrence.weekly(today, at, prefs.timezone), owner_id=user_id
+            )
+            await self.scheduler.repository.set_expiry(row.id, from_timestamp(settings.expires_at))
+            schedule_id, day = row.id, today.strftime("%A")
+        await self.repo.save_settings(replace(settings, lookback_schedule_id=schedule_id, dm_closed=False))
+        return day
+
+    async def lookback_for(self, row: ScheduleRow) -> list[str] | None:
+        """A few of the member's moments for the weekly look-back, or None when nothing should go out."""
+        if row.owner_id is None:
+            return None
+        settings = await self.repo.settings(row.guild_id, row.owner_id)
+        if settings is None or settings.lookback_schedule_id != row.id:
+            await self.scheduler.remove(row.id)
+            return None
+        config = await self.guilds.get(row.guild_id)
+        prefs = await self.preferences.effective(row.guild_id, row.owner_id, config.timezone)
+        if (
+            prefs.quiet_start is not None
+            and prefs.quiet_end is not None
+            and in_quiet_hours(self.clock.now(), prefs.timezone, prefs.quiet_start, prefs.quiet_end)
+        ):
+            return None
+        moments = await self.entries(row.guild_id, row.owner_id)
+        if not moments:
+            return None
+        picked = self.rng.sample(moments, min(LOOKBACK_COUNT, len(moments)))
+        return [m.text for m in picked]
+
+    async def dm_closed(self, guild_id: int, user_id: int) -> None:
+        """Discord refused the look-back DM: pause it (no retries) and tell the member next time."""
+        settings = await self.repo.settings(guild_id, user_id)
+        if settings is None:
+            return
+        if settings.lookback_schedule_id is not None:
+            await self.scheduler.pause(settings.lookback_schedule_id)
+        await self.repo.save_settings(replace(settings, dm_closed=True))
+        self.notices.add(guild_id, user_id)
+
+    async def take_dm_notice(self, guild_id: int, user_id: int) -> bool:
+        """True once after the look-back DM was refused."""
+        if not await self.notices.might_have(guild_id, user_id):
+            return False  # the usual case, answered without the database (this runs after every command)
+        self.notices.discard(guild_id, user_id)
+        settings = await self.repo.settings(guild_id, user_id)
+        if settings is None or not settings.dm_closed:
+            return False
+        await self.repo.save_settings(replace(settings, dm_closed=False))
+        return True
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        """The member's log settings and moments everywhere, decrypted for them."""
+        settings = [
+            {
+                "guild_id": str(s.guild_id),
+                "keep_days": s.keep_days,
+                "weekly_look_back": s.lookback_schedule_id is not None,
+            }
+            for s in await self.repo.settings_for_user(user_id)
+        ]
+        moments = [
+            {"text": e.text, "created_at": e.created_at.isoformat(), "expires_at": e.expires_at.isoformat()}
+            for e in decrypt_all(self.keys, await self.repo.list("moments", user_id))
+        ]
+        return {"settings": settings, "moments": moments}
+
+    async def forget(self, user_id: int) -> dict[str, int]:
+        """Erase the member's log, moments and look-back schedules everywhere."""
+        schedules = 0
+        for row in await self.scheduler.repository.list_by_owner(user_id):
+            if row.kind == LOOKBACK_KIND and await self.scheduler.remove(row.id):
+                schedules += 1
+        return {
+            "moments": await self.repo.delete("moments", user_id),
+            "settings": await self.repo.delete_settings(user_id),
+            "schedules": schedules,
+        }
+
+
+class DisclosureNotes:
+    """Kept disclosure notes: stored only on request, encrypted, expiring."""
+
+    @classmethod
+    def build(cls, services: Services) -> DisclosureNotes:
+        """The service over the bot's core services (what the extension's setup and tests use)."""
+        return cls(MomentRepository(services.db), services.clock, services.keys, services.guilds)
+
+    def __init__(self, repo: MomentRepository, clock: Clock, keys: Keys, guilds: GuildSettingsService) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.keys = keys
+        self.guilds = guilds
+
+    async def keep(self, guild_id: int, user_id: int, text: str) -> datetime:
+        """Store the member's notes, encrypted; return when they expire."""
+        if not text.strip():
+            raise UserFacingError("There were no notes to keep.")
+        if len(text) > NOTES_MAX:
+            raise UserFacingError(f"Those notes are longer than {NOTES_MAX} characters; please shorten them.")
+        await self.guilds.ensure_guild(guild_id)
+        now = self.clock.now()
+        retention = (await self.guilds.get(guild_id)).retention_days
+        expires = now + _capped(NOTES_KEEP_DAYS, retention)
+        await self.repo.add(
+            "disclosure_notes", guild_id, user_id, self.keys.encrypt(text), to_timestamp(now), to_timestamp(expires)
+        )
+        return expires
+
+    async def entries(self, user_id: int, guild_id: int | None = None) -> list[Entry]:
+        """The member's kept notes, newest first."""
+        return decrypt_all(self.keys, await self.repo.list("disclosure_notes", user_id, guild_id))
+
+    async def delete_all(self, user_id: int, guild_id: int | None = None) -> int:
+        """Delete the member's notes in a server, or everywhere."""
+        return await self.repo.delete("disclosure_notes", user_id, guild_id=guild_id)
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        """The member's notes, decrypted for them."""
+        return {
+            "notes": [
+                {"text": e.text, "created_at": e.created_at.isoformat(), "expires_at": e.expires_at.isoformat()}
+                for e in await self.entries(user_id)
+            ]
+        }

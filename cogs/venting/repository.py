@@ -1,0 +1,376 @@
+"""SQL for anonymous venting: public post facts, linking material (keyed hashes), blocks, mod log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.db.connection import Database
+from bot.privacy import TableDeclaration, declare
+
+CHUNK = 500  # bound on the values in one `IN (...)`, well below SQLite's parameter limit
+_LINKED = "A keyed hash (HMAC-SHA256 with the server secret) of the server, the thread and your id; never your id."
+
+declare(
+    TableDeclaration(
+        table="vent_posts",
+        feature="venting",
+        purpose="Which messages and threads are anonymous posts, so their buttons keep working.",
+        personal=False,
+        who_can_see="Everyone in the channel sees the posts; this table says nothing about who wrote them.",
+        retention="Until the post is removed or deleted, or the bot leaves the server.",
+    )
+)
+declare(
+    TableDeclaration(
+        table="vent_replies",
+        feature="venting",
+        purpose="The pseudonym shown on each anonymous reply, as everyone in the thread sees it.",
+        personal=False,
+        who_can_see="Everyone in the thread; nothing here says who wrote a reply.",
+        retention="Until the post is removed or deleted, or the bot leaves the server.",
+    )
+)
+declare(
+    TableDeclaration(
+        table="vent_links",
+        feature="venting",
+        purpose="Lets the author of an anonymous post or reply delete it and keep one pseudonym per thread.",
+        personal=True,
+        who_can_see="Nobody: it is a keyed hash that only the bot can recompute when you act.",
+        retention="The server's retention period, then deleted by the purge; the post can then only be removed.",
+        linked_by=_LINKED,
+        expires_column="expires_at",
+        columns={
+            "message_id": "The anonymous post or reply.",
+            "post_id": "The thread it belongs to.",
+            "guild_id": "The server.",
+            "member_tag": _LINKED,
+            "is_post": "Whether it is the post itself or a reply.",
+            "expires_at": "When the link is deleted.",
+        },
+    )
+)
+declare(
+    TableDeclaration(
+        table="vent_blocks",
+        feature="venting",
+        purpose="Pauses anonymous posting for the author of a post a moderator blocked, without naming them.",
+        personal=True,
+        who_can_see="Moderators see that a block exists and which post caused it, never who it applies to.",
+        retention="Until the block ends or a moderator lifts it; at most the server's retention period.",
+        linked_by=_LINKED,
+        expires_column="until_at",
+        columns={
+            "block_id": "A number moderators use to lift the block.",
+            "guild_id": "The server.",
+            "post_id": "The thread of the message that caused the block.",
+            "message_id": "The message that caused the block.",
+            "member_tag": _LINKED,
+            "created_at": "When the block started.",
+            "until_at": "When it ends ('until lifted' blocks end after the retention period).",
+        },
+    )
+)
+declare(
+    TableDeclaration(
+        table="vent_mod_actions",
+        feature="venting",
+        purpose="What moderators did to anonymous posts: who acted, what, on which post. Never the author.",
+        personal=True,
+        who_can_see="The server's moderators, through /vent-mod log.",
+        retention="The server's retention period.",
+        user_columns=("moderator_id",),
+        expires_column="expires_at",
+        columns={
+            "action_id": "A number.",
+            "guild_id": "The server.",
+            "moderator_id": "The moderator who acted (their Discord id).",
+            "action": "What they did (remove, block, lift).",
+            "post_id": "The thread.",
+            "message_id": "The message acted on.",
+            "created_at": "When.",
+            "expires_at": "When this record is deleted.",
+        },
+    )
+)
+
+
+@dataclass(frozen=True)
+class VentPost:
+    """An anonymous post as stored: where it is, never who wrote it."""
+
+    post_id: int
+    guild_id: int
+    channel_id: int
+    message_id: int
+    is_forum: bool
+    created_at: int
+    closed_at: int | None
+    removed_at: int | None
+
+
+@dataclass(frozen=True)
+class Block:
+    """An active or past block from anonymous posting."""
+
+    block_id: int
+    guild_id: int
+    post_id: int
+    message_id: int
+    member_tag: str
+    created_at: int
+    until_at: int | None
+
+
+@dataclass(frozen=True)
+class ModAction:
+    """One recorded moderator action."""
+
+    moderator_id: int
+    action: str
+    post_id: int
+    message_id: int
+    created_at: int
+
+
+def _post(row: object) -> VentPost:
+    r = dict(row)  # type: ignore[call-overload]
+    r["is_forum"] = bool(r["is_forum"])
+    return VentPost(**r)
+
+
+class VentingRepository:
+    """SQL for the venting tables."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add_post(self, post: VentPost, member_tag: str, link_expires_at: int) -> None:
+        """Record a new post and its link in one transaction: both are written or neither."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO vent_posts (post_id, guild_id, channel_id, message_id, is_forum, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (post.post_id, post.guild_id, post.channel_id, post.message_id, int(post.is_forum), post.created_at),
+            )
+            await tx.execute(
+                "INSERT INTO vent_links (message_id, post_id, guild_id, member_tag, is_post, expires_at) "
+                "VALUES (?, ?, ?, ?, 1, ?)",
+                (post.message_id, post.post_id, post.guild_id, member_tag, link_expires_at),
+            )
+
+    async def add_reply(
+        self,
+        guild_id: int,
+        post_id: int,
+        message_id: int,
+        pseudonym: str,
+        is_op: bool,
+        member_tag: str,
+        now_ts: int,
+        link_expires_at: int,
+    ) -> None:
+        """Record an anonymous reply and its link together."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO vent_replies (message_id, post_id, guild_id, pseudonym, is_op, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (message_id, post_id, guild_id, pseudonym, int(is_op), now_ts),
+            )
+            await tx.execute(
+                "INSERT INTO vent_links (message_id, post_id, guild_id, member_tag, is_post, expires_at) "
+                "VALUES (?, ?, ?, ?, 0, ?)",
+                (message_id, post_id, guild_id, member_tag, link_expires_at),
+            )
+
+    async def post(self, post_id: int) -> VentPost | None:
+        """A post by its thread id."""
+        row = await self.db.fetchone("SELECT * FROM vent_posts WHERE post_id = ?", (post_id,))
+        return None if row is None else _post(row)
+
+    async def post_for_message(self, message_id: int) -> tuple[VentPost, bool] | None:
+        """The post a message belongs to, and whether the message is the post itself (else a reply)."""
+        row = await self.db.fetchone("SELECT * FROM vent_posts WHERE message_id = ?", (message_id,))
+        if row is not None:
+            return _post(row), True
+        row = await self.db.fetchone(
+            "SELECT p.* FROM vent_replies r JOIN vent_posts p ON p.post_id = r.post_id WHERE r.message_id = ?",
+            (message_id,),
+        )
+        return None if row is None else (_post(row), False)
+
+    async def post_author_tag(self, post_id: int) -> str | None:
+        """The post's link, or None once it has expired."""
+        value = await self.db.fetchval(
+            "SELECT member_tag FROM vent_links WHERE post_id = ? AND is_post = 1", (post_id,)
+        )
+        return None if value is None else str(value)
+
+    async def message_tag(self, message_id: int) -> str | None:
+        """The link of one post or reply, or None once it has expired."""
+        value = await self.db.fetchval("SELECT member_tag FROM vent_links WHERE message_id = ?", (message_id,))
+        return None if value is None else str(value)
+
+    async def pseudonym_of(self, post_id: int, member_tag: str) -> str | None:
+        """The pseudonym a member already uses in a thread, while their link lasts."""
+        value = await self.db.fetchval(
+            "SELECT r.pseudonym FROM vent_links l JOIN vent_replies r ON r.message_id = l.message_id "
+            "WHERE l.post_id = ? AND l.member_tag = ? LIMIT 1",
+            (post_id, member_tag),
+        )
+        return None if value is None else str(value)
+
+    async def pseudonyms_in(self, post_id: int) -> set[str]:
+        """Every pseudonym already shown in a thread."""
+        rows = await self.db.fetchall("SELECT DISTINCT pseudonym FROM vent_replies WHERE post_id = ?", (post_id,))
+        return {row["pseudonym"] for row in rows}
+
+    async def delete_post(self, post_id: int) -> int:
+        """Forget a post, its replies and their links (the thread is gone)."""
+        return await self.db.execute("DELETE FROM vent_posts WHERE post_id = ?", (post_id,))
+
+    async def delete_reply(self, message_id: int) -> int:
+        """Forget one reply and its link."""
+        async with self.db.transaction() as tx:
+            await tx.execute("DELETE FROM vent_links WHERE message_id = ?", (message_id,))
+            return await tx.execute("DELETE FROM vent_replies WHERE message_id = ?", (message_id,))
+
+    async def mark_removed(self, post_id: int, now_ts: int) -> None:
+        """Note that moderators removed a post; its links stay until they expire, so a block still works."""
+        await self.db.execute("UPDATE vent_posts SET removed_at = ? WHERE post_id = ?", (now_ts, post_id))
+
+    async def mark_closed(self, post_id: int, now_ts: int) -> None:
+        """Note that a post's thread was archived by the housekeeping job."""
+        await self.db.execute("UPDATE vent_posts SET closed_at = ? WHERE post_id = ?", (now_ts, post_id))
+
+    async def posts_older_than(self, guild_id: int, before_ts: int) -> list[VentPost]:
+        """Open posts created before a moment, for archiving or deleting old vent threads."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM vent_posts WHERE guild_id = ? AND created_at <= ? "
+            "AND closed_at IS NULL AND removed_at IS NULL",
+            (guild_id, before_ts),
+        )
+        return [_post(row) for row in rows]
+
+    async def guilds_with_posts(self) -> list[int]:
+        """Servers that have any anonymous posts."""
+        rows = await self.db.fetchall("SELECT DISTINCT guild_id FROM vent_posts")
+        return [int(row["guild_id"]) for row in rows]
+
+    async def linked_posts(self) -> list[tuple[int, int]]:
+        """(guild_id, post_id) of every thread that still has linking material, for export and forget."""
+        rows = await self.db.fetchall("SELECT DISTINCT guild_id, post_id FROM vent_links")
+        return [(int(row["guild_id"]), int(row["post_id"])) for row in rows]
+
+    async def links_with_tags(self, member_tags: list[str]) -> list[tuple[str, int, int, bool, int]]:
+        """(member_tag, post_id, message_id, is_post, expires_at) of the links carrying any of these tags.
+
+        Batched (`IN` with at most CHUNK tags per query) instead of one query per thread.
+        """
+        found: list[tuple[str, int, int, bool, int]] = []
+        for start in range(0, len(member_tags), CHUNK):
+            chunk = member_tags[start : start + CHUNK]
+            marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+            sql = f"SELECT member_tag, post_id, message_id, is_post, expires_at FROM vent_links WHERE member_tag IN ({marks})"  # noqa: S608, E501
+            rows = await self.db.fetchall(sql, chunk)
+            found += [
+                (
+                    str(r["member_tag"]),
+                    int(r["post_id"]),
+                    int(r["message_id"]),
+                    bool(r["is_post"]),
+                    int(r["expires_at"]),
+                )
+                for r in rows
+            ]
+        return found
+
+    async def delete_links(self, message_ids: list[int]) -> int:
+        """Remove the linking material of these messages, all in one transaction."""
+        removed = 0
+        async with self.db.transaction() as tx:
+            for start in range(0, len(message_ids), CHUNK):
+                chunk = message_ids[start : start + CHUNK]
+                marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+                removed += await tx.execute(f"DELETE FROM vent_links WHERE message_id IN ({marks})", chunk)  # noqa: S608
+        return removed
+
+    async def add_block(
+        self, guild_id: int, post_id: int, message_id: int, member_tag: str, now_ts: int, until_ts: int | None
+    ) -> int:
+        """Store a block; return its number."""
+        return await self.db.insert(
+            "INSERT INTO vent_blocks (guild_id, post_id, message_id, member_tag, created_at, until_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (guild_id, post_id, message_id, member_tag, now_ts, until_ts),
+        )
+
+    async def active_blocks(self, guild_id: int, now_ts: int) -> list[Block]:
+        """Blocks in force in a server now."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM vent_blocks WHERE guild_id = ? AND (until_at IS NULL OR until_at > ?) ORDER BY block_id",
+            (guild_id, now_ts),
+        )
+        return [Block(**dict(row)) for row in rows]
+
+    async def all_active_blocks(self, now_ts: int) -> list[Block]:
+        """Blocks in force in every server (for a member's export)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM vent_blocks WHERE until_at IS NULL OR until_at > ? ORDER BY block_id", (now_ts,)
+        )
+        return [Block(**dict(row)) for row in rows]
+
+    async def delete_block(self, guild_id: int, block_id: int) -> Block | None:
+        """Lift a block; return it, or None when there was no such block in this server."""
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT * FROM vent_blocks WHERE guild_id = ? AND block_id = ?", (guild_id, block_id)
+            )
+            if row is None:
+                return None
+            await tx.execute("DELETE FROM vent_blocks WHERE block_id = ?", (block_id,))
+        return Block(**dict(row))
+
+    async def guilds_with_open_ended_blocks(self) -> list[int]:
+        """Servers holding blocks with no end (made before 'until lifted' ended with the retention period)."""
+        rows = await self.db.fetchall("SELECT DISTINCT guild_id FROM vent_blocks WHERE until_at IS NULL")
+        return [int(row["guild_id"]) for row in rows]
+
+    async def end_open_ended_blocks(self, guild_id: int, retention_seconds: int) -> int:
+        """Give a server's open-ended blocks an end: their start plus the retention period."""
+        return await self.db.execute(
+            "UPDATE vent_blocks SET until_at = created_at + ? WHERE guild_id = ? AND until_at IS NULL",
+            (retention_seconds, guild_id),
+        )
+
+    async def log_action(
+        self, guild_id: int, moderator_id: int, action: str, post_id: int, message_id: int, now_ts: int, expires: int
+    ) -> None:
+        """Record what a moderator did, on which post."""
+        await self.db.execute(
+            "INSERT INTO vent_mod_actions (guild_id, moderator_id, action, post_id, message_id, created_at, "
+            "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, moderator_id, action, post_id, message_id, now_ts, expires),
+        )
+
+    async def recent_actions(self, guild_id: int, limit: int = 20) -> list[ModAction]:
+        """The latest moderator actions in a server, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT moderator_id, action, post_id, message_id, created_at FROM vent_mod_actions "
+            "WHERE guild_id = ? ORDER BY action_id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [ModAction(**dict(row)) for row in rows]
+
+    async def actions_by(self, moderator_id: int) -> list[ModAction]:
+        """A moderator's own recorded actions, for their export."""
+        rows = await self.db.fetchall(
+            "SELECT moderator_id, action, post_id, message_id, created_at FROM vent_mod_actions "
+            "WHERE moderator_id = ? ORDER BY action_id",
+            (moderator_id,),
+        )
+        return [ModAction(**dict(row)) for row in rows]
+
+    async def delete_actions_by(self, moderator_id: int) -> int:
+        """Erase a moderator's recorded actions (their /privacy forget)."""
+        return await self.db.execute("DELETE FROM vent_mod_actions WHERE moderator_id = ?", (moderator_id,))

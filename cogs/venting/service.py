@@ -1,0 +1,411 @@
+"""Anonymous venting: validation, blocks, flood limits, pseudonyms and the privacy contract.
+
+No Discord import: the cog posts to Discord and hands this service ids. The member's id is used
+only to compute keyed hashes on the spot (`Keys.tag`) and is never stored, logged or returned.
+
+Tags, each HMAC-SHA256 with the server secret:
+- "vent-member"    (guild, thread, member): the link between a member and their messages in ONE
+                   thread. Per thread, so even the database cannot tell that two threads share an author.
+- "vent-pseudonym" (guild, thread, member): source of the displayed "Anon 7F3A"; never stored.
+- "vent-rate"      (guild, member): the flood-limit bucket, kept in memory only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock, to_timestamp
+from bot.errors import UserFacingError
+from bot.keys import Keys
+from bot.services.guild_settings import GuildSettingsService, SettingSpec, register_setting
+from cogs.venting.limits import FloodLimiter, discord_time
+from cogs.venting.repository import Block, ModAction, VentingRepository, VentPost
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+TEXT_MAX = 4000  # Discord's limit for a modal text input
+TITLE_MAX = 100  # Discord's limit for a thread name
+WARNING_MAX = 100
+DEFAULT_THREAD_NAME = "Anonymous post"
+REMINDER = "Please leave out names and details of the people you support."
+
+
+def _bounded_int(label: str, low: int, high: int) -> Any:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise UserFacingError(f"{label} must be a whole number (got '{raw[:20]}').") from None
+        if not low <= value <= high:
+            raise UserFacingError(f"{label} must be between {low} and {high} (got {value}).")
+        return value
+
+    return parse
+
+
+def _archive_action(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("archive", "delete"):
+        raise UserFacingError("Old vent threads can be archived or deleted.")
+    return value
+
+
+for _spec in (
+    SettingSpec("vent_posts_per_hour", "Anonymous posts per member per hour", 3, _bounded_int("Posts per hour", 1, 30)),
+    SettingSpec(
+        "vent_reply_cooldown", "Seconds between anonymous replies", 30, _bounded_int("Reply cooldown", 0, 3600)
+    ),
+    SettingSpec("vent_close_days", "Close vent threads after (days, 0 = never)", 0, _bounded_int("Days", 0, 365)),
+    SettingSpec("vent_close_action", "What closing does (archive or delete)", "archive", _archive_action),
+):
+    register_setting(_spec)
+
+
+class BlockLength(StrEnum):
+    """How long a moderator pauses someone's anonymous posting."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    LIFTED = "lifted"
+
+    @property
+    def delta(self) -> timedelta | None:
+        """The length, or None for 'until lifted'."""
+        return {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=30)}.get(self.value)
+
+
+@dataclass(frozen=True)
+class VentDraft:
+    """A member's vent after validation."""
+
+    title: str
+    text: str
+    warning: str | None
+
+
+@dataclass(frozen=True)
+class ReplyIdentity:
+    """How an anonymous reply is shown."""
+
+    pseudonym: str
+    is_op: bool
+
+    @property
+    def label(self) -> str:
+        """The line shown above the reply."""
+        return f"{self.pseudonym} · original poster" if self.is_op else self.pseudonym
+
+
+def validate_draft(title: str | None, text: str | None, warning: str | None) -> VentDraft:
+    """Check a vent's fields; raise with a plain message for the member when something is wrong."""
+    body = (text or "").strip()
+    if not body:
+        raise UserFacingError("Your post was empty, so nothing was posted. Please write something and try again.")
+    if len(body) > TEXT_MAX:
+        raise UserFacingError(f"Your post is {len(body)} characters; the most I can post is {TEXT_MAX}.")
+    name = " ".join((title or "").split())
+    if len(name) > TITLE_MAX:
+        raise UserFacingError(f"The title can be at most {TITLE_MAX} characters (it has {len(name)}).")
+    cw = " ".join((warning or "").split()) or None
+    if cw is not None and len(cw) > WARNING_MAX:
+        raise UserFacingError(f"The content warning can be at most {WARNING_MAX} characters (it has {len(cw)}).")
+    return VentDraft(name or DEFAULT_THREAD_NAME, body, cw)
+
+
+def validate_reply(text: str | None) -> str:
+    """Check a reply's text."""
+    body = (text or "").strip()
+    if not body:
+        raise UserFacingError("Your reply was empty, so nothing was posted.")
+    if len(body) > TEXT_MAX:
+        raise UserFacingError(f"Your reply is {len(body)} characters; the most I can post is {TEXT_MAX}.")
+    return body
+
+
+class VentingService:
+    """Everything venting decides; the cog only talks to Discord."""
+
+    @classmethod
+    def build(cls, services: Services) -> VentingService:
+        """The service over the bot's core services (what the extension's setup and tests use)."""
+        return cls(VentingRepository(services.db), services.guilds, services.keys, services.clock)
+
+    def __init__(self, repo: VentingRepository, guilds: GuildSettingsService, keys: Keys, clock: Clock) -> None:
+        self.repo = repo
+        self.guilds = guilds
+        self.keys = keys
+        self.clock = clock
+        self.limiter = FloodLimiter()
+
+    # -- tags ------------------------------------------------------------------------------------
+    def _member_tag(self, guild_id: int, post_id: int, user_id: int) -> str:
+        return self.keys.tag("vent-member", guild_id, post_id, user_id)
+
+    def _bucket(self, guild_id: int, user_id: int) -> str:
+        return self.keys.tag("vent-rate", guild_id, user_id)
+
+    def _now(self) -> int:
+        return to_timestamp(self.clock.now())
+
+    # -- checks ----------------------------------------------------------------------------------
+    async def _check_blocks(self, guild_id: int, user_id: int, now_ts: int) -> None:
+        matches = [
+            b
+            for b in await self.repo.active_blocks(guild_id, now_ts)
+            if self._member_tag(guild_id, b.post_id, user_id) == b.member_tag
+        ]
+        if not matches:
+            return
+        until = None if any(b.until_at is None for b in matches) else max(b.until_at or 0 for b in matches)
+        when = "until a moderator lifts it" if until is None else f"until {discord_time(until)}"
+        raise UserFacingError(
+            f"Anonymous posting is paused for you in this server {when}, after a moderator acted on one of your "
+            "anonymous messages. If you'd like to talk about it, you can ask the moderators; "
+            "they can't see which messages are yours unless you tell them."
+        )
+
+    async def _post_limit(self, guild_id: int, user_id: int) -> tuple[str, int, int]:
+        """Refuse a blocked member; else the member's bucket, now and the server's hourly limit."""
+        now_ts = self._now()
+        await self._check_blocks(guild_id, user_id, now_ts)
+        per_hour = int((await self.guilds.get(guild_id)).get("vent_posts_per_hour"))
+        return self._bucket(guild_id, user_id), now_ts, per_hour
+
+    async def check_can_post(self, guild_id: int, user_id: int) -> None:
+        """Refuse a post when blocked or over the hourly limit (before the form opens)."""
+        self.limiter.check_post(*await self._post_limit(guild_id, user_id))
+
+    async def reserve_post(self, guild_id: int, user_id: int) -> int:
+        """Check as `check_can_post` does and take a slot at once; return it, for `release_post` on failure."""
+        bucket, now_ts, per_hour = await self._post_limit(guild_id, user_id)
+        self.limiter.reserve_post(bucket, now_ts, per_hour)
+        return now_ts
+
+    def release_post(self, guild_id: int, user_id: int, reservation: int) -> None:
+        """Free a reserved slot after a post failed to go up."""
+        self.limiter.release_post(self._bucket(guild_id, user_id), reservation)
+
+    async def check_can_reply(self, guild_id: int, user_id: int, *, reserve: bool = False) -> Callable[[], None]:
+        """Refuse a reply when the member is blocked or inside the reply cooldown.
+
+        With `reserve`, the cooldown starts now (so two replies sent together can't both pass); call the
+        returned function to give the slot back if the reply never goes up.
+        """
+        now_ts = self._now()
+        await self._check_blocks(guild_id, user_id, now_ts)
+        cooldown = int((await self.guilds.get(guild_id)).get("vent_reply_cooldown"))
+        bucket = self._bucket(guild_id, user_id)
+        if not reserve:
+            self.limiter.check_reply(bucket, now_ts, cooldown)
+            return lambda: None
+        previous = self.limiter.reserve_reply(bucket, now_ts, cooldown)
+        return lambda: self.limiter.release_reply(bucket, previous)
+
+    async def open_post(self, post_id: int) -> VentPost:
+        """The post behind a button, refusing posts that were removed or closed."""
+        post = await self.repo.post(post_id)
+        if post is None or post.removed_at is not None:
+            raise UserFacingError("This anonymous post was removed, so there is nothing to do here.")
+        return post
+
+    # -- recording -------------------------------------------------------------------------------
+    async def record_post(
+        self, guild_id: int, user_id: int, channel_id: int, post_id: int, message_id: int, is_forum: bool
+    ) -> None:
+        """Store a post that is now up, with its expiring link (its flood-limit slot was reserved before posting)."""
+        now_ts = self._now()
+        config = await self.guilds.get(guild_id)
+        await self.guilds.ensure_guild(guild_id)
+        expires = to_timestamp(self.clock.now() + timedelta(days=config.retention_days))
+        post = VentPost(post_id, guild_id, channel_id, message_id, is_forum, now_ts, None, None)
+        await self.repo.add_post(post, self._member_tag(guild_id, post_id, user_id), expires)
+
+    async def reply_identity(self, guild_id: int, post_id: int, user_id: int) -> ReplyIdentity:
+        """The member's pseudonym in this thread (stable while linkable) and whether they are the original poster."""
+        tag = self._member_tag(guild_id, post_id, user_id)
+        is_op = tag == await self.repo.post_author_tag(post_id)
+        existing = await self.repo.pseudonym_of(post_id, tag)
+        if existing is not None:
+            return ReplyIdentity(existing, is_op)
+        source = self.keys.tag("vent-pseudonym", guild_id, post_id, user_id).upper()
+        taken = await self.repo.pseudonyms_in(post_id)
+        # Slide along the hash until the name is free in this thread: two people never share one.
+        for start in range(0, len(source) - 3):
+            candidate = f"Anon {source[start : start + 4]}"
+            if candidate not in taken:
+                return ReplyIdentity(candidate, is_op)
+        return ReplyIdentity(f"Anon {source[:8]}", is_op)  # pragma: no cover - needs >60 repliers colliding
+
+    async def record_reply(
+        self, guild_id: int, post_id: int, user_id: int, message_id: int, who: ReplyIdentity
+    ) -> None:
+        """Store a reply that is now up (its cooldown was reserved by check_can_reply)."""
+        now_ts = self._now()
+        config = await self.guilds.get(guild_id)
+        expires = to_timestamp(self.clock.now() + timedelta(days=config.retention_days))
+        tag = self._member_tag(guild_id, post_id, user_id)
+        await self.repo.add_reply(guild_id, post_id, message_id, who.pseudonym, who.is_op, tag, now_ts, expires)
+
+    # -- author actions --------------------------------------------------------------------------
+    async def check_author_delete(self, post_id: int, user_id: int) -> VentPost:
+        """Allow deleting only to the post's author; everyone else hears the same neutral message."""
+        post = await self.open_post(post_id)
+        stored = await self.repo.post_author_tag(post_id)
+        if stored is None:
+            raise UserFacingError(
+                "This post can no longer be linked to anyone (that link expires after the server's retention "
+                "period), so it can't be deleted with this button. Moderators can still remove it."
+            )
+        if stored != self._member_tag(post.guild_id, post_id, user_id):
+            raise UserFacingError("Only the person who posted this can delete it.")
+        return post
+
+    async def forget_post(self, post_id: int) -> None:
+        """Drop a post deleted by its author: rows, replies and links together."""
+        await self.repo.delete_post(post_id)
+
+    # -- moderation ------------------------------------------------------------------------------
+    async def message_for_moderation(self, message_id: int) -> tuple[VentPost, bool]:
+        """The post an anonymous message belongs to (and whether it is the post itself)."""
+        found = await self.repo.post_for_message(message_id)
+        if found is None:
+            raise UserFacingError("That message isn't an anonymous post or reply from me.")
+        return found
+
+    async def _log(self, guild_id: int, moderator_id: int, action: str, post_id: int, message_id: int) -> None:
+        config = await self.guilds.get(guild_id)
+        now = self.clock.now()
+        expires = to_timestamp(now + timedelta(days=config.retention_days))
+        await self.repo.log_action(guild_id, moderator_id, action, post_id, message_id, to_timestamp(now), expires)
+
+    # Each moderator action and its log entry are one transaction: both are written or neither.
+    async def record_removal(self, guild_id: int, moderator_id: int, message_id: int) -> None:
+        """Note a moderator's removal; links stay until they expire so the author can still be blocked."""
+        post, is_post = await self.message_for_moderation(message_id)
+        async with self.repo.db.transaction():
+            if is_post:
+                await self.repo.mark_removed(post.post_id, self._now())
+            await self._log(guild_id, moderator_id, "remove", post.post_id, message_id)
+
+    async def block_author(
+        self, guild_id: int, moderator_id: int, message_id: int, length: BlockLength
+    ) -> tuple[int, int | None]:
+        """Block a message's author without learning who; return its number and end ('lifted': retention)."""
+        post, _ = await self.message_for_moderation(message_id)
+        tag = await self.repo.message_tag(message_id)
+        if tag is None:
+            raise UserFacingError(
+                "This message can no longer be linked to its author: that link expired after the server's "
+                "retention period. You can still remove the message."
+            )
+        now = self.clock.now()
+        # No block outlasts the server's retention: the keyed hash it holds is linking material.
+        retention = timedelta(days=(await self.guilds.get(guild_id)).retention_days)
+        until = to_timestamp(now + min(length.delta or retention, retention))
+        async with self.repo.db.transaction():
+            block_id = await self.repo.add_block(guild_id, post.post_id, message_id, tag, to_timestamp(now), until)
+            await self._log(guild_id, moderator_id, f"block ({length.value})", post.post_id, message_id)
+        return block_id, until
+
+    async def blocks(self, guild_id: int) -> list[Block]:
+        """Blocks in force in a server, described by the post that caused them."""
+        return await self.repo.active_blocks(guild_id, self._now())
+
+    async def lift_block(self, guild_id: int, moderator_id: int, block_id: int) -> Block:
+        """Lift a block by its number."""
+        async with self.repo.db.transaction():
+            block = await self.repo.delete_block(guild_id, block_id)
+            if block is None:
+                raise UserFacingError(f"There is no block number {block_id} here. /vent-mod blocks lists them.")
+            await self._log(guild_id, moderator_id, "lift block", block.post_id, block.message_id)
+        return block
+
+    async def actions(self, guild_id: int) -> list[ModAction]:
+        """Recent moderator actions."""
+        return await self.repo.recent_actions(guild_id)
+
+    # -- housekeeping ----------------------------------------------------------------------------
+    async def posts_to_close(self) -> list[tuple[VentPost, str]]:
+        """Posts older than their server's 'close after' setting, with the action to take."""
+        due: list[tuple[VentPost, str]] = []
+        self.limiter.prune(self._now())
+        for guild_id in await self.repo.guilds_with_open_ended_blocks():
+            # Blocks made before 'until lifted' had an end: give them one, so the purge deletes them too.
+            await self.repo.end_open_ended_blocks(guild_id, (await self.guilds.get(guild_id)).retention_days * 86400)
+        for guild_id in await self.repo.guilds_with_posts():
+            config = await self.guilds.get(guild_id)
+            days = int(config.get("vent_close_days"))
+            if days <= 0:
+                continue
+            before = to_timestamp(self.clock.now() - timedelta(days=days))
+            due += [
+                (post, str(config.get("vent_close_action")))
+                for post in await self.repo.posts_older_than(guild_id, before)
+            ]
+        return due
+
+    async def mark_closed(self, post_id: int, deleted: bool) -> None:
+        """Record that housekeeping archived (or deleted) a post's thread."""
+        if deleted:
+            await self.repo.delete_post(post_id)
+        else:
+            await self.repo.mark_closed(post_id, self._now())
+
+    # -- privacy contract ------------------------------------------------------------------------
+    async def _my_links(self, user_id: int) -> list[tuple[int, int, int, bool, int]]:
+        """(guild, post, message, is_post, expires) for every message still linkable to this member.
+
+        Found by recomputing the member's tag for each thread (only possible for the member who asks);
+        the links are then read in a few batched queries, not one per thread.
+        """
+        wanted = {self._member_tag(g, p, user_id): (g, p) for g, p in await self.repo.linked_posts()}
+        return [
+            (guild_id, post_id, message_id, is_post, expires)
+            for tag, post_id, message_id, is_post, expires in await self.repo.links_with_tags(list(wanted))
+            for guild_id, wanted_post in [wanted[tag]]
+            if wanted_post == post_id
+        ]
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        """The member's still-linkable anonymous posts and replies, blocks on them, and moderator actions."""
+        links = await self._my_links(user_id)
+        now_ts = self._now()
+        blocks = [
+            b
+            for b in await self.repo.all_active_blocks(now_ts)
+            if self._member_tag(b.guild_id, b.post_id, user_id) == b.member_tag
+        ]
+        return {
+            "anonymous_posts": [
+                {"guild_id": str(g), "thread_id": str(p), "message_id": str(m), "linkable_until": e}
+                for g, p, m, is_post, e in links
+                if is_post
+            ],
+            "anonymous_replies": [
+                {"guild_id": str(g), "thread_id": str(p), "message_id": str(m), "linkable_until": e}
+                for g, p, m, is_post, e in links
+                if not is_post
+            ],
+            "blocks_on_you": [{"guild_id": str(b.guild_id), "until": b.until_at} for b in blocks],
+            "moderator_actions_you_took": [
+                {"action": a.action, "thread_id": str(a.post_id), "message_id": str(a.message_id), "at": a.created_at}
+                for a in await self.repo.actions_by(user_id)
+            ],
+        }
+
+    async def linked_messages(self, user_id: int) -> list[tuple[int, int, int, bool]]:
+        """(guild, post, message, is_post) of the member's linkable messages, for deleting them on request."""
+        return [(g, p, m, is_post) for g, p, m, is_post, _ in await self._my_links(user_id)]
+
+    async def forget(self, user_id: int) -> dict[str, int]:
+        """Remove every link to the member, and their moderator records; blocks stay (see docs/venting.md)."""
+        removed = await self.repo.delete_links([m for _, _, m, _, _ in await self._my_links(user_id)])
+        actions = await self.repo.delete_actions_by(user_id)
+        return {"links to anonymous messages": removed, "moderator actions": actions}
