@@ -38,7 +38,7 @@ def statements() -> list[DataStatement]:
     """The DATA_STATEMENT of every cog in the extension list, in load order."""
     found: list[DataStatement] = []
     for name in EXTENSIONS:
-        cogs: dict[type, None] = {}
+        cogs: dict[type, DataStatement] = {}
         # A feature package keeps its cogs in `cog.py`; a single-module extension in itself.
         package = importlib.import_module(name)
         modules = [package]
@@ -47,8 +47,8 @@ def statements() -> list[DataStatement]:
         for module in modules:
             for _, obj in inspect.getmembers(module, inspect.isclass):
                 if issubclass(obj, commands.Cog) and obj.__module__.startswith(name) and hasattr(obj, "DATA_STATEMENT"):
-                    cogs.setdefault(obj)
-        found += [cog.DATA_STATEMENT for cog in sorted(cogs, key=lambda c: c.__name__)]
+                    cogs.setdefault(obj, obj.DATA_STATEMENT)
+        found += [cogs[cog] for cog in sorted(cogs, key=lambda c: c.__name__)]
     return found
 
 
