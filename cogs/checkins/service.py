@@ -437,9 +437,7 @@ class CheckinService:
             if plan.schedule_id is not None and await self.scheduler.remove(plan.schedule_id):
                 schedules += 1
         # Any schedule of this kind still owned by them (e.g. a plan row lost to expiry) goes too.
-        for row in await self.scheduler.repository.list_by_owner(user_id):
-            if row.kind == KIND and await self.scheduler.remove(row.id):
-                schedules += 1
+        schedules += await self.scheduler.remove_owned(user_id, (KIND,))
         return {
             "plans": await self.repo.delete_plans_for_user(user_id),
             "schedules": schedules,

@@ -259,10 +259,7 @@ class MomentService:
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Erase the member's log, moments and look-back schedules everywhere."""
-        schedules = 0
-        for row in await self.scheduler.repository.list_by_owner(user_id):
-            if row.kind == LOOKBACK_KIND and await self.scheduler.remove(row.id):
-                schedules += 1
+        schedules = await self.scheduler.remove_owned(user_id, (LOOKBACK_KIND,))
         return {
             "moments": await self.repo.delete("moments", user_id),
             "settings": await self.repo.delete_settings(user_id),

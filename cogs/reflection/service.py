@@ -353,7 +353,7 @@ class ReflectionService:
 
     async def export(self, user_id: int) -> dict[str, Any]:
         """The schedules a member made and the prompts they added or changed."""
-        rows = [r for r in await self.scheduler.repository.list_by_owner(user_id) if r.kind in (KIND, CLOSE_KIND)]
+        rows = await self.scheduler.owned_by(user_id, (KIND, CLOSE_KIND))
         schedules = [
             {
                 "number": r.id,

@@ -365,3 +365,42 @@ async def test_added_row_equals_the_stored_row(db: Database) -> None:
         expires_at=START + timedelta(days=30),
     )  # fmt: skip
     assert added == await repo.get(added.id)
+
+
+# -- a member's own schedules, and kinds that come and go with their feature ------------------------
+
+
+async def test_owned_by_and_remove_owned_touch_only_that_member_and_those_kinds(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler, _ = make(db, clock)
+    scheduler.register("reminder", Recorder())
+    mine = await scheduler.add(GUILD, "reminder", DAILY_9, owner_id=42)
+    elsewhere = await scheduler.add(2, "reminder", DAILY_9, owner_id=42)
+    other_kind = await scheduler.add(GUILD, "prompt", DAILY_9, owner_id=42)
+    someone_else = await scheduler.add(GUILD, "reminder", DAILY_9, owner_id=43)
+
+    assert [r.id for r in await scheduler.owned_by(42, ("reminder",))] == [mine.id, elsewhere.id]
+    assert [r.id for r in await scheduler.owned_by(42, ("reminder",), guild_id=2)] == [elsewhere.id]
+    assert await scheduler.remove_owned(42, ("reminder",), guild_id=2) == 1
+    assert await scheduler.remove_owned(42, ("reminder",)) == 1
+    assert await scheduler.owned_by(42, ("reminder",)) == []
+    # The other kind and the other member's schedule are untouched.
+    kept = [await scheduler.repository.get(r.id) for r in (other_kind, someone_else)]
+    assert all(row is not None for row in kept)
+    assert await scheduler.remove_owned(42, ("reminder",)) == 0
+
+
+async def test_an_unregistered_kind_is_not_run_and_can_be_registered_again(db: Database) -> None:
+    clock = FakeClock(START)
+    scheduler, recorder = make(db, clock)
+    await scheduler.add(GUILD, "prompt", DAILY_9)
+    scheduler.unregister("prompt")
+    assert scheduler.kind("prompt") is None
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    await scheduler.run_due()
+    assert recorder.firings == []  # skipped while its feature is unloaded
+    again = Recorder()
+    scheduler.register("prompt", again, feature="reflection")  # a reload registers without error
+    clock.set(datetime(2026, 6, 2, 9, 0, tzinfo=UTC))
+    await scheduler.run_due()
+    assert len(again.firings) == 1
