@@ -104,6 +104,15 @@ class PrivacyParticipant(Protocol):
         ...
 
 
+@runtime_checkable
+class PostsEraser(Protocol):
+    """A feature that posted things for the member and can delete them too (e.g. anonymous posts)."""
+
+    async def delete_user_posts(self, user_id: int) -> tuple[int, int]:
+        """Delete the member's posts; return (deleted, failed), failed being posts Discord refused to delete."""
+        ...
+
+
 def count_items(export: dict[str, Any]) -> dict[str, int]:
     """Counts for /privacy show, derived from an export (lists count their items, anything else 1)."""
     counts: dict[str, int] = {}

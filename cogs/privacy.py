@@ -9,7 +9,8 @@ from __future__ import annotations
 import io
 import json
 import logging
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar
 
 import discord
 from discord import app_commands
@@ -17,9 +18,10 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.interactions import OwnerView
-from bot.privacy import DataStatement, PrivacyParticipant, StoresNothing, count_items
+from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, StoresNothing, count_items
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 Interaction = discord.Interaction[PeerCircleBot]
 
 
@@ -28,13 +30,20 @@ def participants(bot: commands.Bot) -> list[PrivacyParticipant]:
     return [cog for cog in bot.cogs.values() if isinstance(cog, PrivacyParticipant)]
 
 
-def posters(bot: commands.Bot) -> list[Any]:
+def posters(bot: commands.Bot) -> list[PostsEraser]:
     """Cogs that posted things for the member and can delete them too (e.g. anonymous posts).
 
-    Their `delete_user_posts(user_id)` returns (deleted, failed): posts Discord refused to delete are counted
-    as failed and the member is told.
+    Posts Discord refused to delete are counted as failed, and the member is told.
     """
-    return [cog for cog in participants(bot) if hasattr(cog, "delete_user_posts")]
+    return [cog for cog in bot.cogs.values() if isinstance(cog, PostsEraser)]
+
+
+async def _export(cog: PrivacyParticipant, user_id: int) -> dict[str, Any]:
+    return await cog.export_user_data(user_id)
+
+
+async def _erase(cog: PrivacyParticipant, user_id: int) -> dict[str, int]:
+    return await cog.delete_user_data(user_id)
 
 
 class ForgetView(OwnerView):
@@ -110,26 +119,28 @@ class Privacy(
     def __init__(self, bot: PeerCircleBot) -> None:
         self.bot = bot
 
-    async def _fan_out(self, operation: str, user_id: int) -> tuple[dict[str, Any], list[str]]:
+    async def _fan_out(
+        self, operation: Callable[[PrivacyParticipant, int], Awaitable[T]], user_id: int
+    ) -> tuple[dict[str, T], list[str]]:
         """Call one contract operation on every feature; one feature failing never stops the others."""
-        results: dict[str, Any] = {}
+        results: dict[str, T] = {}
         failed: list[str] = []
         for cog in participants(self.bot):
             feature = cog.DATA_STATEMENT.feature
             try:
-                results[feature] = await getattr(cog, operation)(user_id)
+                results[feature] = await operation(cog, user_id)
             except Exception:
-                log.exception("%s failed in %s", operation, type(cog).__name__)
+                log.exception("%s failed in %s", operation.__name__, type(cog).__name__)
                 failed.append(feature)
         return results, failed
 
     async def collect(self, user_id: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
         """Every feature's export for the member, and the features that failed to answer."""
-        return await self._fan_out("export_user_data", user_id)
+        return await self._fan_out(_export, user_id)
 
     async def forget(self, user_id: int) -> tuple[dict[str, dict[str, int]], list[str]]:
         """Ask every feature to erase the member's data; report counts and failures."""
-        return await self._fan_out("delete_user_data", user_id)
+        return await self._fan_out(_erase, user_id)
 
     @app_commands.command(name="show")
     async def show(self, interaction: Interaction) -> None:
