@@ -92,11 +92,6 @@ class ServerItem:
     created_at: int
     updated_at: int
 
-    @property
-    def fields(self) -> ItemFields:
-        """What the item says, to change some of it with `dataclasses.replace`."""
-        return ItemFields(self.text, self.name, self.url, self.topic, self.variant)
-
 
 _COLUMNS = (
     "guild_id, kind, number, builtin_id, text, name, url, topic, variant, hidden, created_by, created_at, updated_at"
