@@ -18,8 +18,8 @@ from bot.db.connection import Database
 from bot.delivery.dm import DmSender
 from bot.interactions import PeerCircleTree
 from bot.keys import Keys
-from bot.library.repository import ServerEntryRepository
-from bot.library.service import ServerEntryService
+from bot.library.repository import ExplainRepository, ServerItemRepository
+from bot.library.service import ServerEntryService, ServerItemService
 from bot.privacy import load_declarations
 from bot.repositories.guilds import GuildRepository
 from bot.repositories.preferences import PreferencesRepository
@@ -62,6 +62,9 @@ class Services:
     guilds: GuildSettingsService
     preferences: PreferencesService
     scheduler: Scheduler
+    # A server's own items beside the built-ins it hides or rewords (check-in and reflection prompts,
+    # resources, support options), and the rules for resources and support options over it.
+    library: ServerItemService
     entries: ServerEntryService
 
 
@@ -115,6 +118,7 @@ def build_services(
     preferences = PreferencesService(PreferencesRepository(db), clock, guilds)
     # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.
     scheduler = Scheduler(db, clock, is_enabled=guilds.is_enabled, max_wait=scheduler_max_wait)
+    library = ServerItemService(ServerItemRepository(db), clock, guilds)
     return Services(
         db=db,
         clock=clock,
@@ -123,7 +127,8 @@ def build_services(
         guilds=guilds,
         preferences=preferences,
         scheduler=scheduler,
-        entries=ServerEntryService(ServerEntryRepository(db), content, clock, guilds),
+        library=library,
+        entries=ServerEntryService(library, ExplainRepository(db), content, clock, guilds),
     )
 
 

@@ -1,32 +1,47 @@
-"""SQL for what a server's moderators add or change: resources, support options, hidden built-in
-resources and the server's own /explain texts. None of it is about a person."""
+"""SQL for what a server adds beside the built-in content, and the built-ins it hides or rewords
+(`server_items`: check-in prompts, co-reflection prompts, resources, support options), and for the
+server's own /explain texts (`explain_overrides`, one pair of texts, not a list)."""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
 
-from bot.db.connection import Database
+from bot.db.connection import Database, Row
 from bot.privacy import TableDeclaration, declare
 
 declare(
     TableDeclaration(
-        table="server_entries",
-        feature="resources and support",
-        purpose="Resources and support options a server's moderators added.",
-        personal=False,
-        who_can_see="Members of that server.",
-        retention="Until moderators remove them or the bot leaves the server. Who added them is not recorded.",
-    )
-)
-declare(
-    TableDeclaration(
-        table="hidden_builtin_resources",
-        feature="resources",
-        purpose="Built-in resources a server's moderators chose not to show.",
-        personal=False,
-        who_can_see="Moderators of that server.",
-        retention="Until shown again or the bot leaves the server.",
+        table="server_items",
+        feature="server libraries",
+        purpose="What a server's moderators and facilitators added beside the built-in content (check-in and "
+        "co-reflection prompts, resources, support options), and the built-in ones they changed or hid.",
+        personal=True,
+        who_can_see="Moderators and facilitators of that server; members see the items in use (prompts, "
+        "/resources, /support).",
+        retention="Until the server removes them or the bot leaves the server. /privacy forget removes the link "
+        "to the member who added a co-reflection prompt; the prompt stays with the server. Who added anything "
+        "else is not recorded.",
+        user_columns=("created_by",),
+        expires_column="expires_at",
+        columns={
+            "id": "Row number inside the database.",
+            "guild_id": "The server it belongs to.",
+            "kind": "What it is: a check-in prompt, a co-reflection prompt, a resource or a support option.",
+            "number": "The number of the server's own item, as shown in commands (empty for a built-in).",
+            "builtin_id": "The built-in item this row changes or hides (empty for the server's own items).",
+            "variant": "For check-in prompts: daily or weekly.",
+            "name": "The name of a resource or support option.",
+            "text": "A prompt's wording, or a resource's description, as the server wrote it.",
+            "url": "A resource's or support option's link.",
+            "topic": "A resource's topic.",
+            "hidden": "Whether the item is hidden.",
+            "created_by": "Who added a co-reflection prompt or changed a built-in one (cleared by /privacy "
+            "forget); empty for every other kind.",
+            "created_at": "When it was added.",
+            "updated_at": "When it was last changed.",
+            "expires_at": "Not used (items last until the server removes them); kept for the purge job.",
+        },
     )
 )
 declare(
@@ -42,115 +57,209 @@ declare(
 
 
 class DuplicateNameError(Exception):
-    """An entry with that name already exists in the server."""
+    """An item with that name already exists in the server."""
 
 
 @dataclass(frozen=True)
-class ServerEntry:
-    """A resource or support option added by a server's moderators."""
+class ItemFields:
+    """What an item says; each kind uses some of these (prompts: text, resources: name, url, text…)."""
 
-    id: int
+    text: str | None = None
+    name: str | None = None
+    url: str | None = None
+    topic: str | None = None
+    variant: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerItem:
+    """One row: the server's own item (`number` set) or its change to a built-in (`builtin_id` set).
+
+    `text` is a prompt's wording or a resource's description; `variant` the check-in prompt set.
+    """
+
     guild_id: int
     kind: str
-    name: str
+    number: int | None
+    builtin_id: str | None
+    text: str | None
+    name: str | None
     url: str | None
-    description: str
     topic: str | None
+    variant: str | None
     hidden: bool
+    created_by: int | None
+    created_at: int
+    updated_at: int
 
 
-_COLUMNS = "id, guild_id, kind, name, url, description, topic, hidden"
+_COLUMNS = (
+    "guild_id, kind, number, builtin_id, text, name, url, topic, variant, hidden, created_by, created_at, updated_at"
+)
 
 
-def _entry(row: sqlite3.Row) -> ServerEntry:
-    return ServerEntry(
-        row["id"],
-        row["guild_id"],
-        row["kind"],
-        row["name"],
-        row["url"],
-        row["description"],
-        row["topic"],
-        bool(row["hidden"]),
+def _item(row: Row) -> ServerItem:
+    return ServerItem(
+        guild_id=row["guild_id"],
+        kind=row["kind"],
+        number=row["number"],
+        builtin_id=row["builtin_id"],
+        text=row["text"],
+        name=row["name"],
+        url=row["url"],
+        topic=row["topic"],
+        variant=row["variant"],
+        hidden=bool(row["hidden"]),
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 
-class ServerEntryRepository:
-    """All SQL touching server_entries, hidden_builtin_resources and explain_overrides."""
+class ServerItemRepository:
+    """All SQL touching server_items."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def add(
-        self, guild_id: int, kind: str, name: str, url: str | None, description: str, topic: str | None, now_ts: int
-    ) -> int:
-        """Store a new entry; DuplicateNameError if the name is taken (any case)."""
-        try:
-            return await self.db.insert(
-                "INSERT INTO server_entries (guild_id, kind, name, url, description, topic, hidden, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                (guild_id, kind, name, url, description, topic, now_ts, now_ts),
-            )
-        except sqlite3.IntegrityError:
-            raise DuplicateNameError(name) from None
-
-    async def update(
-        self, entry_id: int, name: str, url: str | None, description: str, topic: str | None, now_ts: int
-    ) -> None:
-        """Replace an entry's fields; DuplicateNameError if the new name is taken."""
-        try:
-            await self.db.execute(
-                "UPDATE server_entries SET name = ?, url = ?, description = ?, topic = ?, updated_at = ? WHERE id = ?",
-                (name, url, description, topic, now_ts, entry_id),
-            )
-        except sqlite3.IntegrityError:
-            raise DuplicateNameError(name) from None
-
-    async def set_hidden(self, entry_id: int, hidden: bool) -> None:
-        """Hide or show an entry."""
-        await self.db.execute("UPDATE server_entries SET hidden = ? WHERE id = ?", (int(hidden), entry_id))
-
-    async def delete(self, entry_id: int) -> bool:
-        """Remove an entry; False if it was not there."""
-        return await self.db.execute("DELETE FROM server_entries WHERE id = ?", (entry_id,)) > 0
-
-    async def by_name(self, guild_id: int, kind: str, name: str) -> ServerEntry | None:
-        """An entry by its name, any case."""
-        row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM server_entries WHERE guild_id = ? AND kind = ? AND lower(name) = lower(?)",  # noqa: S608
-            (guild_id, kind, name),
-        )
-        return None if row is None else _entry(row)
-
-    async def entries(self, guild_id: int, kind: str) -> list[ServerEntry]:
-        """A server's entries of one kind (hidden ones included), by name."""
+    async def rows(self, guild_id: int, kind: str) -> list[ServerItem]:
+        """Every row of a server and kind: built-in changes first, then its own items by name and number."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM server_entries WHERE guild_id = ? AND kind = ? ORDER BY lower(name)",  # noqa: S608
+            f"SELECT {_COLUMNS} FROM server_items WHERE guild_id = ? AND kind = ?"  # noqa: S608 - constant
+            " ORDER BY number IS NOT NULL, lower(name), number, builtin_id",
             (guild_id, kind),
         )
-        return [_entry(row) for row in rows]
+        return [_item(r) for r in rows]
 
-    async def count(self, guild_id: int, kind: str) -> int:
-        """How many entries of a kind a server has."""
+    async def own(self, guild_id: int, kind: str, number: int) -> ServerItem | None:
+        """The server's own item by number (None for another server's, or another kind's)."""
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM server_items WHERE guild_id = ? AND kind = ? AND number = ?",  # noqa: S608
+            (guild_id, kind, number),
+        )
+        return None if row is None else _item(row)
+
+    async def by_name(self, guild_id: int, kind: str, name: str) -> ServerItem | None:
+        """The server's own item by its name, any case."""
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM server_items WHERE guild_id = ? AND kind = ? AND lower(name) = lower(?)"  # noqa: S608
+            " AND number IS NOT NULL",
+            (guild_id, kind, name),
+        )
+        return None if row is None else _item(row)
+
+    async def count_own(self, guild_id: int, kind: str) -> int:
+        """How many items of its own of a kind a server has."""
         value = await self.db.fetchval(
-            "SELECT count(*) FROM server_entries WHERE guild_id = ? AND kind = ?", (guild_id, kind)
+            "SELECT count(*) FROM server_items WHERE guild_id = ? AND kind = ? AND number IS NOT NULL",
+            (guild_id, kind),
         )
         return int(value or 0)
 
-    async def hidden_builtins(self, guild_id: int) -> set[str]:
-        """Ids of built-in resources this server hides."""
-        rows = await self.db.fetchall(
-            "SELECT resource_id FROM hidden_builtin_resources WHERE guild_id = ?", (guild_id,)
-        )
-        return {row["resource_id"] for row in rows}
+    async def add(self, guild_id: int, kind: str, fields: ItemFields, created_by: int | None, now_ts: int) -> int:
+        """Store a server's own item under the next number of its kind; return that number.
 
-    async def set_builtin_hidden(self, guild_id: int, resource_id: str, hidden: bool) -> bool:
-        """Hide or show a built-in resource; False if nothing changed."""
-        if hidden:
-            sql = "INSERT OR IGNORE INTO hidden_builtin_resources (guild_id, resource_id) VALUES (?, ?)"
-        else:
-            sql = "DELETE FROM hidden_builtin_resources WHERE guild_id = ? AND resource_id = ?"
-        return await self.db.execute(sql, (guild_id, resource_id)) > 0
+        DuplicateNameError if the name is taken (any case).
+        """
+        params = (guild_id, kind, fields.text, fields.name, fields.url, fields.topic, fields.variant, created_by)
+        try:
+            # The next number is read and used in one statement, so two adds can never share one.
+            number = await self.db.fetchval(
+                "INSERT INTO server_items (guild_id, kind, number, text, name, url, topic, variant, created_by,"
+                " created_at, updated_at) SELECT ?, ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?"
+                " FROM server_items WHERE kind = ? RETURNING number",
+                (*params, now_ts, now_ts, kind),
+            )
+        except sqlite3.IntegrityError:
+            raise DuplicateNameError(fields.name) from None
+        return int(number)
+
+    async def update(self, guild_id: int, kind: str, number: int, fields: ItemFields, now_ts: int) -> bool:
+        """Replace an own item's fields; DuplicateNameError if the new name is taken."""
+        try:
+            changed = await self.db.execute(
+                "UPDATE server_items SET text = ?, name = ?, url = ?, topic = ?, variant = ?, updated_at = ?"
+                " WHERE guild_id = ? AND kind = ? AND number = ?",
+                (fields.text, fields.name, fields.url, fields.topic, fields.variant, now_ts, guild_id, kind, number),
+            )
+        except sqlite3.IntegrityError:
+            raise DuplicateNameError(fields.name) from None
+        return changed > 0
+
+    async def set_hidden(self, guild_id: int, kind: str, number: int, hidden: bool, now_ts: int) -> bool:
+        """Hide or show an own item."""
+        changed = await self.db.execute(
+            "UPDATE server_items SET hidden = ?, updated_at = ? WHERE guild_id = ? AND kind = ? AND number = ?",
+            (int(hidden), now_ts, guild_id, kind, number),
+        )
+        return changed > 0
+
+    async def delete(self, guild_id: int, kind: str, number: int) -> bool:
+        """Remove an own item; False if it was not there."""
+        changed = await self.db.execute(
+            "DELETE FROM server_items WHERE guild_id = ? AND kind = ? AND number = ?", (guild_id, kind, number)
+        )
+        return changed > 0
+
+    async def hide_builtin(self, guild_id: int, kind: str, builtin_id: str, now_ts: int) -> bool:
+        """Hide a built-in item (keeping any wording the server gave it); False if it already was."""
+        return (
+            await self.db.execute(
+                "INSERT INTO server_items (guild_id, kind, builtin_id, hidden, created_at, updated_at)"
+                " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (guild_id, kind, builtin_id) WHERE builtin_id IS NOT NULL"
+                " DO UPDATE SET hidden = 1, updated_at = excluded.updated_at WHERE hidden = 0",
+                (guild_id, kind, builtin_id, now_ts, now_ts),
+            )
+            > 0
+        )
+
+    async def show_builtin(self, guild_id: int, kind: str, builtin_id: str, now_ts: int) -> bool:
+        """Show a hidden built-in again: the row goes unless it also holds the server's wording."""
+        async with self.db.transaction():
+            deleted = await self.db.execute(
+                "DELETE FROM server_items WHERE guild_id = ? AND kind = ? AND builtin_id = ? AND hidden = 1"
+                " AND text IS NULL AND created_by IS NULL",
+                (guild_id, kind, builtin_id),
+            )
+            shown = await self.db.execute(
+                "UPDATE server_items SET hidden = 0, updated_at = ? WHERE guild_id = ? AND kind = ? AND builtin_id = ?"
+                " AND hidden = 1",
+                (now_ts, guild_id, kind, builtin_id),
+            )
+        return deleted + shown > 0
+
+    async def change_builtin(
+        self, guild_id: int, kind: str, builtin_id: str, *, text: str | None, hidden: bool, by: int | None, now_ts: int
+    ) -> None:
+        """Record a server's wording and hidden flag for a built-in item, and who made the change."""
+        await self.db.execute(
+            "INSERT INTO server_items (guild_id, kind, builtin_id, text, hidden, created_by, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, kind, builtin_id) WHERE builtin_id IS NOT NULL"
+            " DO UPDATE SET text = excluded.text, hidden = excluded.hidden, created_by = excluded.created_by,"
+            " updated_at = excluded.updated_at",
+            (guild_id, kind, builtin_id, text, int(hidden), by, now_ts, now_ts),
+        )
+
+    async def by_creator(self, user_id: int, kind: str) -> list[ServerItem]:
+        """Rows of a kind a member added or changed, in every server (privacy export)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM server_items WHERE created_by = ? AND kind = ? ORDER BY id",  # noqa: S608
+            (user_id, kind),
+        )
+        return [_item(r) for r in rows]
+
+    async def clear_creator(self, user_id: int, kind: str) -> int:
+        """Unlink a member from the rows of a kind they added (privacy forget); the rows stay."""
+        return await self.db.execute(
+            "UPDATE server_items SET created_by = NULL WHERE created_by = ? AND kind = ?", (user_id, kind)
+        )
+
+
+class ExplainRepository:
+    """All SQL touching explain_overrides: one pair of texts per server, not a list."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     async def explain(self, guild_id: int) -> tuple[str | None, str | None]:
         """The server's own short and one-page /explain texts (None where it uses the built-in one)."""

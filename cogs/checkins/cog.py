@@ -23,7 +23,7 @@ from bot.scheduling.scheduler import Firing
 from bot.services import timezones
 from bot.services.guild_settings import Feature
 from cogs.checkins.plan import CADENCE_LABELS, PROMPT_SET_LABELS, Choices, statement
-from cogs.checkins.service import KIND, PAUSE_MAX_DAYS, SERVER_PROMPT_PREFIX, CheckinService, new_token
+from cogs.checkins.service import KIND, PAUSE_MAX_DAYS, CheckinService, new_token
 from cogs.checkins.views import ConfirmView, HistoryView, PromptButton, ask_stop, prompt_view
 
 log = logging.getLogger(__name__)
@@ -284,11 +284,8 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
         """Add a check-in prompt for this server (moderators)."""
         await require_moderator(interaction)
         assert interaction.guild_id is not None
-        await self.bot.services.guilds.ensure_guild(interaction.guild_id)
-        stamp = int(self.bot.services.clock.now().timestamp())
-        number = await self.service.repo.add_server_prompt(interaction.guild_id, kind, text.strip(), stamp)
-        self.service.invalidate_prompts(interaction.guild_id)
-        await send_ephemeral(interaction, f"Added as `{SERVER_PROMPT_PREFIX}{number}`.")
+        prompt_id = await self.service.add_prompt(interaction.guild_id, kind, text)
+        await send_ephemeral(interaction, f"Added as `{prompt_id}`.")
 
     @prompts.command(name="hide")
     @app_commands.describe(prompt="The prompt id shown by /checkin prompts list")
@@ -296,18 +293,9 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
         """Stop using a prompt in this server (moderators)."""
         await require_moderator(interaction)
         assert interaction.guild_id is not None
-        known = {p.id for s in ("daily", "weekly") for p in await self.service.pool(interaction.guild_id, s)}
-        if prompt not in known:
+        if not await self.service.hide_prompt(interaction.guild_id, prompt):
             await send_ephemeral(interaction, "I don't know that prompt id here; /checkin prompts list shows them.")
             return
-        if prompt.startswith(SERVER_PROMPT_PREFIX):
-            await self.service.repo.delete_server_prompt(
-                interaction.guild_id, int(prompt.removeprefix(SERVER_PROMPT_PREFIX))
-            )
-        else:
-            await self.bot.services.guilds.ensure_guild(interaction.guild_id)
-            await self.service.repo.hide_prompt(interaction.guild_id, prompt)
-        self.service.invalidate_prompts(interaction.guild_id)
         await send_ephemeral(interaction, f"`{prompt}` is no longer used here.")
 
     @prompts.command(name="list")

@@ -1,4 +1,6 @@
-"""SQL for check-ins: members' plans, their kept (encrypted) answers, and servers' prompt choices."""
+"""SQL for check-ins: members' plans and their kept (encrypted) answers.
+
+The prompts a server added or hid are server items (`bot/library`), not check-in tables."""
 
 from __future__ import annotations
 
@@ -57,27 +59,6 @@ declare(
         },
     )
 )
-declare(
-    TableDeclaration(
-        table="checkin_server_prompts",
-        feature="checkins",
-        purpose="Check-in prompts this server's moderators added.",
-        personal=False,
-        who_can_see="Moderators; members see them as check-in prompts.",
-        retention="Until a moderator hides them or the bot leaves the server.",
-    )
-)
-declare(
-    TableDeclaration(
-        table="checkin_hidden_prompts",
-        feature="checkins",
-        purpose="Check-in prompts this server chose not to use.",
-        personal=False,
-        who_can_see="Moderators.",
-        retention="Until the bot leaves the server.",
-    )
-)
-
 PLAN_COLUMNS = (
     "guild_id, user_id, schedule_id, cadence, days, at_minute, timezone, prompt_set, keep_days,"
     " paused_until, dm_closed, created_at, expires_at"
@@ -113,15 +94,6 @@ class StoredAnswer:
     body: bytes
     created_at: int
     expires_at: int
-
-
-@dataclass(frozen=True)
-class ServerPrompt:
-    """A prompt a server added."""
-
-    id: int
-    prompt_set: str
-    text: str
 
 
 PlanAndQuiet = tuple["Plan", int | None, int | None]
@@ -314,46 +286,6 @@ class CheckinRepository:
         return await self.db.execute(
             "DELETE FROM checkin_answers WHERE user_id = ? AND guild_id = ?", (user_id, guild_id)
         )
-
-    # -- server prompt choices -----------------------------------------------------------------------
-
-    async def add_server_prompt(self, guild_id: int, prompt_set: str, text: str, created: int) -> int:
-        """Add a server's own prompt; return its number."""
-        return await self.db.insert(
-            "INSERT INTO checkin_server_prompts (guild_id, prompt_set, text, created_at) VALUES (?, ?, ?, ?)",
-            (guild_id, prompt_set, text, created),
-        )
-
-    async def server_prompts(self, guild_id: int) -> list[ServerPrompt]:
-        """The prompts a server added."""
-        rows = await self.db.fetchall(
-            "SELECT id, prompt_set, text FROM checkin_server_prompts WHERE guild_id = ? ORDER BY id", (guild_id,)
-        )
-        return [ServerPrompt(**dict(r)) for r in rows]
-
-    async def delete_server_prompt(self, guild_id: int, prompt_id: int) -> bool:
-        """Remove a prompt a server added."""
-        return (
-            await self.db.execute(
-                "DELETE FROM checkin_server_prompts WHERE guild_id = ? AND id = ?", (guild_id, prompt_id)
-            )
-            > 0
-        )
-
-    async def hide_prompt(self, guild_id: int, prompt_id: str) -> bool:
-        """Stop using a content prompt in a server."""
-        return (
-            await self.db.execute(
-                "INSERT OR IGNORE INTO checkin_hidden_prompts (guild_id, prompt_id) VALUES (?, ?)",
-                (guild_id, prompt_id),
-            )
-            > 0
-        )
-
-    async def hidden_prompts(self, guild_id: int) -> set[str]:
-        """Content prompt ids a server hid."""
-        rows = await self.db.fetchall("SELECT prompt_id FROM checkin_hidden_prompts WHERE guild_id = ?", (guild_id,))
-        return {r["prompt_id"] for r in rows}
 
 
 def _plan_and_quiet(row: Row) -> PlanAndQuiet:

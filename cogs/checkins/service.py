@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import Clock, from_timestamp, to_timestamp
 from bot.errors import UserFacingError
 from bot.keys import Keys
+from bot.library.repository import ItemFields
+from bot.library.service import CHECKIN, ItemRef, ServerItemService
 from bot.scheduling.quiet_hours import in_quiet_hours
 from bot.scheduling.recurrence import zone
 from bot.scheduling.repository import ScheduleRow
@@ -72,6 +74,7 @@ class CheckinService:
             services.scheduler,
             services.preferences,
             services.guilds,
+            services.library,
             services.content,
         )
 
@@ -83,6 +86,7 @@ class CheckinService:
         scheduler: Scheduler,
         preferences: PreferencesService,
         guilds: GuildSettingsService,
+        library: ServerItemService,
         prompts: PromptSource | None,
         rng: random.Random | None = None,
     ) -> None:
@@ -92,17 +96,14 @@ class CheckinService:
         self.scheduler = scheduler
         self.preferences = preferences
         self.guilds = guilds
+        self.library = library
         self.prompts = prompts
         self.rng = rng or random.Random()
         self.notices = PendingNotices(self.repo.dm_closed_members)
-        # Each server's prompt pool, cached because every scheduled DM needs it (10,000 at 09:00);
-        # moderators' changes go through invalidate_prompts.
-        self._pools: dict[tuple[int, str], list[ChosenPrompt]] = {}
-
-    def invalidate_prompts(self, guild_id: int) -> None:
-        """Forget a server's cached pool after its prompts were added or hidden."""
-        for key in [k for k in self._pools if k[0] == guild_id]:
-            del self._pools[key]
+        # Each server's prompt pool, cached because every scheduled DM needs it (10,000 at 09:00),
+        # with the library's version of the server's prompts it was built from: any change to them
+        # moves the version on, and the pool is built again.
+        self._pools: dict[tuple[int, str], tuple[int, list[ChosenPrompt]]] = {}
 
     # -- the walk-through ----------------------------------------------------------------------------
 
@@ -268,19 +269,20 @@ class CheckinService:
 
     async def pool(self, guild_id: int, prompt_set: str) -> list[ChosenPrompt]:
         """Prompts a server uses for a choice: content prompts not hidden, plus the server's own."""
+        version = self.library.version(guild_id, CHECKIN)
         cached = self._pools.get((guild_id, prompt_set))
-        if cached is not None:
-            return cached
-        hidden = await self.repo.hidden_prompts(guild_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        hidden = await self.library.hidden_builtins(guild_id, CHECKIN)
         found: list[ChosenPrompt] = []
         if self.prompts is not None:
             for set_name in CONTENT_SETS[prompt_set]:
                 found += [ChosenPrompt(p.id, p.text) for p in self.prompts.prompts_in(set_name) if p.id not in hidden]
         wanted = ("daily", "weekly") if prompt_set == "mix" else (prompt_set,)
-        for own in await self.repo.server_prompts(guild_id):
-            if own.prompt_set in wanted:
-                found.append(ChosenPrompt(f"{SERVER_PROMPT_PREFIX}{own.id}", own.text))
-        self._pools[(guild_id, prompt_set)] = found
+        for own in await self.library.items(guild_id, CHECKIN):
+            if own.variant in wanted:
+                found.append(ChosenPrompt(f"{SERVER_PROMPT_PREFIX}{own.number}", own.text or ""))
+        self._pools[(guild_id, prompt_set)] = (version, found)
         return found
 
     async def pick(self, guild_id: int, prompt_set: str) -> ChosenPrompt | None:
@@ -291,13 +293,29 @@ class CheckinService:
     async def prompt_text(self, guild_id: int, prompt_id: str) -> str | None:
         """The text of a prompt by id (content or the server's own)."""
         if prompt_id.startswith(SERVER_PROMPT_PREFIX):
-            number = prompt_id.removeprefix(SERVER_PROMPT_PREFIX)
-            for own in await self.repo.server_prompts(guild_id):
-                if str(own.id) == number:
-                    return own.text
-            return None
+            number = _number(prompt_id)
+            own = None if number is None else await self.library.get(guild_id, CHECKIN, number)
+            return None if own is None else own.text
         found = self.prompts.prompt(prompt_id) if self.prompts is not None else None
         return found.text if found is not None else None
+
+    async def add_prompt(self, guild_id: int, prompt_set: str, text: str) -> str:
+        """Add a prompt of the server's own to a set (daily or weekly); return its id."""
+        own = await self.library.add(guild_id, CHECKIN, ItemFields(text=text.strip(), variant=prompt_set))
+        return f"{SERVER_PROMPT_PREFIX}{own.number}"
+
+    async def hide_prompt(self, guild_id: int, prompt_id: str) -> bool:
+        """Stop using a prompt in a server (the server's own is deleted, a built-in one hidden).
+
+        False when the server uses no prompt with that id.
+        """
+        known = {p.id for s in ("daily", "weekly") for p in await self.pool(guild_id, s)}
+        if prompt_id not in known:
+            return False
+        number = _number(prompt_id)
+        ref = ItemRef.own(number) if number is not None else ItemRef.builtin(prompt_id)
+        await self.library.remove(guild_id, CHECKIN, ref)
+        return True
 
     # -- firing ---------------------------------------------------------------------------------------
 
@@ -443,6 +461,14 @@ class CheckinService:
             "schedules": schedules,
             "answers": await self.repo.delete_answers(user_id),
         }
+
+
+def _number(prompt_id: str) -> int | None:
+    """The number of a server prompt id ("server-3" is 3); None for a content prompt id."""
+    if not prompt_id.startswith(SERVER_PROMPT_PREFIX):
+        return None
+    digits = prompt_id.removeprefix(SERVER_PROMPT_PREFIX)
+    return int(digits) if digits.isascii() and digits.isdigit() else None
 
 
 def _days(text: str) -> tuple[int, ...]:

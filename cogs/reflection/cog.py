@@ -90,7 +90,9 @@ class Reflection(
         svc = bot.services
         # Built-in prompts come from the content store, loaded and validated once at start-up.
         builtins = [(p.id, p.text) for p in svc.content.prompts_in("reflection")]
-        self.service = ReflectionService(svc.db, svc.clock, svc.scheduler, svc.guilds, builtins=lambda: list(builtins))
+        self.service = ReflectionService(
+            svc.db, svc.clock, svc.scheduler, svc.guilds, svc.library, builtins=lambda: list(builtins)
+        )
         self.runner = Runner(bot, self.service)
 
     async def cog_load(self) -> None:

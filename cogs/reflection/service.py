@@ -19,12 +19,13 @@ from typing import Any
 from bot.clock import Clock, to_timestamp
 from bot.db.connection import Database
 from bot.errors import UserFacingError
+from bot.library.repository import ItemFields, ServerItem
+from bot.library.service import REFLECTION, ItemRef, ServerItemService
 from bot.scheduling.recurrence import Recurrence, describe
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
 from bot.services.guild_settings import REFLECTION_CHANNELS, GuildSettingsService
 from cogs.reflection.options import ScheduleOptions, build_recurrence, options_of
-from cogs.reflection.repository import PromptRow, ReflectionPromptRepository
 
 KIND = "reflection"
 CLOSE_KIND = "reflection-close"
@@ -102,24 +103,21 @@ class ReflectionService:
         clock: Clock,
         scheduler: Scheduler,
         guilds: GuildSettingsService,
+        library: ServerItemService,
         builtins: Callable[[], list[tuple[str, str]]],
     ) -> None:
         self.db = db
         self.clock = clock
         self.scheduler = scheduler
         self.guilds = guilds
-        self.prompts = ReflectionPromptRepository(db)
+        self.items = library
         self._builtins = builtins
-
-    def _now_ts(self) -> int:
-        return to_timestamp(self.clock.now())
 
     # -- the prompt library -------------------------------------------------------------------------
 
     async def library(self, guild_id: int, *, include_hidden: bool = False) -> list[Prompt]:
         """Built-in prompts (with the server's changes), then the server's own, hidden ones on request."""
-        rows = await self.prompts.for_guild(guild_id)
-        changes = {r.builtin_id: r for r in rows if r.builtin_id is not None}
+        changes = await self.items.builtin_changes(guild_id, REFLECTION)
         found: list[Prompt] = []
         for builtin_id, text in self._builtins():
             change = changes.get(builtin_id)
@@ -127,7 +125,9 @@ class ReflectionService:
             hidden = change.hidden if change is not None else False
             changed = change is not None and bool(change.text)
             found.append(Prompt(f"b:{builtin_id}", wording, True, hidden, changed))
-        found += [Prompt(f"s:{r.id}", r.text or "", False, r.hidden) for r in rows if r.builtin_id is None]
+        found += [
+            Prompt(f"s:{r.number}", r.text or "", False, r.hidden) for r in await self.items.items(guild_id, REFLECTION)
+        ]
         return [p for p in found if include_hidden or not p.hidden]
 
     async def find_prompt(self, guild_id: int, key: str) -> Prompt | None:
@@ -143,13 +143,12 @@ class ReflectionService:
     async def add_prompt(self, guild_id: int, user_id: int | None, text: str) -> Prompt:
         """Add a prompt of the server's own."""
         cleaned = check_text(text)
-        if await self.prompts.count_own(guild_id) >= MAX_SERVER_PROMPTS:
+        if await self.items.count(guild_id, REFLECTION) >= MAX_SERVER_PROMPTS:
             raise UserFacingError(
                 f"This server has {MAX_SERVER_PROMPTS} prompts of its own, the most it can have. Hide or reuse one."
             )
-        await self.guilds.ensure_guild(guild_id)
-        number = await self.prompts.add(guild_id, cleaned, user_id, self._now_ts())
-        return Prompt(f"s:{number}", cleaned, False)
+        added = await self.items.add(guild_id, REFLECTION, ItemFields(text=cleaned), created_by=user_id)
+        return Prompt(f"s:{added.number}", cleaned, False)
 
     async def choose_prompt(self, guild_id: int, user_id: int | None, value: str, what: str = "prompt") -> Prompt:
         """A library key chosen in autocomplete, or new text, which is added to the server's prompts."""
@@ -178,18 +177,14 @@ class ReflectionService:
     async def _write(
         self, guild_id: int, prompt: Prompt, *, text: str | None, hidden: bool, user_id: int | None
     ) -> None:
-        now_ts = self._now_ts()
         if prompt.builtin:
-            await self.guilds.ensure_guild(guild_id)
-            await self.prompts.change_builtin(
-                guild_id, prompt.key[2:], text=text, hidden=hidden, by=user_id, now_ts=now_ts
-            )
+            await self.items.change_builtin(guild_id, REFLECTION, prompt.key[2:], text=text, hidden=hidden, by=user_id)
             return
         number = int(prompt.key[2:])
         async with self.db.transaction():
             if text is not None:
-                await self.prompts.set_text(number, text, now_ts)
-            await self.prompts.set_hidden(number, hidden, now_ts)
+                await self.items.edit(guild_id, REFLECTION, number, ItemFields(text=text))
+            await self.items.set_hidden(guild_id, REFLECTION, ItemRef.own(number), hidden)
 
     # -- schedules ----------------------------------------------------------------------------------
 
@@ -364,21 +359,21 @@ class ReflectionService:
             }
             for r in rows
         ]
-        prompts = [_export_prompt(p) for p in await self.prompts.by_creator(user_id)]
+        prompts = [_export_prompt(p) for p in await self.items.by_creator(user_id, REFLECTION)]
         return {"schedules": schedules, "prompts": prompts}
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Unlink a member from the schedules and prompts they made; those belong to the server and stay."""
         async with self.db.transaction():
             schedules = await self.scheduler.repository.clear_owner(user_id, kinds=(KIND, CLOSE_KIND))
-            prompts = await self.prompts.clear_creator(user_id)
+            prompts = await self.items.clear_creator(user_id, REFLECTION)
         return {"schedules unlinked": schedules, "prompts unlinked": prompts}
 
 
-def _export_prompt(row: PromptRow) -> dict[str, Any]:
+def _export_prompt(row: ServerItem) -> dict[str, Any]:
     return {
         "server": str(row.guild_id),
-        "key": f"b:{row.builtin_id}" if row.builtin_id else f"s:{row.id}",
+        "key": f"b:{row.builtin_id}" if row.builtin_id else f"s:{row.number}",
         "text": row.text,
         "hidden": row.hidden,
         "created_at": row.created_at,

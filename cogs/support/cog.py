@@ -78,7 +78,7 @@ class SupportCog(commands.Cog):
         role_word = (await svc.guilds.get(interaction.guild_id)).role_word
         embed = discord.Embed(title="Support, if and when you want it", description=STATEMENT)
         if options:
-            text = "\n".join(f"**{o.name}**{f' ({o.url})' if o.url else ''}: {o.description}" for o in options)
+            text = "\n".join(f"**{o.name}**{f' ({o.url})' if o.url else ''}: {o.text}" for o in options)
             embed.add_field(name="Options this community chose", value=text[:1024], inline=False)
         else:
             embed.add_field(

@@ -283,7 +283,7 @@ async def test_bad_input_is_named_and_nothing_is_written(world, sim_services, op
     assert result.ephemeral
     assert expected in result.response.content
     assert await rows(sim_services, world.guild.id) == []
-    assert await sim_services.db.fetchval("SELECT count(*) FROM reflection_prompts") == 0
+    assert await sim_services.db.fetchval("SELECT count(*) FROM server_items WHERE kind = 'reflection'") == 0
 
 
 async def test_7pm_and_19_00_are_the_same(world, sim_services):

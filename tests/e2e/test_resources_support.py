@@ -100,7 +100,7 @@ async def test_bad_resources_are_refused_with_the_reason(world, sim_services: Se
         world.general, "resources-manage add", name="Thing", url=url, description=description
     )
     assert message in result.response.content
-    assert await sim_services.entries.repo.count(world.guild.id, "resource") == 0
+    assert await sim_services.library.count(world.guild.id, "resource") == 0
 
 
 async def test_duplicates_are_refused(world):
@@ -139,8 +139,8 @@ async def test_ordinary_members_are_refused(world, simcord_env, sim_services, co
         options.update(url="https://a.example.org", description="x")
     result = await world.member.slash(world.general, command, **options)
     assert "Only moderators" in result.response.content
-    assert await sim_services.entries.repo.count(world.guild.id, "resource") == 0
-    assert await sim_services.entries.repo.hidden_builtins(world.guild.id) == set()
+    assert await sim_services.library.count(world.guild.id, "resource") == 0
+    assert await sim_services.library.hidden_builtins(world.guild.id, "resource") == set()
 
 
 async def test_resources_off_is_refused(world):

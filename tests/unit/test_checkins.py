@@ -26,7 +26,7 @@ def checkins(services) -> CheckinService:
 
     s.scheduler.register("checkin", noop, dm=True)
     return CheckinService(
-        CheckinRepository(s.db), s.clock, s.keys, s.scheduler, s.preferences, s.guilds, placeholder_content()
+        CheckinRepository(s.db), s.clock, s.keys, s.scheduler, s.preferences, s.guilds, s.library, placeholder_content()
     )
 
 

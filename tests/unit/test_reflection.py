@@ -75,7 +75,12 @@ async def service(services):
     services.scheduler.register("reflection-close", _noop, feature="reflection")
     await services.guilds.add_channel(GUILD, REFLECTION_CHANNELS, CHANNEL)
     return ReflectionService(
-        services.db, services.clock, services.scheduler, services.guilds, builtins=lambda: [("one", "Built-in one?")]
+        services.db,
+        services.clock,
+        services.scheduler,
+        services.guilds,
+        services.library,
+        builtins=lambda: [("one", "Built-in one?")],
     )
 
 
@@ -109,7 +114,7 @@ async def test_limits_and_channel(service) -> None:
         await service.create(GUILD, FRAN, CHANNEL, "b:one", DAILY)
     with pytest.raises(UserFacingError, match="the most it can have"):
         await service.create(GUILD, FRAN, CHANNEL, "New text that must not be stored", DAILY)
-    assert await service.prompts.count_own(GUILD) == 0
+    assert await service.items.count(GUILD, "reflection") == 0
 
 
 async def test_edit_keeps_what_was_not_given(service, clock) -> None:
