@@ -1,7 +1,9 @@
-"""Rules for the tests themselves: every test checks something, so none can pass by doing nothing.
+"""Rules for the tests themselves: every test checks something, and tests share through helpers.
 
 A test that only runs code can fail only by raising (or by hanging), so it cannot tell right from
-wrong behaviour. These checks read the test files with `ast`, not by running them.
+wrong behaviour. A test module that imports another runs that module's fixtures and tests in a second
+place, so shared fixtures live in a conftest or a helper module (`tests/e2e/venting_helpers.py`).
+These checks read the test files with `ast`, not by running them.
 """
 
 from __future__ import annotations
@@ -74,6 +76,18 @@ def silent_tests(path: Path) -> list[str]:
     return [f"{f.name} (line {f.lineno})" for f in collected_tests(tree) if not checks_something(f)]
 
 
+def imports_of_test_modules(path: Path) -> list[str]:
+    """The test modules (`test_*`) a file imports from."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.append(node.module)
+            found += [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+    return sorted({m for m in found if any(part.startswith("test_") for part in m.split("."))})
+
+
 def test_every_test_checks_something():
     files = sorted(TESTS.rglob("test_*.py"))
     assert len(files) > 10, "the rule must have test files to read"
@@ -81,7 +95,13 @@ def test_every_test_checks_something():
     assert not {k: v for k, v in bad.items() if v}, "add an assert (or pytest.raises) to these tests"
 
 
-# -- the check itself must be able to fail ----------------------------------------------------------
+def test_no_test_module_imports_another():
+    files = sorted(TESTS.rglob("*.py"))
+    bad = {p.relative_to(TESTS.parent).as_posix(): imports_of_test_modules(p) for p in files}
+    assert not {k: v for k, v in bad.items() if v}, "move shared fixtures to a conftest or a helper module"
+
+
+# -- the checks themselves must be able to fail ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -104,3 +124,19 @@ def test_the_rule_catches_a_test_that_checks_nothing(tmp_path, source, silent):
     path = tmp_path / "test_example.py"
     path.write_text(source, "utf-8")
     assert bool(silent_tests(path)) is silent, source
+
+
+@pytest.mark.parametrize(
+    ("source", "bad"),
+    [
+        ("from tests.e2e.test_venting import world\n", True),
+        ("from tests.e2e import test_venting\n", True),
+        ("import tests.unit.test_scheduler\n", True),
+        ("from tests.e2e.venting_helpers import world\n", False),
+        ("from tests.e2e.world import make_world\n", False),
+    ],
+)
+def test_the_rule_catches_a_test_module_imported_from_another(tmp_path, source, bad):
+    path = tmp_path / "test_example.py"
+    path.write_text(source, "utf-8")
+    assert bool(imports_of_test_modules(path)) is bad, source
