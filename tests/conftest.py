@@ -76,14 +76,14 @@ def is_unexpected(error: BaseException, *, strict: bool, provoked: tuple[type[Ba
     """Whether an error the command tree saw should fail the test.
 
     By default only errors our handler would log as unexpected count (it has no friendly message for
-    them). Strictly, everything but a refusal a member is meant to see counts.
+    them). Strictly, so do friendly ones that are not a refusal a member is meant to see (a value
+    Discord could not convert, say).
     """
     original = getattr(error, "original", error)
     if isinstance(original, provoked):
         return False
-    if strict:
-        return not isinstance(original, UserFacingError | app_commands.CheckFailure)
-    return friendly_message(error) is None
+    refusal = isinstance(original, UserFacingError | app_commands.CheckFailure)
+    return friendly_message(error) is None or (strict and not refusal)
 
 
 @pytest.fixture
