@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
+from discord import app_commands
 from simcord import Env
 
 from bot.app import PeerCircleBot, Services
 from bot.clock import FakeClock
 from bot.db import Database
+from bot.errors import UserFacingError
 from bot.interactions import friendly_message
 from bot.testing import SimcordClock, make_bot, make_services
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker `simcord_env` reads, beside the fixture that reads it."""
+    config.addinivalue_line(
+        "markers",
+        "strict_errors: only refusals (UserFacingError, a failed check) may reach the bot's error handler, "
+        "and nothing may be logged at ERROR",
+    )
 
 
 @pytest.fixture
@@ -48,26 +60,64 @@ def simcord_bot(sim_services: Services) -> PeerCircleBot:
     return make_bot(sim_services)
 
 
+class ErrorRecords(logging.Handler):
+    """Keeps every record logged at ERROR or above while it is attached to the root logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record; the test reads it at teardown."""
+        self.records.append(record)
+
+
+def is_unexpected(error: BaseException, *, strict: bool, provoked: tuple[type[BaseException], ...]) -> bool:
+    """Whether an error the command tree saw should fail the test.
+
+    By default only errors our handler would log as unexpected count (it has no friendly message for
+    them). Strictly, so do friendly ones that are not a refusal a member is meant to see (a value
+    Discord could not convert, say).
+    """
+    original = getattr(error, "original", error)
+    if isinstance(original, provoked):
+        return False
+    refusal = isinstance(original, UserFacingError | app_commands.CheckFailure)
+    return friendly_message(error) is None or (strict and not refusal)
+
+
 @pytest.fixture
 async def simcord_env(simcord_bot: PeerCircleBot, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
-    """SimCord's environment, failing the test on unexpected bot errors only.
+    """SimCord's environment, failing the test on unexpected bot errors only: the one error policy.
 
     SimCord records every error the command tree sees, including the expected ones our handler
     turns into a friendly message (a bad time zone, a refused member). Those are behaviour under
     test; anything our handler would log as unexpected still fails the test at teardown.
+
+    Two markers adjust it:
+    - `@pytest.mark.provokes(error=SomeError)`: the test raises this error inside the bot on purpose;
+    - `@pytest.mark.strict_errors`: only refusals (`UserFacingError`, a failed check) are tolerated, and
+      any record logged at ERROR from start to shutdown fails the test, which also catches errors that
+      never reach the command tree (a view or a listener that only logs through `report_error`).
     """
     marker = request.node.get_closest_marker("simcord")
     options = {"check_errors": False, **(marker.kwargs if marker else {})}
-    env = Env(simcord_bot, **options)
-    await env.start()
+    strict = request.node.get_closest_marker("strict_errors") is not None
+    logged = ErrorRecords()
+    root = logging.getLogger()
+    if strict:
+        root.addHandler(logged)
     try:
-        yield env
+        env = Env(simcord_bot, **options)
+        await env.start()
+        try:
+            yield env
+        finally:
+            await env.shutdown()
     finally:
-        await env.shutdown()
-        # A test that provokes an error on purpose names it: @pytest.mark.provokes(error=SomeError).
-        provoked = tuple(m.kwargs["error"] for m in request.node.iter_markers("provokes"))
-        unexpected = [
-            e for e in env.errors if friendly_message(e) is None and not isinstance(getattr(e, "original", e), provoked)
-        ]
-        if unexpected:
-            raise ExceptionGroup("the bot raised unexpected errors", unexpected)
+        root.removeHandler(logged)
+    provoked = tuple(m.kwargs["error"] for m in request.node.iter_markers("provokes"))
+    unexpected = [e for e in env.errors if is_unexpected(e, strict=strict, provoked=provoked)]
+    if unexpected:
+        raise ExceptionGroup("the bot raised unexpected errors", unexpected)
+    assert not logged.records, [f"{r.levelname} {r.name}: {r.getMessage()}" for r in logged.records]

@@ -15,11 +15,6 @@ def _zones() -> tuple[tuple[str, ...], dict[str, str]]:
     return names, {name.lower(): name for name in names}
 
 
-def all_zones() -> tuple[str, ...]:
-    """Every zone name offered to members (region/city names, plus UTC)."""
-    return _zones()[0]
-
-
 def suggest(text: str, limit: int = 3) -> list[str]:
     """Zone names close to what was typed, best first."""
     _, by_lower = _zones()

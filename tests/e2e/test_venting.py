@@ -2,79 +2,31 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
-from discord import app_commands
 from simcord import SetupError
 
-from bot.app import Services
-from bot.errors import UserFacingError
 from cogs.venting.service import VentingService
-from tests.e2e.world import World, make_world
+from tests.e2e.venting_helpers import (
+    archived_thread_with_reply,
+    moderate,
+    reply,
+    said,
+    use_forum,
+    use_text,
+    vent,
+    world,
+)
+
+__all__ = ["world"]
+
+# Only refusals a member is meant to see may reach the error handler, and nothing may be logged at ERROR.
+pytestmark = pytest.mark.strict_errors
 
 CW = "Content warning:"
 
 
-def expected(error: BaseException) -> bool:
-    """Refusals a member is meant to see; anything else is a bug."""
-    original = getattr(error, "original", error)
-    return isinstance(original, UserFacingError | app_commands.CheckFailure)
-
-
-@pytest.fixture(autouse=True)
-async def only_expected_errors(simcord_env, caplog):
-    """Fail on any error that isn't a plain refusal, including ones only logged by report_error."""
-    caplog.set_level(logging.WARNING)
-    yield
-    unexpected = [e for e in simcord_env.errors if not expected(e)]
-    assert not unexpected, unexpected
-    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not logged, [r.getMessage() for r in logged]
-
-
-@pytest.fixture
-async def world(simcord_env, sim_services: Services) -> World:
-    w = make_world(simcord_env)
-    await w.mod.slash(w.general, "config feature", feature="venting", enabled=True)
-    return w
-
-
-async def use_forum(world: World):
-    forum = world.guild.create_forum_channel("vent")
-    result = await world.mod.slash(world.general, "config vent-channel", channel=forum)
-    assert "changed" in result.response.content, result.response.content
-    return forum
-
-
-async def use_text(world: World):
-    channel = world.guild.create_text_channel("vent")
-    await world.mod.slash(world.general, "config vent-channel", channel=channel)
-    return channel
-
-
-async def vent(actor, world: World, text: str = "A hard day at work.", title: str = "", warning: str = ""):
-    shown = await actor.slash(world.general, "vent")
-    assert shown.modal is not None, shown.response and shown.response.content
-    values = {"vent_text": text}
-    if title:
-        values["vent_title"] = title
-    if warning:
-        values["vent_warning"] = warning
-    return await actor.submit_modal(shown, values)
-
-
-def said(result) -> str:
-    """Everything the bot told the member privately in answer to one interaction."""
-    parts = [result.response.content] if result.response is not None else []
-    parts += [f.content for f in result.followups]
-    return "\n".join(parts)
-
-
-def starter(channel, thread=None):
-    """The post message: in a forum the thread's first message, in a text channel the channel's message."""
-    if thread is not None:
-        return thread.history()[0]
+def starter(channel):
+    """The post message in a text channel: the channel's latest message with buttons."""
     return [m for m in channel.history() if m.components][-1]
 
 
@@ -128,12 +80,6 @@ async def test_mentions_never_ping(world):
         assert message.get("allowed_mentions") == {"parse": []}, request
 
 
-async def reply(actor, thread, text: str):
-    shown = await actor.click(thread.history()[0], label="Reply anonymously")
-    assert shown.modal is not None, said(shown)
-    return await actor.submit_modal(shown, {"vent_reply_text": text})
-
-
 def reply_labels(thread) -> list[str]:
     return [m.content for m in thread.history()[1:]]
 
@@ -180,12 +126,6 @@ async def test_button_on_removed_post_says_so(world, sim_services, simcord_bot):
     for label in ("Reply anonymously", "Delete"):
         refused = await world.member.click(post, label=label)
         assert refused.modal is None and "was removed" in said(refused)
-
-
-async def moderate(world: World, channel, message):
-    result = await world.mod.context_menu(channel, "Moderate anonymous message", message)
-    assert result.ephemeral and "Nobody, you included" in said(result), said(result)
-    return result
 
 
 async def test_moderator_removes_a_reply_and_blocks_its_author_without_learning_who(world, sim_services):
@@ -237,6 +177,18 @@ async def test_moderator_removes_a_post_and_ordinary_members_cannot_moderate(wor
     assert "paused for you" in said(await world.member.slash(world.general, "vent"))
 
 
+async def test_moderator_removes_a_reply_in_an_archived_thread_or_is_told_it_failed(world, simcord_env):
+    thread = await archived_thread_with_reply(world, simcord_env)
+    menu = await moderate(world, thread, thread.history()[-1])
+    simcord_env.inject_error("DELETE", "/channels/*/messages/*", status=403, code=50013, message="Missing Access")
+    refused = await world.mod.click(menu.response, label="Remove it")
+    assert "didn't let me delete that reply" in said(refused) and len(thread.history()) == 2
+    assert "No moderator actions" in said(await world.mod.slash(world.general, "vent-mod log"))
+    removed = await world.mod.click(menu.response, label="Remove it")
+    assert "Removed" in said(removed) and len(thread.history()) == 1
+    assert "remove" in said(await world.mod.slash(world.general, "vent-mod log"))
+
+
 async def test_flood_limits_say_when_to_try_again(world, simcord_env):
     forum = await use_forum(world)
     await world.mod.slash(world.general, "config vent-limits", posts_per_hour=2, reply_cooldown_seconds=120)
@@ -253,12 +205,48 @@ async def test_flood_limits_say_when_to_try_again(world, simcord_env):
     assert (await world.other.click(thread.history()[0], label="Reply anonymously")).modal is not None
 
 
+async def test_the_hourly_slot_is_held_while_posting_and_freed_if_posting_fails(world, simcord_env, sim_services):
+    await use_forum(world)
+    await world.mod.slash(world.general, "config vent-limits", posts_per_hour=1)
+    venting = simcord_env.bot.features.get(VentingService)
+    record_post = venting.record_post
+    refused_meanwhile = []
+
+    async def while_posting(guild_id, user_id, *args):
+        # A second submit arriving now (before this one is recorded) must already be refused.
+        try:
+            await venting.reserve_post(guild_id, user_id)
+        except Exception as error:
+            refused_meanwhile.append(str(error))
+        return await record_post(guild_id, user_id, *args)
+
+    simcord_env.inject_error("POST", "/channels/*/threads", status=500)
+    failed = await vent(world.member, world)
+    assert "Nothing was posted" in said(failed)
+    venting.record_post = while_posting
+    try:
+        assert "Your post is up" in said(await vent(world.member, world))  # the failed post gave its slot back
+    finally:
+        venting.record_post = record_post
+    assert refused_meanwhile and "limit of 1" in refused_meanwhile[0]
+
+
 async def test_thread_that_cannot_be_created_leaves_nothing_behind(world, simcord_env):
     channel = await use_text(world)
     simcord_env.inject_error("POST", "/channels/*/messages/*/threads", status=403, code=50013, message="Missing Access")
     result = await vent(world.member, world)
     assert "couldn't start a discussion thread" in said(result) and "took the post down" in said(result)
     assert not [m for m in channel.history() if m.components] and not channel.threads
+
+
+async def test_text_channel_send_errors_are_plain_and_name_the_permission(world, simcord_env):
+    channel = await use_text(world)
+    simcord_env.inject_error("POST", f"/channels/{channel.id}/messages", status=403, code=50013, message="Missing")
+    forbidden = await vent(world.member, world)
+    assert "Send Messages" in said(forbidden) and "Nothing was posted" in said(forbidden)
+    simcord_env.inject_error("POST", f"/channels/{channel.id}/messages", status=500)
+    assert "try again" in said(await vent(world.member, world))
+    assert not channel.history()
 
 
 async def test_bad_input_gets_plain_messages(world, simcord_env):

@@ -339,10 +339,15 @@ async def test_loop_waits_for_the_earliest_and_is_woken_by_add(db: Database) -> 
 
 
 async def test_wait_for_event_returns_when_set_or_at_zero_timeout() -> None:
+    loop = asyncio.get_running_loop()
     event = asyncio.Event()
-    await wait_for_event(event, 0)  # times out at once
+    started = loop.time()
+    # The outer timeouts are hang guards: each call should return within a loop turn.
+    await asyncio.wait_for(wait_for_event(event, 0), timeout=5)  # times out at once
+    assert not event.is_set() and loop.time() - started < 1
     event.set()
-    await wait_for_event(event, 3600)  # returns at once because the event is set
+    await asyncio.wait_for(wait_for_event(event, 3600), timeout=5)  # returns at once: the event is set
+    assert event.is_set() and loop.time() - started < 1
 
 
 async def test_wakeup_cuts_a_sleep_short() -> None:
@@ -353,7 +358,7 @@ async def test_wakeup_cuts_a_sleep_short() -> None:
     wake.set()
     await asyncio.wait_for(sleeper, timeout=5)  # a hang guard; it returns within a loop turn
     wake.clear()
-    await wait_for_event(wake, 0)  # and an unset one just times out
+    await asyncio.wait_for(wait_for_event(wake, 0), timeout=5)  # and an unset one just times out
 
 
 async def test_added_row_equals_the_stored_row(db: Database) -> None:
