@@ -85,9 +85,10 @@ class DmNotices:
         self.pending.add(guild_id, user_id)
 
     async def owed(self, guild_id: int, user_id: int, kind: str) -> str | None:
-        """The reason of the member's notice about `kind` in a server, if one is owed (nothing is told)."""
-        if not await self.pending.might_have(guild_id, user_id):
-            return None
+        """The reason of the member's notice about `kind` in a server, if one is owed (nothing is told).
+
+        Read from the table, the truth, never from the mirror: for checks, not for every command.
+        """
         return next((n.reason for n in await self.repo.owed(guild_id, user_id) if n.kind == kind), None)
 
     async def clear(self, guild_id: int, user_id: int, kind: str) -> None:
