@@ -16,7 +16,9 @@ from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.db.connection import Database
 from bot.delivery.dm import DmSender
-from bot.interactions import PeerCircleTree
+from bot.delivery.notices import DmNotices
+from bot.delivery.repository import NoticeRepository
+from bot.interactions import PeerCircleTree, send_ephemeral
 from bot.keys import Keys
 from bot.library.repository import ExplainRepository, ServerItemRepository
 from bot.library.service import ServerEntryService, ServerItemService
@@ -66,6 +68,8 @@ class Services:
     # resources, support options), and the rules for resources and support options over it.
     library: ServerItemService
     entries: ServerEntryService
+    # Notices owed after a feature paused a DM to a member, told once by the bot's one listener.
+    notices: DmNotices
 
 
 T = TypeVar("T")
@@ -129,6 +133,7 @@ def build_services(
         scheduler=scheduler,
         library=library,
         entries=ServerEntryService(library, ExplainRepository(db), content, clock, guilds),
+        notices=DmNotices(NoticeRepository(db), clock, guilds),
     )
 
 
@@ -240,6 +245,17 @@ class PeerCircleBot(commands.Bot):
     async def on_message(self, message: discord.Message) -> None:
         """Ignore messages: the bot never reads what people write in channels."""
         return
+
+    async def on_app_command_completion(self, interaction: discord.Interaction[Any], command: Any) -> None:
+        """Tell the member, once, what a feature paused because it couldn't DM them (bot.delivery.notices).
+
+        One listener for every feature, each notice in its feature's words and only while that
+        feature is on in this server; almost always answered from memory, without the database.
+        """
+        if interaction.guild_id is None:
+            return
+        for text in await self.services.notices.due(interaction.guild_id, interaction.user.id):
+            await send_ephemeral(interaction, text)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """Record the new server so its settings can be stored."""

@@ -5,8 +5,9 @@ DM goes through bot.delivery.queue.DeliveryQueue, whose token bucket stays under
 limit; a DM to a member whose DM channel isn't cached costs two requests (open, then post).
 
 A DM Discord refuses with 50007 ("Cannot send messages to this user") is never retried: the
-feature's `on_closed` pauses what sent it and the member is told at their next command. Logs carry
-counts and lateness in seconds only, never who or what.
+item's `on_closed` (usually made by bot.delivery.notices.DmNotices.closed) pauses what sent it and
+the member is told once, at their next command. Logs carry counts and lateness in seconds only,
+never who or what.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Who is owed a one-time notice (e.g. "your DMs were closed, so I paused"), mirrored in memory.
 
-Features tell members such things after their next command, so the check runs on every command in
-every server. The database stays the truth; this set only answers "certainly not" without touching
-it, which is the answer almost every time.
+Members are told such things after their next command (bot.delivery.notices), so the check runs on
+every command in every server. The database stays the truth; this set only answers "certainly not"
+without touching it, which is the answer almost every time.
 """
 
 from __future__ import annotations

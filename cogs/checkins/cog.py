@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.app import PeerCircleBot
 from bot.clock import from_timestamp
 from bot.delivery.dm import OutgoingDM
+from bot.delivery.notices import DM_CLOSED, NoticeSpec
 from bot.interactions import require_feature, require_moderator, send_ephemeral
 from bot.privacy import DataStatement
 from bot.scheduling.scheduler import Firing
@@ -73,14 +74,18 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
         self.service = service
 
     async def cog_load(self) -> None:
-        """Make the service reachable and register the schedule kind and the persistent buttons."""
+        """Make the service reachable; register the schedule kind, the closed-DMs notice and the buttons."""
         self.bot.features.add(self.service)
         self.bot.services.scheduler.register(KIND, self.fire, feature=Feature.CHECKINS, dm=True)
+        self.bot.services.notices.register(
+            NoticeSpec(KIND, Feature.CHECKINS, {DM_CLOSED: DM_CLOSED_NOTICE}, on_told=self.service.notice_told)
+        )
         self.bot.add_dynamic_items(PromptButton)
 
     async def cog_unload(self) -> None:
         """Undo cog_load."""
         self.bot.remove_dynamic_items(PromptButton)
+        self.bot.services.notices.unregister(KIND)
         self.bot.services.scheduler.unregister(KIND)
         self.bot.features.remove(CheckinService)
 
@@ -101,22 +106,13 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
             f"Your check-in{where}:\n> {delivery.prompt.text}\n\n"
             "Answer if you'd like, or let it pass. Either is fine, and nothing about skipping is recorded."
         )
-
-        async def closed() -> None:
-            await self.service.dm_closed(delivery.guild_id, delivery.user_id)
-
+        # Refused DMs pause the check-ins; the member is told once, after their next command here.
+        closed = self.bot.services.notices.closed(
+            delivery.guild_id, delivery.user_id, KIND, self.service.pause_for_closed_dms
+        )
         lateness = (self.bot.services.clock.now() - firing.due_at).total_seconds()
         view = prompt_view(delivery.guild_id, delivery.token, delivery.prompt.id)
         await self.bot.dm.submit(OutgoingDM(delivery.user_id, content, view, closed, lateness))
-
-    @commands.Cog.listener()
-    async def on_app_command_completion(self, interaction: Interaction, command: Any) -> None:
-        """Tell a member, once, that their check-ins were paused because DMs were closed."""
-        guild_id = interaction.guild_id
-        if guild_id is None or not await self.bot.services.guilds.is_enabled(guild_id, Feature.CHECKINS):
-            return  # feature off here: touch nothing; the notice waits until it is back on
-        if await self.service.take_dm_notice(guild_id, interaction.user.id):
-            await send_ephemeral(interaction, DM_CLOSED_NOTICE)
 
     # -- commands ---------------------------------------------------------------------------------------
 

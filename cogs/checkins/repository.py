@@ -31,7 +31,7 @@ declare(
             "prompt_set": "Short daily prompts, weekly reflections, or a mix.",
             "keep_days": "How long answers are kept (0 means they are not kept).",
             "paused_until": "When a pause you asked for ends.",
-            "dm_closed": "Whether your direct messages were closed the last time I tried.",
+            "dm_closed": "No longer used (always 0): a pause because DMs were closed is now noted in dm_notices.",
             "created_at": "When you started.",
             "expires_at": "When these choices are deleted unless used again.",
         },
@@ -61,7 +61,7 @@ declare(
 )
 PLAN_COLUMNS = (
     "guild_id, user_id, schedule_id, cadence, days, at_minute, timezone, prompt_set, keep_days,"
-    " paused_until, dm_closed, created_at, expires_at"
+    " paused_until, created_at, expires_at"
 )
 
 
@@ -79,7 +79,6 @@ class Plan:
     prompt_set: str
     keep_days: int
     paused_until: int | None
-    dm_closed: bool
     created_at: int
     expires_at: int
 
@@ -178,9 +177,7 @@ class CheckinRepository:
         )
         if row is None:
             return None
-        values = dict(row)
-        values["dm_closed"] = bool(values["dm_closed"])
-        return Plan(**values)
+        return Plan(**dict(row))
 
     async def plan_and_quiet(self, guild_id: int, user_id: int) -> tuple[Plan, int | None, int | None] | None:
         """The member's plan with their quiet hours (None, None if unset), in one query: the firing path."""
@@ -203,10 +200,9 @@ class CheckinRepository:
         """Insert or replace the member's plan."""
         self._written(plan.user_id, plan.guild_id)
         await self.db.execute(
-            f"INSERT OR REPLACE INTO checkin_plans ({PLAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            f"INSERT OR REPLACE INTO checkin_plans ({PLAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
             (plan.guild_id, plan.user_id, plan.schedule_id, plan.cadence, plan.days, plan.at_minute, plan.timezone,
-             plan.prompt_set, plan.keep_days, plan.paused_until, int(plan.dm_closed), plan.created_at,
-             plan.expires_at),
+             plan.prompt_set, plan.keep_days, plan.paused_until, plan.created_at, plan.expires_at),
         )  # fmt: skip
 
     async def delete_plan(self, guild_id: int, user_id: int) -> int:
@@ -220,20 +216,6 @@ class CheckinRepository:
         """Remove the member's plans everywhere."""
         self._written(user_id)
         return await self.db.execute("DELETE FROM checkin_plans WHERE user_id = ?", (user_id,))
-
-    async def dm_closed_members(self) -> list[tuple[int, int]]:
-        """(guild id, user id) of every plan whose DMs were found closed and not yet told."""
-        rows = await self.db.fetchall("SELECT guild_id, user_id FROM checkin_plans WHERE dm_closed = 1")
-        return [(int(r["guild_id"]), int(r["user_id"])) for r in rows]
-
-    async def set_dm_closed(self, guild_id: int, user_id: int, closed: bool) -> bool:
-        """Mark (or clear) that Discord refused the member's DMs."""
-        self._written(user_id, guild_id)
-        changed = await self.db.execute(
-            "UPDATE checkin_plans SET dm_closed = ? WHERE guild_id = ? AND user_id = ?",
-            (int(closed), guild_id, user_id),
-        )
-        return changed > 0
 
     # -- answers -----------------------------------------------------------------------------------
 
@@ -291,5 +273,4 @@ class CheckinRepository:
 def _plan_and_quiet(row: Row) -> PlanAndQuiet:
     values = dict(row)
     quiet = values.pop("q_start"), values.pop("q_end")
-    values["dm_closed"] = bool(values["dm_closed"])
     return Plan(**values), *quiet

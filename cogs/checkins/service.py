@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock, from_timestamp, to_timestamp
+from bot.delivery.notices import DmNotices
 from bot.errors import UserFacingError
 from bot.keys import Keys
 from bot.library.repository import ItemFields
@@ -24,7 +25,6 @@ from bot.scheduling.recurrence import zone
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
 from bot.services.guild_settings import GuildSettingsService
-from bot.services.notices import PendingNotices
 from bot.services.preferences import PreferencesService
 from bot.services.timezones import validate_zone
 from cogs.checkins.plan import (
@@ -76,6 +76,7 @@ class CheckinService:
             services.guilds,
             services.library,
             services.content,
+            notices=services.notices,
         )
 
     def __init__(
@@ -89,6 +90,8 @@ class CheckinService:
         library: ServerItemService,
         prompts: PromptSource | None,
         rng: random.Random | None = None,
+        *,
+        notices: DmNotices,
     ) -> None:
         self.repo = repo
         self.clock = clock
@@ -99,7 +102,7 @@ class CheckinService:
         self.library = library
         self.prompts = prompts
         self.rng = rng or random.Random()
-        self.notices = PendingNotices(self.repo.dm_closed_members)
+        self.notices = notices
         # Each server's prompt pool, cached because every scheduled DM needs it (10,000 at 09:00),
         # with the library's version of the server's prompts it was built from: any change to them
         # moves the version on, and the pool is built again.
@@ -186,6 +189,8 @@ class CheckinService:
             await self.scheduler.repository.set_expiry(row.id, expires)
             plan = self._plan_from(guild_id, user_id, row.id, choices, current, now, expires)
             await self.repo.save_plan(plan)
+            # New choices start the check-ins again: a notice about the old pause has nothing left to say.
+            await self.notices.clear(guild_id, user_id, KIND)
         return plan
 
     @staticmethod
@@ -204,7 +209,6 @@ class CheckinService:
             prompt_set=choices.prompt_set,
             keep_days=choices.keep_days,
             paused_until=None,
-            dm_closed=False,
             created_at=current.created_at if current else to_timestamp(now),
             expires_at=to_timestamp(expires),
         )
@@ -245,8 +249,9 @@ class CheckinService:
         plan = await self._require_plan(guild_id, user_id)
         if plan.schedule_id is not None:
             await self.scheduler.resume(plan.schedule_id)
-        plan = replace(plan, paused_until=None, dm_closed=False)
+        plan = replace(plan, paused_until=None)
         await self.repo.save_plan(plan)
+        await self.notices.clear(guild_id, user_id, KIND)
         await self.touch(plan)
         return plan
 
@@ -256,6 +261,7 @@ class CheckinService:
         if plan is not None and plan.schedule_id is not None:
             await self.scheduler.remove(plan.schedule_id)
         await self.repo.delete_plan(guild_id, user_id)
+        await self.notices.clear(guild_id, user_id, KIND)
         deleted = await self.repo.delete_answers(user_id, guild_id) if delete_answers else 0
         return plan is not None, deleted
 
@@ -333,7 +339,7 @@ class CheckinService:
             return None
         plan, quiet_start, quiet_end = found
         now = self.clock.now()
-        if plan.dm_closed or (plan.paused_until is not None and from_timestamp(plan.paused_until) > now):
+        if plan.paused_until is not None and from_timestamp(plan.paused_until) > now:
             return None
         if (
             quiet_start is not None
@@ -346,27 +352,28 @@ class CheckinService:
             return None
         return Delivery(plan.guild_id, plan.user_id, prompt, new_token())
 
-    async def dm_closed(self, guild_id: int, user_id: int) -> None:
-        """Discord refused the DM: pause the schedule (no retries) and remember to tell the member."""
+    async def pause_for_closed_dms(self, guild_id: int, user_id: int) -> bool:
+        """Discord refused the DM: pause the schedule (no retries); True when there was a plan to pause.
+
+        The member is told once, at their next command here (bot.delivery.notices).
+        """
         plan = await self.repo.get_plan(guild_id, user_id)
         if plan is None:
-            return
+            return False
         if plan.schedule_id is not None:
             await self.scheduler.pause(plan.schedule_id)
-        await self.repo.set_dm_closed(guild_id, user_id, True)
-        self.notices.add(guild_id, user_id)
+        return True
 
-    async def take_dm_notice(self, guild_id: int, user_id: int) -> bool:
-        """True once after DMs were found closed (the schedule stays paused until /checkin resume)."""
-        if not await self.notices.might_have(guild_id, user_id):
-            return False  # the usual case, answered without the database (this runs after every command)
-        self.notices.discard(guild_id, user_id)
+    async def notice_told(self, guild_id: int, user_id: int) -> bool:
+        """The member is being told DMs were closed: make it a long pause; False when the plan is gone.
+
+        A long pause rather than none, so nothing retries; /checkin resume ends it.
+        """
         plan = await self.repo.get_plan(guild_id, user_id)
-        if plan is None or not plan.dm_closed:
+        if plan is None:
             return False
-        # Clear the flag but keep a long pause, so the member is told once and nothing retries.
         until = self.clock.now() + timedelta(days=PAUSE_MAX_DAYS)
-        await self.repo.save_plan(replace(plan, dm_closed=False, paused_until=to_timestamp(until)))
+        await self.repo.save_plan(replace(plan, paused_until=to_timestamp(until)))
         return True
 
     # -- answers ----------------------------------------------------------------------------------------
@@ -446,7 +453,7 @@ class CheckinService:
             }
             for a in await self.repo.all_answers(user_id)
         ]
-        return {"plans": plans, "answers": answers}
+        return {"plans": plans, "answers": answers, "notices": await self.notices.export(user_id, KIND)}
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Erase the member's plans, schedules and answers everywhere."""
@@ -456,11 +463,16 @@ class CheckinService:
                 schedules += 1
         # Any schedule of this kind still owned by them (e.g. a plan row lost to expiry) goes too.
         schedules += await self.scheduler.remove_owned(user_id, (KIND,))
-        return {
+        erased = {
             "plans": await self.repo.delete_plans_for_user(user_id),
             "schedules": schedules,
             "answers": await self.repo.delete_answers(user_id),
         }
+        # Named only when there was one: the forget reply lists every count it gets.
+        notices = await self.notices.forget(user_id, KIND)
+        if notices:
+            erased["notices"] = notices
+        return erased
 
 
 def _number(prompt_id: str) -> int | None:

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.delivery.dm import OutgoingDM
+from bot.delivery.notices import DM_CLOSED, NoticeSpec
 from bot.errors import UserFacingError
 from bot.interactions import BaseModal, OwnerView, require_feature, send_ephemeral
 from bot.privacy import DataStatement
@@ -104,12 +105,17 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
         self.service = service
 
     async def cog_load(self) -> None:
-        """Make the service reachable and register the weekly look-back."""
+        """Make the service reachable and register the weekly look-back and its closed-DMs notice."""
         self.bot.features.add(self.service)
         self.bot.services.scheduler.register(LOOKBACK_KIND, self.fire, feature=Feature.CHECKINS, dm=True)
+        # The look-back is part of check-ins: its notice is told only while check-ins are on.
+        self.bot.services.notices.register(
+            NoticeSpec(LOOKBACK_KIND, Feature.CHECKINS, {DM_CLOSED: DM_CLOSED_NOTICE}, on_told=self.service.notice_told)
+        )
 
     async def cog_unload(self) -> None:
         """Undo cog_load."""
+        self.bot.services.notices.unregister(LOOKBACK_KIND)
         self.bot.services.scheduler.unregister(LOOKBACK_KIND)
         self.bot.features.remove(MomentService)
 
@@ -124,21 +130,10 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
             return
         guild_id, user_id = firing.row.guild_id, firing.row.owner_id
         content = "A look back at some good moments you noted:\n" + "\n".join(f"> {t[:500]}" for t in texts)
-
-        async def closed() -> None:
-            await self.service.dm_closed(guild_id, user_id)
-
+        # Refused DMs pause the look-back; the member is told once, after their next command here.
+        closed = self.bot.services.notices.closed(guild_id, user_id, LOOKBACK_KIND, self.service.pause_for_closed_dms)
         lateness = (self.bot.services.clock.now() - firing.due_at).total_seconds()
         await self.bot.dm.submit(OutgoingDM(user_id, content[:2000], None, closed, lateness))
-
-    @commands.Cog.listener()
-    async def on_app_command_completion(self, interaction: Interaction, command: Any) -> None:
-        """Tell the member once that the look-back was paused because DMs were closed."""
-        guild_id = interaction.guild_id
-        if guild_id is None or not await self.bot.services.guilds.is_enabled(guild_id, Feature.CHECKINS):
-            return  # feature off here: touch nothing; the notice waits until it is back on
-        if await self.service.take_dm_notice(guild_id, interaction.user.id):
-            await send_ephemeral(interaction, DM_CLOSED_NOTICE)
 
     @app_commands.command(name="add")
     @app_commands.describe(keep="How long to keep each moment from now on (90 days unless you choose)")

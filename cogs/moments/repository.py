@@ -22,7 +22,7 @@ declare(
             "user_id": "Your Discord id.",
             "keep_days": "How long each moment is kept.",
             "lookback_schedule_id": "The weekly look-back schedule, if you turned it on.",
-            "dm_closed": "Whether your direct messages were closed the last time I tried.",
+            "dm_closed": "No longer used (always 0): a pause because DMs were closed is now noted in dm_notices.",
             "created_at": "When you turned the log on.",
             "expires_at": "When these settings are deleted unless used again.",
         },
@@ -78,7 +78,6 @@ class MomentSettings:
     user_id: int
     keep_days: int
     lookback_schedule_id: int | None
-    dm_closed: bool
     created_at: int
     expires_at: int
 
@@ -100,23 +99,14 @@ class MomentRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def dm_closed_members(self) -> list[tuple[int, int]]:
-        """(guild id, user id) of every look-back refused by Discord and not yet told."""
-        rows = await self.db.fetchall("SELECT guild_id, user_id FROM moment_settings WHERE dm_closed = 1")
-        return [(int(r["guild_id"]), int(r["user_id"])) for r in rows]
-
     async def settings(self, guild_id: int, user_id: int) -> MomentSettings | None:
         """The member's log settings in a server, if they turned it on."""
         row = await self.db.fetchone(
-            "SELECT guild_id, user_id, keep_days, lookback_schedule_id, dm_closed, created_at, expires_at"
+            "SELECT guild_id, user_id, keep_days, lookback_schedule_id, created_at, expires_at"
             " FROM moment_settings WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
-        if row is None:
-            return None
-        values = dict(row)
-        values["dm_closed"] = bool(values["dm_closed"])
-        return MomentSettings(**values)
+        return None if row is None else MomentSettings(**dict(row))
 
     async def settings_for_user(self, user_id: int) -> list[MomentSettings]:
         """The member's log settings everywhere."""
@@ -127,9 +117,9 @@ class MomentRepository:
     async def save_settings(self, s: MomentSettings) -> None:
         """Insert or replace the member's log settings."""
         await self.db.execute(
-            "INSERT OR REPLACE INTO moment_settings (guild_id, user_id, keep_days, lookback_schedule_id, dm_closed,"
-            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (s.guild_id, s.user_id, s.keep_days, s.lookback_schedule_id, int(s.dm_closed), s.created_at,
+            "INSERT OR REPLACE INTO moment_settings (guild_id, user_id, keep_days, lookback_schedule_id,"
+            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (s.guild_id, s.user_id, s.keep_days, s.lookback_schedule_id, s.created_at,
              s.expires_at),
         )  # fmt: skip
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock, from_timestamp, to_timestamp
+from bot.delivery.notices import DmNotices
 from bot.errors import UserFacingError
 from bot.keys import Keys
 from bot.scheduling.quiet_hours import in_quiet_hours
@@ -20,7 +21,6 @@ from bot.scheduling.recurrence import Recurrence, zone
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
 from bot.services.guild_settings import GuildSettingsService
-from bot.services.notices import PendingNotices
 from bot.services.preferences import PreferencesService
 from cogs.moments.repository import MomentRepository, MomentSettings, StoredText
 
@@ -85,6 +85,7 @@ class MomentService:
             services.scheduler,
             services.preferences,
             services.guilds,
+            notices=services.notices,
         )
 
     def __init__(
@@ -96,6 +97,8 @@ class MomentService:
         preferences: PreferencesService,
         guilds: GuildSettingsService,
         rng: random.Random | None = None,
+        *,
+        notices: DmNotices,
     ) -> None:
         self.repo = repo
         self.clock = clock
@@ -104,7 +107,7 @@ class MomentService:
         self.preferences = preferences
         self.guilds = guilds
         self.rng = rng or random.Random()
-        self.notices = PendingNotices(self.repo.dm_closed_members)
+        self.notices = notices
 
     async def settings(self, guild_id: int, user_id: int) -> MomentSettings | None:
         """The member's log settings, or None when they haven't turned it on."""
@@ -122,7 +125,6 @@ class MomentService:
             user_id,
             keep_days,
             current.lookback_schedule_id if current else None,
-            False,
             current.created_at if current else to_timestamp(now),
             to_timestamp(now + SETTINGS_TTL),
         )
@@ -171,6 +173,7 @@ class MomentService:
             if settings is not None and settings.lookback_schedule_id is not None:
                 await self.scheduler.remove(settings.lookback_schedule_id)
             await self.repo.delete_settings(user_id, guild_id)
+            await self.notices.clear(guild_id, user_id, LOOKBACK_KIND)
             return removed
         if not cleaned.isdigit():
             raise UserFacingError("Give the number shown by /moment list (for example 3), or 'all'.")
@@ -195,7 +198,9 @@ class MomentService:
             )
             await self.scheduler.repository.set_expiry(row.id, from_timestamp(settings.expires_at))
             schedule_id, day = row.id, today.strftime("%A")
-        await self.repo.save_settings(replace(settings, lookback_schedule_id=schedule_id, dm_closed=False))
+        await self.repo.save_settings(replace(settings, lookback_schedule_id=schedule_id))
+        # Turned on again (or off): a notice about the paused look-back has nothing left to say.
+        await self.notices.clear(guild_id, user_id, LOOKBACK_KIND)
         return day
 
     async def lookback_for(self, row: ScheduleRow) -> list[str] | None:
@@ -220,26 +225,21 @@ class MomentService:
         picked = self.rng.sample(moments, min(LOOKBACK_COUNT, len(moments)))
         return [m.text for m in picked]
 
-    async def dm_closed(self, guild_id: int, user_id: int) -> None:
-        """Discord refused the look-back DM: pause it (no retries) and tell the member next time."""
+    async def pause_for_closed_dms(self, guild_id: int, user_id: int) -> bool:
+        """Discord refused the look-back DM: pause it (no retries); True when there was a log to pause.
+
+        The member is told once, at their next command here (bot.delivery.notices).
+        """
         settings = await self.repo.settings(guild_id, user_id)
         if settings is None:
-            return
+            return False
         if settings.lookback_schedule_id is not None:
             await self.scheduler.pause(settings.lookback_schedule_id)
-        await self.repo.save_settings(replace(settings, dm_closed=True))
-        self.notices.add(guild_id, user_id)
-
-    async def take_dm_notice(self, guild_id: int, user_id: int) -> bool:
-        """True once after the look-back DM was refused."""
-        if not await self.notices.might_have(guild_id, user_id):
-            return False  # the usual case, answered without the database (this runs after every command)
-        self.notices.discard(guild_id, user_id)
-        settings = await self.repo.settings(guild_id, user_id)
-        if settings is None or not settings.dm_closed:
-            return False
-        await self.repo.save_settings(replace(settings, dm_closed=False))
         return True
+
+    async def notice_told(self, guild_id: int, user_id: int) -> bool:
+        """Whether the paused look-back is still there to tell the member about (the log may be gone)."""
+        return await self.repo.settings(guild_id, user_id) is not None
 
     async def export(self, user_id: int) -> dict[str, Any]:
         """The member's log settings and moments everywhere, decrypted for them."""
@@ -255,16 +255,21 @@ class MomentService:
             {"text": e.text, "created_at": e.created_at.isoformat(), "expires_at": e.expires_at.isoformat()}
             for e in decrypt_all(self.keys, await self.repo.list("moments", user_id))
         ]
-        return {"settings": settings, "moments": moments}
+        return {"settings": settings, "moments": moments, "notices": await self.notices.export(user_id, LOOKBACK_KIND)}
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Erase the member's log, moments and look-back schedules everywhere."""
         schedules = await self.scheduler.remove_owned(user_id, (LOOKBACK_KIND,))
-        return {
+        erased = {
             "moments": await self.repo.delete("moments", user_id),
             "settings": await self.repo.delete_settings(user_id),
             "schedules": schedules,
         }
+        # Named only when there was one: the forget reply lists every count it gets.
+        notices = await self.notices.forget(user_id, LOOKBACK_KIND)
+        if notices:
+            erased["notices"] = notices
+        return erased
 
 
 class DisclosureNotes:

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PeerCircleBot
+from bot.delivery.notices import NoticeSpec
 from bot.errors import UserFacingError
 from bot.interactions import feature, require_feature, services
 from bot.privacy import DataStatement
@@ -17,7 +18,7 @@ from bot.scheduling.recurrence import describe
 from bot.services import timezones
 from bot.services.guild_settings import Feature
 from cogs.strategies.jobs import register_jobs, unregister_jobs
-from cogs.strategies.reminders import CADENCES, WEEKDAYS, ReminderService, build_recurrence
+from cogs.strategies.reminders import CADENCES, NOTICES, REMINDER_KIND, WEEKDAYS, ReminderService, build_recurrence
 from cogs.strategies.render import card_embed, search_list
 from cogs.strategies.service import StrategyService
 from cogs.strategies.views import BrowseView
@@ -73,13 +74,20 @@ class StrategyCog(
         self.reminders = reminders
 
     async def cog_load(self) -> None:
-        """Make both services reachable and register the reminder and strategy-of-the-week kinds."""
+        """Make both services reachable; register the reminder and strategy-of-the-week kinds and notices."""
         self.bot.features.add(self.strategies)
         self.bot.features.add(self.reminders)
         register_jobs(self.bot, self.strategies, self.reminders)
+        # Told with the member's next /strategy reply (see _notice), not after just any command.
+        self.bot.services.notices.register(
+            NoticeSpec(
+                REMINDER_KIND, Feature.STRATEGIES, NOTICES, on_told=self.reminders.notice_told, in_own_reply=True
+            )
+        )
 
     async def cog_unload(self) -> None:
         """Undo cog_load."""
+        self.bot.services.notices.unregister(REMINDER_KIND)
         unregister_jobs(self.bot)
         self.bot.features.remove(StrategyService)
         self.bot.features.remove(ReminderService)
@@ -284,11 +292,17 @@ class StrategyCog(
         return {
             "saved strategies": await self.strategies.export(user_id),
             "reminders": await self.reminders.export(user_id),
+            "notices": await self.reminders.export_notices(user_id),
         }
 
     async def delete_user_data(self, user_id: int) -> dict[str, int]:
         """Erase the member's favourites and reminders everywhere."""
-        return {
+        erased = {
             "saved strategies": await self.strategies.forget(user_id),
             "reminders": await self.reminders.forget(user_id),
         }
+        # Named only when there was one: the forget reply lists every count it gets.
+        notices = await self.reminders.forget_notices(user_id)
+        if notices:
+            erased["notices"] = notices
+        return erased

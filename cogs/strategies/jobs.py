@@ -3,8 +3,8 @@
 Reminders go through the bot's one bounded, rate-limited DM queue (bot.delivery.dm), shared with
 check-ins, so many reminders due in the same minute don't burst past Discord's limit. They follow
 the member's quiet hours (an occurrence inside them is skipped, not queued) and a DM Discord
-refuses with 50007 pauses the reminder and leaves a note for the member's next /strategy command:
-a reminder is never retried. Logs carry schedule ids only.
+refuses with 50007 pauses the reminder and leaves a notice (bot.delivery.notices) for the member's
+next /strategy command: a reminder is never retried. Logs carry schedule ids only.
 """
 
 from __future__ import annotations
@@ -53,13 +53,14 @@ async def send_reminder(
     await reminders.advance(row)
     schedule_id = row.id
 
-    async def closed() -> None:
-        # Re-read: the turn moved on, and the member may have stopped or replaced the reminder since.
-        current = await reminders.get(schedule_id)
-        if current is not None:
-            await reminders.pause_with_notice(current, "dm_closed")
+    async def pause(guild_id: int, user_id: int) -> bool:
+        # By id: the member may have stopped or replaced the reminder since it fired.
+        paused = await reminders.pause_if_still_there(schedule_id)
+        if paused:
             log.info("reminder %d paused: DMs closed", schedule_id)
+        return paused
 
+    closed = svc.notices.closed(row.guild_id, row.owner_id, REMINDER_KIND, pause)
     lateness = (svc.clock.now() - firing.due_at).total_seconds()
     await bot.dm.submit(OutgoingDM(row.owner_id, text, None, closed, lateness))
 

@@ -1,9 +1,10 @@
 """Opt-in strategy reminders by DM and the server's strategy of the week, on the shared scheduler.
 
 A member's reminder is one schedule row (kind `strategy_reminder`, owner = the member). Its target
-holds which group to draw from (none: the member's favourites), a turn counter, and a `notice`
-set when a reminder was paused for a reason the member should hear the next time they use
-/strategy (closed DMs, no favourites left). No Discord import.
+holds which group to draw from (none: the member's favourites) and a turn counter. When a reminder
+is paused for a reason the member should hear (closed DMs, no favourites left), the core notice
+store (bot.delivery.notices) keeps it, and the member's next /strategy reply starts with it, once.
+No Discord import.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
+from bot.delivery.notices import DM_CLOSED, DmNotices
 from bot.errors import UserFacingError
 from bot.scheduling.quiet_hours import in_quiet_hours
 from bot.scheduling.recurrence import Recurrence, describe, parse_time
@@ -30,7 +32,7 @@ WEEK_KIND = "strategy_week"
 CADENCES = ("daily", "weekdays", "weekly")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOTICES = {
-    "dm_closed": "Your strategy reminders are paused: I couldn't send you a direct message (your DMs from "
+    DM_CLOSED: "Your strategy reminders are paused: I couldn't send you a direct message (your DMs from "
     "this server may be closed). Open them and use /strategy remind resume to start again.",
     "no_favourites": "Your strategy reminders are paused: they draw from your saved strategies, and none are "
     "saved now. Save one with /strategy save, then /strategy remind resume.",
@@ -59,15 +61,21 @@ class ReminderService:
     @classmethod
     def build(cls, services: Services) -> ReminderService:
         """The service over the bot's core services (what the extension's setup and tests use)."""
-        return cls(services.scheduler, services.clock, services.guilds, services.preferences)
+        return cls(services.scheduler, services.clock, services.guilds, services.preferences, services.notices)
 
     def __init__(
-        self, scheduler: Scheduler, clock: Clock, guilds: GuildSettingsService, preferences: PreferencesService
+        self,
+        scheduler: Scheduler,
+        clock: Clock,
+        guilds: GuildSettingsService,
+        preferences: PreferencesService,
+        notices: DmNotices,
     ) -> None:
         self.scheduler = scheduler
         self.clock = clock
         self.guilds = guilds
         self.preferences = preferences
+        self.notices = notices
 
     async def mine(self, guild_id: int, user_id: int) -> ScheduleRow | None:
         """The member's reminder in this server, if any."""
@@ -95,15 +103,25 @@ class ReminderService:
         """Remove the member's reminders everywhere; return how many went."""
         return await self.scheduler.remove_owned(user_id, (REMINDER_KIND,))
 
+    async def export_notices(self, user_id: int) -> list[dict[str, Any]]:
+        """Notices about paused reminders the member hasn't been told yet, in every server."""
+        return await self.notices.export(user_id, REMINDER_KIND)
+
+    async def forget_notices(self, user_id: int) -> int:
+        """Erase those notices everywhere; return how many went."""
+        return await self.notices.forget(user_id, REMINDER_KIND)
+
     async def start(
         self, guild_id: int, user_id: int, recurrence: Recurrence, group_id: str | None
     ) -> tuple[ScheduleRow, int, bool]:
         """Create or replace the member's reminder; return (row, days kept, falls in quiet hours)."""
         await self.guilds.ensure_guild(guild_id)
-        target = {"group": group_id, "turn": 0, "notice": None}
+        target = {"group": group_id, "turn": 0}
         current = await self.mine(guild_id, user_id)
         if current is not None:
             await self.scheduler.remove(current.id)
+        # A new reminder replaces the paused one: nothing is left to tell about it.
+        await self.notices.clear(guild_id, user_id, REMINDER_KIND)
         row = await self.scheduler.add(guild_id, REMINDER_KIND, recurrence, target=target, owner_id=user_id)
         days = await self.renew(guild_id, row.id)
         return row, days, await self._quiet_at(guild_id, user_id, row)
@@ -134,7 +152,7 @@ class ReminderService:
     async def resume(self, guild_id: int, user_id: int) -> ScheduleRow:
         """Resume it from its next occurrence, clearing any notice."""
         row = await self._require(guild_id, user_id)
-        await self.scheduler.update(row.id, target={**row.target, "notice": None})
+        await self.notices.clear(guild_id, user_id, REMINDER_KIND)
         resumed = await self.scheduler.resume(row.id)
         assert resumed is not None
         await self.renew(guild_id, row.id)
@@ -143,20 +161,29 @@ class ReminderService:
     async def stop(self, guild_id: int, user_id: int) -> None:
         """Delete the member's reminder."""
         await self.scheduler.remove((await self._require(guild_id, user_id)).id)
+        await self.notices.clear(guild_id, user_id, REMINDER_KIND)
 
-    async def pause_with_notice(self, row: ScheduleRow, notice: str) -> None:
+    async def pause_with_notice(self, row: ScheduleRow, reason: str) -> None:
         """Pause after a failed delivery and remember to tell the member; never retried in a loop."""
-        await self.scheduler.update(row.id, target={**row.target, "notice": notice})
         await self.scheduler.pause(row.id)
+        if row.owner_id is not None:
+            await self.notices.record(row.guild_id, row.owner_id, REMINDER_KIND, reason)
+
+    async def pause_if_still_there(self, schedule_id: int) -> bool:
+        """Pause a reminder whose DM was refused; False when it was stopped or replaced meanwhile."""
+        current = await self.get(schedule_id)
+        if current is None:
+            return False
+        await self.scheduler.pause(current.id)
+        return True
 
     async def take_notice(self, guild_id: int, user_id: int) -> str | None:
-        """The text of a pending notice for the member (shown once)."""
-        row = await self.mine(guild_id, user_id)
-        notice = row.target.get("notice") if row is not None else None
-        if row is None or notice not in NOTICES:
-            return None
-        await self.scheduler.update(row.id, target={**row.target, "notice": "told:" + notice})
-        return NOTICES[notice]
+        """The text of a pending notice for the member (shown once, with their next /strategy reply)."""
+        return await self.notices.take(guild_id, user_id, REMINDER_KIND)
+
+    async def notice_told(self, guild_id: int, user_id: int) -> bool:
+        """Whether the paused reminder is still there to tell the member about."""
+        return await self.mine(guild_id, user_id) is not None
 
     async def advance(self, row: ScheduleRow) -> None:
         """Move the member's reminder to its next card."""

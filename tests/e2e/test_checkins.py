@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.repositories import schema
+from cogs.checkins.service import KIND
 from tests.e2e.checkin_helpers import (
     DAY,
     TO_NINE,
@@ -325,8 +326,8 @@ async def test_closed_dms_notice_waits_while_check_ins_are_off(world, simcord_en
     await world.mod.slash(world.general, "config feature", feature="checkins", enabled=False)
     quiet = await world.member.slash(world.general, "preferences show")
     assert not any("closed" in f.content for f in quiet.followups)
-    flag = "SELECT dm_closed FROM checkin_plans WHERE user_id = ?"
-    assert await sim_services.db.fetchval(flag, (world.member.id,)) == 1  # untouched while off
+    owed = await sim_services.notices.owed(world.guild.id, world.member.id, KIND)
+    assert owed == "dm_closed"  # untouched while off
     await world.mod.slash(world.general, "config feature", feature="checkins", enabled=True)
     told = await world.member.slash(world.general, "preferences show")
     assert any("direct messages from this server are closed" in f.content for f in told.followups)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.repositories import schema
+from cogs.moments.service import LOOKBACK_KIND
 from tests.e2e.checkin_helpers import DAY, advance, dms, file_bytes, rows_with, sim_services, world
 
 __all__ = ["sim_services", "world"]
@@ -132,8 +133,8 @@ async def test_look_back_notice_waits_while_check_ins_are_off(world, simcord_env
     await world.mod.slash(world.general, "config feature", feature="checkins", enabled=False)
     quiet = await world.member.slash(world.general, "preferences show")
     assert not any("look-back" in f.content for f in quiet.followups)
-    flag = "SELECT dm_closed FROM moment_settings WHERE user_id = ?"
-    assert await sim_services.db.fetchval(flag, (world.member.id,)) == 1  # untouched while off
+    owed = await sim_services.notices.owed(world.guild.id, world.member.id, LOOKBACK_KIND)
+    assert owed == "dm_closed"  # untouched while off
     await world.mod.slash(world.general, "config feature", feature="checkins", enabled=True)
     told = await world.member.slash(world.general, "preferences show")
     assert any("look-back" in f.content for f in told.followups)

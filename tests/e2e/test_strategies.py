@@ -8,7 +8,7 @@ from bot.app import Services
 from bot.repositories import schema
 from bot.services.guild_settings import Feature
 from bot.testing import SimcordClock, make_services
-from cogs.strategies.reminders import ReminderService
+from cogs.strategies.reminders import REMINDER_KIND, ReminderService
 from cogs.strategies.service import StrategyService
 from tests.content_store import tiny_content
 from tests.e2e.world import make_world
@@ -164,7 +164,8 @@ async def test_closed_dms_pause_the_reminder_and_the_member_is_told_once(world, 
     await advance(simcord_env, 3600)
     row = await simcord_bot.features.get(ReminderService).mine(world.guild.id, world.member.id)
     assert row is not None and row.paused and row.next_run_at is None  # paused: never retried
-    assert row.target["notice"] == "dm_closed" and row.target["turn"] == 1
+    owed = await sim_services.notices.owed(world.guild.id, world.member.id, REMINDER_KIND)
+    assert owed == "dm_closed" and row.target["turn"] == 1
     assert simcord_env.bot.dm.closed == 1  # refused in the shared queue, which never retries
     await advance(simcord_env, 2 * 24 * 3600)
     posts = [r for r in simcord_env.http_requests if r.method == "POST" and r.path.endswith("/messages")]

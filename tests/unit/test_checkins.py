@@ -6,10 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.delivery.notices import DM_CLOSED, NoticeSpec
 from bot.errors import UserFacingError
+from bot.services.guild_settings import Feature
 from cogs.checkins.plan import Choices, check_quiet, parse_days, recurrence_for
 from cogs.checkins.repository import CheckinRepository
-from cogs.checkins.service import CheckinService
+from cogs.checkins.service import KIND, CheckinService
 from cogs.moments.repository import MomentRepository
 from cogs.moments.service import MomentService
 from tests.fake_prompts import placeholder_content
@@ -26,7 +28,15 @@ def checkins(services) -> CheckinService:
 
     s.scheduler.register("checkin", noop, dm=True)
     return CheckinService(
-        CheckinRepository(s.db), s.clock, s.keys, s.scheduler, s.preferences, s.guilds, s.library, placeholder_content()
+        CheckinRepository(s.db),
+        s.clock,
+        s.keys,
+        s.scheduler,
+        s.preferences,
+        s.guilds,
+        s.library,
+        placeholder_content(),
+        notices=s.notices,
     )
 
 
@@ -91,10 +101,12 @@ async def test_firing_respects_pause_quiet_hours_and_orphans(checkins, services,
 
 async def test_closed_dms_pause_the_schedule_and_notice_is_given_once(checkins, services):
     plan = await checkins.confirm(G, U, await checkins.choose(G, U, time="09:00"))
-    await checkins.dm_closed(G, U)
+    # What the cog wires up: the core notice helper around check-ins' own pause and follow-up.
+    services.notices.register(NoticeSpec(KIND, Feature.CHECKINS, {DM_CLOSED: "told"}, on_told=checkins.notice_told))
+    await services.notices.closed(G, U, KIND, checkins.pause_for_closed_dms)()
     assert (await services.scheduler.repository.get(plan.schedule_id)).paused
-    assert await checkins.take_dm_notice(G, U)
-    assert not await checkins.take_dm_notice(G, U)
+    assert await services.notices.due(G, U)
+    assert not await services.notices.due(G, U)
 
 
 async def test_forget_removes_plans_schedules_and_answers(checkins, db):
@@ -107,7 +119,9 @@ async def test_forget_removes_plans_schedules_and_answers(checkins, db):
 
 async def test_moments_need_opt_in_and_are_encrypted(services, db):
     s = services
-    moments = MomentService(MomentRepository(s.db), s.clock, s.keys, s.scheduler, s.preferences, s.guilds)
+    moments = MomentService(
+        MomentRepository(s.db), s.clock, s.keys, s.scheduler, s.preferences, s.guilds, notices=s.notices
+    )
     with pytest.raises(UserFacingError, match="log is off"):
         await moments.add(G, U, "a good moment")
     await moments.opt_in(G, U)

@@ -21,7 +21,6 @@ from bot.errors import UserFacingError
 from bot.keys import ephemeral_keys
 from bot.library.service import CHECKIN, REFLECTION, RESOURCE, SUPPORT
 from bot.repositories import schema
-from cogs.checkins.repository import CheckinRepository
 from cogs.checkins.service import CheckinService
 from cogs.reflection.service import ReflectionService
 from tests.fake_prompts import placeholder_content
@@ -118,9 +117,7 @@ async def migrated(old_folder: Path) -> AsyncIterator[Services]:
 
 
 def checkins_of(services: Services) -> CheckinService:
-    s = services
-    repo = CheckinRepository(s.db)
-    return CheckinService(repo, s.clock, s.keys, s.scheduler, s.preferences, s.guilds, s.library, s.content)
+    return CheckinService.build(services)
 
 
 def reflection_of(services: Services) -> ReflectionService:
