@@ -256,11 +256,10 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
     async def stop(self, interaction: Interaction) -> None:
         """End your check-ins (you choose whether kept answers are deleted too)."""
         assert interaction.guild_id is not None
-        if await self.service.plan(interaction.guild_id, interaction.user.id) is None:
-            kept = await self.service.repo.count_answers(interaction.guild_id, interaction.user.id)
-            if not kept:
-                await send_ephemeral(interaction, "You don't have check-ins here, so there was nothing to stop.")
-                return
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        if await self.service.plan(guild_id, user_id) is None and not await self.service.has_answers(guild_id, user_id):
+            await send_ephemeral(interaction, "You don't have check-ins here, so there was nothing to stop.")
+            return
         await ask_stop(interaction, self.service, interaction.guild_id)
 
     @app_commands.command(name="history")

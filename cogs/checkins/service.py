@@ -258,6 +258,10 @@ class CheckinService:
         deleted = await self.repo.delete_answers(user_id, guild_id) if delete_answers else 0
         return plan is not None, deleted
 
+    async def has_answers(self, guild_id: int, user_id: int) -> bool:
+        """Whether the member keeps any answers in a server (so stopping should ask about them)."""
+        return await self.repo.count_answers(guild_id, user_id) > 0
+
     async def _require_plan(self, guild_id: int, user_id: int) -> Plan:
         plan = await self.repo.get_plan(guild_id, user_id)
         if plan is None:
