@@ -148,9 +148,17 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
         """Set up a private check-in for yourself: you choose when, which prompts, and what is kept."""
         assert interaction.guild_id is not None
         choices = await self.service.choose(
-            interaction.guild_id, interaction.user.id, cadence=cadence, time=time, days=days, timezone=timezone,
-            prompt_set=prompts, keep_days=keep, quiet_start=quiet_start, quiet_end=quiet_end,
-        )  # fmt: skip
+            interaction.guild_id,
+            interaction.user.id,
+            cadence=cadence,
+            time=time,
+            days=days,
+            timezone=timezone,
+            prompt_set=prompts,
+            keep_days=keep,
+            quiet_start=quiet_start,
+            quiet_end=quiet_end,
+        )
         existing = await self.service.plan(interaction.guild_id, interaction.user.id)
         intro = "This replaces your current check-in choices.\n\n" if existing else ""
         await self._confirm(
@@ -213,9 +221,17 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
             await send_ephemeral(interaction, (f"Your check-ins ({CADENCE_LABELS[plan.cadence]}):\n" + text)[:2000])
             return
         choices = await self.service.choose(
-            interaction.guild_id, interaction.user.id, cadence=cadence, time=time, days=days, timezone=timezone,
-            prompt_set=prompts, keep_days=keep, quiet_start=quiet_start, quiet_end=quiet_end,
-        )  # fmt: skip
+            interaction.guild_id,
+            interaction.user.id,
+            cadence=cadence,
+            time=time,
+            days=days,
+            timezone=timezone,
+            prompt_set=prompts,
+            keep_days=keep,
+            quiet_start=quiet_start,
+            quiet_end=quiet_end,
+        )
         await self._confirm(interaction, choices, "Your check-ins with these changes:\n\n", "Save changes")
 
     @start.autocomplete("timezone")

@@ -189,9 +189,14 @@ class CheckinService:
 
     @staticmethod
     def _plan_from(
-        guild_id: int, user_id: int, schedule_id: int, choices: Choices, current: Plan | None, now: datetime,
+        guild_id: int,
+        user_id: int,
+        schedule_id: int,
+        choices: Choices,
+        current: Plan | None,
+        now: datetime,
         expires: datetime,
-    ) -> Plan:  # fmt: skip
+    ) -> Plan:
         return Plan(
             guild_id=guild_id,
             user_id=user_id,
@@ -373,9 +378,14 @@ class CheckinService:
         days = kept_days(plan.keep_days, await self.retention_days(guild_id))
         now = self.clock.now()
         stored = await self.repo.add_answer(
-            guild_id, user_id, token, prompt_id[:64], self.keys.encrypt(text), to_timestamp(now),
+            guild_id,
+            user_id,
+            token,
+            prompt_id[:64],
+            self.keys.encrypt(text),
+            to_timestamp(now),
             to_timestamp(now + timedelta(days=days)),
-        )  # fmt: skip
+        )
         await self.touch(plan)
         return AnswerResult(days, duplicate=not stored)
 
