@@ -81,8 +81,11 @@ class ResourcesCog(StoresNothing, commands.Cog):
         values = [t.removeprefix("topic: ") for t in topics]
         names = [r.name for r in await entries.resources(interaction.guild_id)]
         choices = [(label, value) for label, value in zip(topics, values, strict=True)] + [(n, n) for n in names]
-        return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in choices
-                if needle in label.lower()][:25]  # fmt: skip
+        return [
+            app_commands.Choice(name=label[:100], value=value[:100])
+            for label, value in choices
+            if needle in label.lower()
+        ][:25]
 
 
 @app_commands.guild_only()

@@ -151,9 +151,17 @@ class ScheduleRepository:
         schedule_id = await self._db.insert(
             "INSERT INTO schedules (guild_id, kind, owner_id, target, recurrence, next_run_at, paused,"
             " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
-            (guild_id, kind, owner_id, _dump_target(target), recurrence.to_json(), _stamp(first),
-             to_timestamp(now), _stamp(expires_at)),
-        )  # fmt: skip
+            (
+                guild_id,
+                kind,
+                owner_id,
+                _dump_target(target),
+                recurrence.to_json(),
+                _stamp(first),
+                to_timestamp(now),
+                _stamp(expires_at),
+            ),
+        )
         # Built here rather than read back: one round trip less on the hot path of adding.
         return ScheduleRow(
             id=schedule_id,

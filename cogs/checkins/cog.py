@@ -144,9 +144,17 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
         """Set up a private check-in for yourself: you choose when, which prompts, and what is kept."""
         assert interaction.guild_id is not None
         choices = await self.service.choose(
-            interaction.guild_id, interaction.user.id, cadence=cadence, time=time, days=days, timezone=timezone,
-            prompt_set=prompts, keep_days=keep, quiet_start=quiet_start, quiet_end=quiet_end,
-        )  # fmt: skip
+            interaction.guild_id,
+            interaction.user.id,
+            cadence=cadence,
+            time=time,
+            days=days,
+            timezone=timezone,
+            prompt_set=prompts,
+            keep_days=keep,
+            quiet_start=quiet_start,
+            quiet_end=quiet_end,
+        )
         existing = await self.service.plan(interaction.guild_id, interaction.user.id)
         intro = "This replaces your current check-in choices.\n\n" if existing else ""
         await self._confirm(
@@ -209,9 +217,17 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
             await send_ephemeral(interaction, (f"Your check-ins ({CADENCE_LABELS[plan.cadence]}):\n" + text)[:2000])
             return
         choices = await self.service.choose(
-            interaction.guild_id, interaction.user.id, cadence=cadence, time=time, days=days, timezone=timezone,
-            prompt_set=prompts, keep_days=keep, quiet_start=quiet_start, quiet_end=quiet_end,
-        )  # fmt: skip
+            interaction.guild_id,
+            interaction.user.id,
+            cadence=cadence,
+            time=time,
+            days=days,
+            timezone=timezone,
+            prompt_set=prompts,
+            keep_days=keep,
+            quiet_start=quiet_start,
+            quiet_end=quiet_end,
+        )
         await self._confirm(interaction, choices, "Your check-ins with these changes:\n\n", "Save changes")
 
     @start.autocomplete("timezone")
@@ -252,11 +268,10 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
     async def stop(self, interaction: Interaction) -> None:
         """End your check-ins (you choose whether kept answers are deleted too)."""
         assert interaction.guild_id is not None
-        if await self.service.plan(interaction.guild_id, interaction.user.id) is None:
-            kept = await self.service.repo.count_answers(interaction.guild_id, interaction.user.id)
-            if not kept:
-                await send_ephemeral(interaction, "You don't have check-ins here, so there was nothing to stop.")
-                return
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        if await self.service.plan(guild_id, user_id) is None and not await self.service.has_answers(guild_id, user_id):
+            await send_ephemeral(interaction, "You don't have check-ins here, so there was nothing to stop.")
+            return
         await ask_stop(interaction, self.service, interaction.guild_id)
 
     @app_commands.command(name="history")

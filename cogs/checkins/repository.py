@@ -201,9 +201,21 @@ class CheckinRepository:
         self._written(plan.user_id, plan.guild_id)
         await self.db.execute(
             f"INSERT OR REPLACE INTO checkin_plans ({PLAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-            (plan.guild_id, plan.user_id, plan.schedule_id, plan.cadence, plan.days, plan.at_minute, plan.timezone,
-             plan.prompt_set, plan.keep_days, plan.paused_until, plan.created_at, plan.expires_at),
-        )  # fmt: skip
+            (
+                plan.guild_id,
+                plan.user_id,
+                plan.schedule_id,
+                plan.cadence,
+                plan.days,
+                plan.at_minute,
+                plan.timezone,
+                plan.prompt_set,
+                plan.keep_days,
+                plan.paused_until,
+                plan.created_at,
+                plan.expires_at,
+            ),
+        )
 
     async def delete_plan(self, guild_id: int, user_id: int) -> int:
         """Remove the member's plan in one server."""

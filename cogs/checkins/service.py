@@ -195,9 +195,14 @@ class CheckinService:
 
     @staticmethod
     def _plan_from(
-        guild_id: int, user_id: int, schedule_id: int, choices: Choices, current: Plan | None, now: datetime,
+        guild_id: int,
+        user_id: int,
+        schedule_id: int,
+        choices: Choices,
+        current: Plan | None,
+        now: datetime,
         expires: datetime,
-    ) -> Plan:  # fmt: skip
+    ) -> Plan:
         return Plan(
             guild_id=guild_id,
             user_id=user_id,
@@ -264,6 +269,10 @@ class CheckinService:
         await self.notices.clear(guild_id, user_id, KIND)
         deleted = await self.repo.delete_answers(user_id, guild_id) if delete_answers else 0
         return plan is not None, deleted
+
+    async def has_answers(self, guild_id: int, user_id: int) -> bool:
+        """Whether the member keeps any answers in a server (so stopping should ask about them)."""
+        return await self.repo.count_answers(guild_id, user_id) > 0
 
     async def _require_plan(self, guild_id: int, user_id: int) -> Plan:
         plan = await self.repo.get_plan(guild_id, user_id)
@@ -394,9 +403,14 @@ class CheckinService:
         days = kept_days(plan.keep_days, await self.retention_days(guild_id))
         now = self.clock.now()
         stored = await self.repo.add_answer(
-            guild_id, user_id, token, prompt_id[:64], self.keys.encrypt(text), to_timestamp(now),
+            guild_id,
+            user_id,
+            token,
+            prompt_id[:64],
+            self.keys.encrypt(text),
+            to_timestamp(now),
             to_timestamp(now + timedelta(days=days)),
-        )  # fmt: skip
+        )
         await self.touch(plan)
         return AnswerResult(days, duplicate=not stored)
 

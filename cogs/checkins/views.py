@@ -157,7 +157,7 @@ class ConfirmView(OwnerView):
 async def ask_stop(interaction: discord.Interaction[Any], service: CheckinService, guild_id: int) -> None:
     """Stop at once when no answers are kept; otherwise ask whether to delete them too."""
     user_id = interaction.user.id
-    if await service.repo.count_answers(guild_id, user_id) == 0:
+    if not await service.has_answers(guild_id, user_id):
         await service.stop(guild_id, user_id, delete_answers=False)
         await send_ephemeral(
             interaction, "Check-ins stopped. Nothing more is kept. /checkin start any time, if you like."

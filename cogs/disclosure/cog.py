@@ -16,7 +16,7 @@ from bot.interactions import BaseModal, OwnerView, require_feature, send_ephemer
 from bot.privacy import DataStatement
 from bot.services.guild_settings import Feature
 from bot.ui import ShowInFull, preview
-from cogs.moments.service import DISCLOSURE_STEPS, NOTE_FIELD_MAX, NOTES_KEEP_DAYS, DisclosureNotes
+from cogs.disclosure.service import DISCLOSURE_STEPS, NOTE_FIELD_MAX, NOTES_KEEP_DAYS, DisclosureNotes
 
 Interaction = discord.Interaction[PeerCircleBot]
 

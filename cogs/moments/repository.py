@@ -1,4 +1,4 @@
-"""SQL for the good-moments log (settings and encrypted moments) and kept disclosure notes."""
+"""SQL for the good-moments log (settings and encrypted moments)."""
 
 from __future__ import annotations
 
@@ -48,26 +48,6 @@ declare(
         },
     )
 )
-declare(
-    TableDeclaration(
-        table="disclosure_notes",
-        feature="disclosure",
-        purpose="Notes from the disclosure walk-through, only when you asked to keep them.",
-        personal=True,
-        who_can_see="Nobody but you. The text is encrypted.",
-        retention="30 days, unless you delete them sooner.",
-        user_columns=("user_id",),
-        expires_column="expires_at",
-        columns={
-            "id": "Number of the note.",
-            "guild_id": "The server you used /disclosure in.",
-            "user_id": "Your Discord id.",
-            "body": "Your notes, encrypted.",
-            "created_at": "When you kept them.",
-            "expires_at": "When they are deleted.",
-        },
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -84,7 +64,7 @@ class MomentSettings:
 
 @dataclass(frozen=True)
 class StoredText:
-    """One encrypted moment or note."""
+    """One encrypted moment."""
 
     id: int
     guild_id: int
@@ -94,7 +74,7 @@ class StoredText:
 
 
 class MomentRepository:
-    """SQL for moment_settings, moments and disclosure_notes (all owned by one member per row)."""
+    """SQL for moment_settings and moments (both owned by one member per row)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -119,9 +99,8 @@ class MomentRepository:
         await self.db.execute(
             "INSERT OR REPLACE INTO moment_settings (guild_id, user_id, keep_days, lookback_schedule_id,"
             " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (s.guild_id, s.user_id, s.keep_days, s.lookback_schedule_id, s.created_at,
-             s.expires_at),
-        )  # fmt: skip
+            (s.guild_id, s.user_id, s.keep_days, s.lookback_schedule_id, s.created_at, s.expires_at),
+        )
 
     async def delete_settings(self, user_id: int, guild_id: int | None = None) -> int:
         """Remove the member's log settings in one server, or everywhere."""
@@ -131,45 +110,33 @@ class MomentRepository:
             "DELETE FROM moment_settings WHERE user_id = ? AND guild_id = ?", (user_id, guild_id)
         )
 
-    async def add(self, table: str, guild_id: int, user_id: int, body: bytes, created: int, expires: int) -> int:
-        """Store an encrypted moment or note; `table` is 'moments' or 'disclosure_notes'."""
-        _check(table)
+    async def add(self, guild_id: int, user_id: int, body: bytes, created: int, expires: int) -> int:
+        """Store an encrypted moment."""
         return await self.db.insert(
-            f"INSERT INTO {table} (guild_id, user_id, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",  # noqa: S608
+            "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
             (guild_id, user_id, body, created, expires),
         )
 
-    async def list(self, table: str, user_id: int, guild_id: int | None = None) -> list[StoredText]:
-        """The member's moments or notes (one server, or everywhere), newest first."""
-        _check(table)
-        columns = "id, guild_id, body, created_at, expires_at"
+    async def list(self, user_id: int, guild_id: int | None = None) -> list[StoredText]:
+        """The member's moments (one server, or everywhere), newest first."""
         if guild_id is None:
             rows = await self.db.fetchall(
-                f"SELECT {columns} FROM {table} WHERE user_id = ? ORDER BY created_at DESC, id DESC",  # noqa: S608
+                "SELECT id, guild_id, body, created_at, expires_at FROM moments"
+                " WHERE user_id = ? ORDER BY created_at DESC, id DESC",
                 (user_id,),
             )
         else:
             rows = await self.db.fetchall(
-                f"SELECT {columns} FROM {table} WHERE user_id = ? AND guild_id = ?"  # noqa: S608
-                " ORDER BY created_at DESC, id DESC",
+                "SELECT id, guild_id, body, created_at, expires_at FROM moments"
+                " WHERE user_id = ? AND guild_id = ? ORDER BY created_at DESC, id DESC",
                 (user_id, guild_id),
             )
         return [StoredText(**dict(r)) for r in rows]
 
-    async def delete(self, table: str, user_id: int, item_id: int | None = None, guild_id: int | None = None) -> int:
-        """Delete one of the member's items, all of them in a server, or all of them everywhere."""
-        _check(table)
+    async def delete(self, user_id: int, item_id: int | None = None, guild_id: int | None = None) -> int:
+        """Delete one of the member's moments, all of them in a server, or all of them everywhere."""
         if item_id is not None:
-            return await self.db.execute(f"DELETE FROM {table} WHERE id = ? AND user_id = ?", (item_id, user_id))  # noqa: S608
+            return await self.db.execute("DELETE FROM moments WHERE id = ? AND user_id = ?", (item_id, user_id))
         if guild_id is not None:
-            return await self.db.execute(
-                f"DELETE FROM {table} WHERE user_id = ? AND guild_id = ?",  # noqa: S608
-                (user_id, guild_id),
-            )
-        return await self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))  # noqa: S608
-
-
-def _check(table: str) -> None:
-    # Table names are placed in SQL text, so only these two are ever allowed.
-    if table not in ("moments", "disclosure_notes"):
-        raise ValueError(f"not a member text table: {table}")
+            return await self.db.execute("DELETE FROM moments WHERE user_id = ? AND guild_id = ?", (user_id, guild_id))
+        return await self.db.execute("DELETE FROM moments WHERE user_id = ?", (user_id,))

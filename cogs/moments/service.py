@@ -1,8 +1,7 @@
-"""The good-moments log and kept disclosure notes: private, opt-in, encrypted, expiring.
+"""The good-moments log: private, opt-in, encrypted, expiring.
 
 A member writes down good exchanges with coworkers to look back on later; optionally a weekly DM
-shows a few of them. Disclosure notes are kept only when the member asks at the end of /disclosure.
-No Discord import; bad input raises UserFacingError.
+shows a few of them. No Discord import; bad input raises UserFacingError.
 """
 
 from __future__ import annotations
@@ -33,17 +32,11 @@ DEFAULT_MOMENT_KEEP = 90
 MOMENT_MAX = 1000
 LOOKBACK_COUNT = 3
 SETTINGS_TTL = timedelta(days=365)
-NOTES_KEEP_DAYS = 30
-# The /disclosure notes form: one field per step, stored as "Who: ..." lines. NOTES_MAX is exactly
-# the longest text a full form makes, so anything the form accepts is kept.
-DISCLOSURE_STEPS = ("who", "what", "when", "where", "why")
-NOTE_FIELD_MAX = 800
-NOTES_MAX = sum(len(f"{step.capitalize()}: ") + NOTE_FIELD_MAX for step in DISCLOSURE_STEPS) + len(DISCLOSURE_STEPS) - 1
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A moment or note, decrypted for its owner."""
+    """A moment, decrypted for its owner."""
 
     id: int
     text: str
@@ -52,7 +45,7 @@ class Entry:
 
 
 def decrypt_all(keys: Keys, stored: list[StoredText]) -> list[Entry]:
-    """Decrypt stored items for their owner; text under a lost key says so instead of failing."""
+    """Decrypt stored moments for their owner; text under a lost key says so instead of failing."""
     result = []
     for item in stored:
         text = keys.decrypt(item.body)
@@ -154,21 +147,19 @@ class MomentService:
         now = self.clock.now()
         retention = (await self.guilds.get(guild_id)).retention_days
         expires = now + _capped(settings.keep_days, retention)
-        await self.repo.add(
-            "moments", guild_id, user_id, self.keys.encrypt(text), to_timestamp(now), to_timestamp(expires)
-        )
+        await self.repo.add(guild_id, user_id, self.keys.encrypt(text), to_timestamp(now), to_timestamp(expires))
         await self.repo.save_settings(replace(settings, expires_at=to_timestamp(now + SETTINGS_TTL)))
         return expires
 
     async def entries(self, guild_id: int, user_id: int) -> list[Entry]:
         """The member's moments in a server, newest first."""
-        return decrypt_all(self.keys, await self.repo.list("moments", user_id, guild_id))
+        return decrypt_all(self.keys, await self.repo.list(user_id, guild_id))
 
     async def delete(self, guild_id: int, user_id: int, which: str) -> int:
         """Delete one moment by its number, or "all" (which also turns the log and look-back off)."""
         cleaned = which.strip().lower().lstrip("#")
         if cleaned == "all":
-            removed = await self.repo.delete("moments", user_id, guild_id=guild_id)
+            removed = await self.repo.delete(user_id, guild_id=guild_id)
             settings = await self.repo.settings(guild_id, user_id)
             if settings is not None and settings.lookback_schedule_id is not None:
                 await self.scheduler.remove(settings.lookback_schedule_id)
@@ -177,10 +168,10 @@ class MomentService:
             return removed
         if not cleaned.isdigit():
             raise UserFacingError("Give the number shown by /moment list (for example 3), or 'all'.")
-        ids = {e.id for e in await self.repo.list("moments", user_id, guild_id)}
+        ids = {e.id for e in await self.repo.list(user_id, guild_id)}
         if int(cleaned) not in ids:
             raise UserFacingError("I couldn't find that moment in your log here; /moment list shows the numbers.")
-        return await self.repo.delete("moments", user_id, item_id=int(cleaned))
+        return await self.repo.delete(user_id, item_id=int(cleaned))
 
     async def set_lookback(self, guild_id: int, user_id: int, on: bool, at: tuple[int, int] = (18, 0)) -> str | None:
         """Turn the weekly look-back DM on (weekly from today, at `at` in the member's zone) or off."""
@@ -253,7 +244,7 @@ class MomentService:
         ]
         moments = [
             {"text": e.text, "created_at": e.created_at.isoformat(), "expires_at": e.expires_at.isoformat()}
-            for e in decrypt_all(self.keys, await self.repo.list("moments", user_id))
+            for e in decrypt_all(self.keys, await self.repo.list(user_id))
         ]
         return {"settings": settings, "moments": moments, "notices": await self.notices.export(user_id, LOOKBACK_KIND)}
 
@@ -261,7 +252,7 @@ class MomentService:
         """Erase the member's log, moments and look-back schedules everywhere."""
         schedules = await self.scheduler.remove_owned(user_id, (LOOKBACK_KIND,))
         erased = {
-            "moments": await self.repo.delete("moments", user_id),
+            "moments": await self.repo.delete(user_id),
             "settings": await self.repo.delete_settings(user_id),
             "schedules": schedules,
         }
@@ -270,50 +261,3 @@ class MomentService:
         if notices:
             erased["notices"] = notices
         return erased
-
-
-class DisclosureNotes:
-    """Kept disclosure notes: stored only on request, encrypted, expiring."""
-
-    @classmethod
-    def build(cls, services: Services) -> DisclosureNotes:
-        """The service over the bot's core services (what the extension's setup and tests use)."""
-        return cls(MomentRepository(services.db), services.clock, services.keys, services.guilds)
-
-    def __init__(self, repo: MomentRepository, clock: Clock, keys: Keys, guilds: GuildSettingsService) -> None:
-        self.repo = repo
-        self.clock = clock
-        self.keys = keys
-        self.guilds = guilds
-
-    async def keep(self, guild_id: int, user_id: int, text: str) -> datetime:
-        """Store the member's notes, encrypted; return when they expire."""
-        if not text.strip():
-            raise UserFacingError("There were no notes to keep.")
-        if len(text) > NOTES_MAX:
-            raise UserFacingError(f"Those notes are longer than {NOTES_MAX} characters; please shorten them.")
-        await self.guilds.ensure_guild(guild_id)
-        now = self.clock.now()
-        retention = (await self.guilds.get(guild_id)).retention_days
-        expires = now + _capped(NOTES_KEEP_DAYS, retention)
-        await self.repo.add(
-            "disclosure_notes", guild_id, user_id, self.keys.encrypt(text), to_timestamp(now), to_timestamp(expires)
-        )
-        return expires
-
-    async def entries(self, user_id: int, guild_id: int | None = None) -> list[Entry]:
-        """The member's kept notes, newest first."""
-        return decrypt_all(self.keys, await self.repo.list("disclosure_notes", user_id, guild_id))
-
-    async def delete_all(self, user_id: int, guild_id: int | None = None) -> int:
-        """Delete the member's notes in a server, or everywhere."""
-        return await self.repo.delete("disclosure_notes", user_id, guild_id=guild_id)
-
-    async def export(self, user_id: int) -> dict[str, Any]:
-        """The member's notes, decrypted for them."""
-        return {
-            "notes": [
-                {"text": e.text, "created_at": e.created_at.isoformat(), "expires_at": e.expires_at.isoformat()}
-                for e in await self.entries(user_id)
-            ]
-        }

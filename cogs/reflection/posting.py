@@ -80,8 +80,11 @@ class Runner:
         try:
             await self.service.check_channel(row.guild_id, int(row.target["channel"]))
         except UserFacingError:
-            await self.report(row, f"moderators no longer allow <#{row.target['channel']}> for reflection prompts. "
-                              "Choose an allowed channel with /reflect edit.")  # fmt: skip
+            await self.report(
+                row,
+                f"moderators no longer allow <#{row.target['channel']}> for reflection prompts. "
+                "Choose an allowed channel with /reflect edit.",
+            )
             return
         prompt = await self.service.find_prompt(row.guild_id, str(row.target.get("prompt", "")))
         if prompt is None:

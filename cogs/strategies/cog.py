@@ -240,8 +240,10 @@ class StrategyCog(
         if group is not None:
             group = self.strategies.group(group).id
         elif not (await self.strategies.saved(interaction.guild_id, interaction.user.id))[0]:
-            raise UserFacingError("Reminders without a group draw from your saved strategies, and you have none yet. "
-                                  "Save one with /strategy save, or choose a group.")  # fmt: skip
+            raise UserFacingError(
+                "Reminders without a group draw from your saved strategies, and you have none yet. "
+                "Save one with /strategy save, or choose a group."
+            )
         config = await svc.guilds.get(interaction.guild_id)
         prefs = await svc.preferences.effective(interaction.guild_id, interaction.user.id, config.timezone)
         rule = build_recurrence(cadence.value, time, timezone or prefs.timezone, weekday.value if weekday else None)

@@ -76,9 +76,10 @@ async def post_week(bot: PeerCircleBot, strategies: StrategyService, firing: Fir
         notice = bot.get_channel(int(config.get("notice_channel") or 0))
         if isinstance(notice, discord.TextChannel):
             await notice.send(
-                "I couldn't post the strategy of the week: " + ", ".join(missing or ["that channel can't take posts"])
+                "I couldn't post the strategy of the week: "
+                + ", ".join(missing or ["that channel can't take posts"])
                 + ". Moderators can fix this or choose another channel with /strategy-week set."
-            )  # fmt: skip
+            )
         return
     card = strategies.week_card(row.guild_id, firing.due_at.date())
     late = " (posted late)" if firing.late else ""

@@ -213,16 +213,10 @@ class Venting(commands.Cog):
             raise UserFacingError("This thread is closed, so new replies can't be added to it.")
         return thread
 
-    async def _post_id_for(self, message_id: int) -> int:
-        found = await self.svc.repo.post_for_message(message_id)
-        if found is None:
-            raise UserFacingError("This anonymous post was removed, so there is nothing to do here.")
-        return int(found[0].post_id)
-
     async def start_reply(self, interaction: Interaction, message_id: int) -> None:
         """'Reply anonymously': check first, then open the reply modal."""
         assert interaction.guild is not None
-        post_id = await self._post_id_for(message_id)
+        post_id = await self.svc.post_id_for_message(message_id)
         await require_feature(interaction, Feature.VENTING)
         await self._open_thread(interaction.guild, post_id)
         await self.svc.check_can_reply(interaction.guild.id, interaction.user.id)
@@ -256,7 +250,7 @@ class Venting(commands.Cog):
     async def author_delete(self, interaction: Interaction, message_id: int) -> None:
         """'Delete': only the author can; everyone else is told so, with nothing revealed."""
         assert interaction.guild is not None
-        post_id = await self._post_id_for(message_id)
+        post_id = await self.svc.post_id_for_message(message_id)
         post = await self.svc.check_author_delete(post_id, interaction.user.id)
         # Answer first: in a forum the button sits inside the thread, which is about to disappear.
         await interaction.response.send_message("Deleting your anonymous post and its thread now.", ephemeral=True)
@@ -413,7 +407,7 @@ class Venting(commands.Cog):
         deleted = failed = 0
         for guild_id, post_id, message_id, is_post in await self.svc.linked_messages(user_id):
             guild = self.bot.get_guild(guild_id)
-            post = await self.svc.repo.post(post_id)
+            post = await self.svc.find_post(post_id)
             if guild is None or post is None:
                 continue
             if is_post:
@@ -424,7 +418,7 @@ class Venting(commands.Cog):
                     continue
                 await self.svc.forget_post(post_id)
             elif await delete_reply(self.bot, post_id, message_id):
-                await self.svc.repo.delete_reply(message_id)
+                await self.svc.forget_reply(message_id)
             else:
                 failed += 1
                 continue

@@ -215,6 +215,17 @@ class VentingService:
             raise UserFacingError("This anonymous post was removed, so there is nothing to do here.")
         return post
 
+    async def post_id_for_message(self, message_id: int) -> int:
+        """The post (thread) id an anonymous post or reply message belongs to, refusing ones that are gone."""
+        found = await self.repo.post_for_message(message_id)
+        if found is None:
+            raise UserFacingError("This anonymous post was removed, so there is nothing to do here.")
+        return found[0].post_id
+
+    async def find_post(self, post_id: int) -> VentPost | None:
+        """A post by its thread id, removed or not (None once it is forgotten)."""
+        return await self.repo.post(post_id)
+
     # -- recording -------------------------------------------------------------------------------
     async def record_post(
         self, guild_id: int, user_id: int, channel_id: int, post_id: int, message_id: int, is_forum: bool
@@ -270,6 +281,10 @@ class VentingService:
     async def forget_post(self, post_id: int) -> None:
         """Drop a post deleted by its author: rows, replies and links together."""
         await self.repo.delete_post(post_id)
+
+    async def forget_reply(self, message_id: int) -> None:
+        """Drop a reply that is gone from Discord: its row and its link together, or neither."""
+        await self.repo.delete_reply(message_id)
 
     # -- moderation ------------------------------------------------------------------------------
     async def message_for_moderation(self, message_id: int) -> tuple[VentPost, bool]:

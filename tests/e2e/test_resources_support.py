@@ -60,9 +60,13 @@ async def test_resources_autocomplete_offers_topics_and_names(world):
 
 async def test_moderator_add_edit_hide_show_remove(world):
     added = await world.mod.slash(
-        world.general, "resources-manage add", name="Local peer group", url="https://peers.example.org",
-        description="Meets on Tuesdays.", topic="groups",
-    )  # fmt: skip
+        world.general,
+        "resources-manage add",
+        name="Local peer group",
+        url="https://peers.example.org",
+        description="Meets on Tuesdays.",
+        topic="groups",
+    )
     assert added.response.content == "Added 'Local peer group' to /resources."
     listed = await world.member.slash(world.general, "resources", topic="groups")
     assert "Local peer group" in listed.response.embeds[0].description
@@ -155,9 +159,12 @@ async def test_support_shows_statement_options_and_volunteers_without_pinging(wo
     assert embed.description == STATEMENT
     assert "Nobody has volunteered yet." in embed.fields[1].value
     await world.mod.slash(
-        world.general, "support-manage add", name="Peer warmline", details="Evenings, run by peers.",
+        world.general,
+        "support-manage add",
+        name="Peer warmline",
+        details="Evenings, run by peers.",
         url="https://warmline.example.org",
-    )  # fmt: skip
+    )
     joined = await world.other.slash(world.general, "support-volunteer", action="join")
     assert "180 days" in joined.response.content
     requests_before = len(simcord_env.http_requests)

@@ -117,6 +117,19 @@ async def test_forget_removes_plans_schedules_and_answers(checkins, db):
         assert await db.fetchval(f"SELECT count(*) FROM {table}") == 0
 
 
+async def test_has_answers_is_per_member_and_server_and_ends_with_deletion(checkins):
+    assert not await checkins.has_answers(G, U)
+    await checkins.confirm(G, U, await checkins.choose(G, U, time="09:00", keep_days=30))
+    await checkins.answer(G, U, "eeeeeeee", "checkin-daily-a", "words")
+    assert await checkins.has_answers(G, U)
+    assert not await checkins.has_answers(G, U + 1)
+    assert not await checkins.has_answers(G + 1, U)
+    await checkins.stop(G, U, delete_answers=False)
+    assert await checkins.has_answers(G, U)
+    await checkins.stop(G, U, delete_answers=True)
+    assert not await checkins.has_answers(G, U)
+
+
 async def test_moments_need_opt_in_and_are_encrypted(services, db):
     s = services
     moments = MomentService(

@@ -1,5 +1,4 @@
 """The reflection service on real aiosqlite with a FakeClock: options into recurrences, limits, edits."""
-# ruff: noqa: E501 - the parametrized table reads best one case per line
 
 from __future__ import annotations
 
@@ -26,14 +25,29 @@ def build(**kwargs: object) -> Recurrence:
     [
         ({"repeat": "daily", "time": "7pm"}, Recurrence.daily((19, 0), "Europe/London")),
         ({"repeat": "daily", "time": "19:00", "zone": "asia/tokyo"}, Recurrence.daily((19, 0), "Asia/Tokyo")),
-        ({"repeat": "once", "time": "09:30", "date": "tomorrow"}, Recurrence.once(date(2026, 1, 6), (9, 30), "Europe/London")),
-        ({"repeat": "weekdays", "time": "8am", "weekdays": "fri, mon"}, Recurrence.on_weekdays((0, 4), (8, 0), "Europe/London")),
-        ({"repeat": "weekly", "time": "18:00", "weekdays": "wed"}, Recurrence.weekly(date(2026, 1, 7), (18, 0), "Europe/London")),
-        ({"repeat": "every-2-weeks", "time": "18:00", "date": "2026-01-09"}, Recurrence.weekly(date(2026, 1, 9), (18, 0), "Europe/London", every=2)),
+        (
+            {"repeat": "once", "time": "09:30", "date": "tomorrow"},
+            Recurrence.once(date(2026, 1, 6), (9, 30), "Europe/London"),
+        ),
+        (
+            {"repeat": "weekdays", "time": "8am", "weekdays": "fri, mon"},
+            Recurrence.on_weekdays((0, 4), (8, 0), "Europe/London"),
+        ),
+        (
+            {"repeat": "weekly", "time": "18:00", "weekdays": "wed"},
+            Recurrence.weekly(date(2026, 1, 7), (18, 0), "Europe/London"),
+        ),
+        (
+            {"repeat": "every-2-weeks", "time": "18:00", "date": "2026-01-09"},
+            Recurrence.weekly(date(2026, 1, 9), (18, 0), "Europe/London", every=2),
+        ),
         ({"repeat": "monthly-day", "time": "noon", "day": 31}, Recurrence.monthly_on_day(31, (12, 0), "Europe/London")),
-        ({"repeat": "monthly-nth", "time": "17:00", "week": "last", "weekdays": "thursday"}, Recurrence.monthly_nth_weekday(-1, 3, (17, 0), "Europe/London")),
+        (
+            {"repeat": "monthly-nth", "time": "17:00", "week": "last", "weekdays": "thursday"},
+            Recurrence.monthly_nth_weekday(-1, 3, (17, 0), "Europe/London"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_options_become_recurrences_and_back(options: dict[str, object], expected: Recurrence) -> None:
     rec = build(**options)
     assert rec == expected

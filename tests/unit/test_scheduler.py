@@ -366,9 +366,14 @@ async def test_added_row_equals_the_stored_row(db: Database) -> None:
 
     repo = ScheduleRepository(db)
     added = await repo.add(
-        GUILD, "prompt", DAILY_9, now=START, target={"channel": 5, "b": [1, 2]}, owner_id=42,
+        GUILD,
+        "prompt",
+        DAILY_9,
+        now=START,
+        target={"channel": 5, "b": [1, 2]},
+        owner_id=42,
         expires_at=START + timedelta(days=30),
-    )  # fmt: skip
+    )
     assert added == await repo.get(added.id)
 
 

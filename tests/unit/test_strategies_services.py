@@ -179,12 +179,15 @@ async def test_volunteers_expire_and_leave(services, clock, support_service):
     assert await support.leave(GUILD, USER) is False
 
 
-@pytest.mark.parametrize(("cadence", "time", "zone", "message"), [
-    ("daily", "25:00", "UTC", "hours go up to 23"),
-    ("daily", "7", "UTC", "couldn't read"),
-    ("daily", "07:00", "Mars/Base", "Mars/Base"),
-    ("hourly", "07:00", "UTC", "Choose how often"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("cadence", "time", "zone", "message"),
+    [
+        ("daily", "25:00", "UTC", "hours go up to 23"),
+        ("daily", "7", "UTC", "couldn't read"),
+        ("daily", "07:00", "Mars/Base", "Mars/Base"),
+        ("hourly", "07:00", "UTC", "Choose how often"),
+    ],
+)
 def test_bad_reminder_input(cadence, time, zone, message):
     with pytest.raises(UserFacingError, match=message):
         build_recurrence(cadence, time, zone, None)

@@ -108,6 +108,33 @@ async def test_only_the_author_can_delete(services: Services, venting: VentingSe
     assert (await venting.check_author_delete(1, ALICE)).post_id == 1
 
 
+async def test_a_message_leads_to_its_post_until_the_post_is_forgotten(services: Services, venting: VentingService):
+    await venting.record_post(GUILD, ALICE, 5, 1, 100, is_forum=False)
+    await reply(venting, BOB, 1, 10)
+    assert await venting.post_id_for_message(100) == 1
+    assert await venting.post_id_for_message(10) == 1
+    with pytest.raises(UserFacingError, match="was removed"):
+        await venting.post_id_for_message(99)
+    found = await venting.find_post(1)
+    assert found is not None and (found.post_id, found.guild_id) == (1, GUILD)
+    await venting.forget_post(1)
+    assert await venting.find_post(1) is None
+    with pytest.raises(UserFacingError, match="was removed"):
+        await venting.post_id_for_message(10)
+
+
+async def test_forgetting_a_reply_drops_its_row_and_link_only(services: Services, venting: VentingService):
+    await post(venting, ALICE, 1)
+    await reply(venting, BOB, 1, 10)
+    await reply(venting, BOB, 1, 11)
+    await venting.forget_reply(10)
+    assert [r["message_id"] for r in (await venting.export(BOB))["anonymous_replies"]] == ["11"]
+    assert await services.db.fetchval("SELECT count(*) FROM vent_replies WHERE message_id = 10") == 0
+    assert await services.db.fetchval("SELECT count(*) FROM vent_links WHERE message_id = 10") == 0
+    assert await venting.post_id_for_message(11) == 1
+    assert (await venting.export(ALICE))["anonymous_posts"] != []
+
+
 async def test_block_follows_the_author_to_new_threads_and_ends(
     services: Services, clock: FakeClock, venting: VentingService
 ):
