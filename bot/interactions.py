@@ -18,7 +18,7 @@ from bot.errors import UserFacingError, frame_trail
 
 if TYPE_CHECKING:
     from bot.app import PeerCircleBot, Services
-    from bot.services.guild_settings import Feature
+    from bot.services.guild_settings import FeatureSwitch
 
 T = TypeVar("T")
 
@@ -160,7 +160,7 @@ class BaseModal(discord.ui.Modal):
         await report_error(interaction, error)
 
 
-async def require_feature(interaction: discord.Interaction[Any], feature: Feature) -> bool:
+async def require_feature(interaction: discord.Interaction[Any], feature: FeatureSwitch) -> bool:
     """Refuse a command whose feature is off in this server (the check every feature cog uses)."""
     if interaction.guild_id is None:
         return True
@@ -214,7 +214,7 @@ class ModeratorFeatureGate:
     command to everyone), then the feature switch applies, as for members.
     """
 
-    GATE_FEATURE: ClassVar[Feature]
+    GATE_FEATURE: ClassVar[FeatureSwitch]
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         """Moderators only, and only while the feature is on."""

@@ -12,7 +12,7 @@ from bot.app import PeerCircleBot
 from bot.interactions import ModeratorFeatureGate, require_feature, services
 from bot.library.service import DESCRIPTION_MAX, NAME_MAX, RESOURCE, TOPIC_MAX, URL_MAX, ResourceItem
 from bot.privacy import DataStatement, StoresNothing
-from bot.services.guild_settings import Feature
+from bot.services.guild_settings import FeatureSwitch, register_feature
 
 Interaction = discord.Interaction[PeerCircleBot]
 NOTHING_STORED = DataStatement(
@@ -23,6 +23,9 @@ NOTHING_STORED = DataStatement(
     how_long="",
     stores_personal_data=False,
 )
+
+
+FEATURE = register_feature(FeatureSwitch("resources", "Resources", default=True))
 
 
 def render_item(item: ResourceItem) -> str:
@@ -60,7 +63,7 @@ class ResourcesCog(StoresNothing, commands.Cog):
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """Refuse while Resources is off in this server."""
-        return await require_feature(interaction, Feature.RESOURCES)
+        return await require_feature(interaction, FEATURE)
 
     @app_commands.command(name="resources")
     @app_commands.guild_only()
@@ -99,7 +102,7 @@ class ResourcesManageCog(
 ):
     """Moderators add, edit, hide, show and remove the server's resources."""
 
-    GATE_FEATURE = Feature.RESOURCES
+    GATE_FEATURE = FEATURE
 
     DATA_STATEMENT: ClassVar[DataStatement] = DataStatement.nothing(
         "Managing resources",

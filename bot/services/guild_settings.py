@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from bot.clock import Clock, to_timestamp
@@ -23,32 +22,59 @@ ROLE_WORD_MAX = 40
 _ROLE_WORD = re.compile(r"^[A-Za-z][A-Za-z '\-]*[A-Za-z]$")
 
 
-class Feature(StrEnum):
-    """The features a server can turn on or off."""
+class FeatureSwitch(str):
+    """A feature a server can turn on or off, declared by the feature's own package.
 
-    CHECKINS = "checkins"
-    STRATEGIES = "strategies"
-    RESOURCES = "resources"
-    VENTING = "venting"
-    REFLECTION = "reflection"
-    SUPPORT = "support"
+    It is its key (a `str`), so it can be passed wherever a feature key is expected (scheduler kinds,
+    notices), and it carries the label members see and whether a new server has it on.
+    """
+
+    label: str
+    default: bool
+
+    def __new__(cls, key: str, label: str, default: bool) -> FeatureSwitch:
+        """A switch called `key`, shown as `label`, on in new servers when `default`."""
+        switch = super().__new__(cls, key)
+        switch.label = label
+        switch.default = default
+        return switch
 
     @property
-    def label(self) -> str:
-        """The name members see."""
-        return FEATURE_LABELS[self]
+    def key(self) -> str:
+        """The stored name of the switch."""
+        return str.__str__(self)
+
+    def __getnewargs__(self) -> tuple[str, str, bool]:  # type: ignore[override]
+        # copy and pickle rebuild a str subclass through __new__; give them every argument.
+        return self.key, self.label, self.default
 
 
-FEATURE_LABELS = {
-    Feature.CHECKINS: "Check-ins",
-    Feature.STRATEGIES: "Strategies",
-    Feature.RESOURCES: "Resources",
-    Feature.VENTING: "Anonymous venting",
-    Feature.REFLECTION: "Co-reflection",
-    Feature.SUPPORT: "Support on request",
-}
-# Venting and co-reflection post into channels, so they stay off until a moderator sets them up.
-FEATURE_DEFAULTS = {f: f not in (Feature.VENTING, Feature.REFLECTION) for f in Feature}
+# Every switch a loaded feature declared. A feature registers on import, as it declares its tables.
+FEATURES: dict[str, FeatureSwitch] = {}
+
+
+def register_feature(switch: FeatureSwitch) -> FeatureSwitch:
+    """Declare a feature's switch (two packages may share one if they declare it identically)."""
+    existing = FEATURES.get(switch.key)
+    if existing is not None and (existing.label, existing.default) != (switch.label, switch.default):
+        raise ValueError(f"feature switch {switch.key} is declared twice, differently")
+    FEATURES[switch.key] = switch
+    return switch
+
+
+def feature_switches() -> list[FeatureSwitch]:
+    """The declared switches in the order moderators see them (by label)."""
+    return sorted(FEATURES.values(), key=lambda switch: switch.label.lower())
+
+
+def find_feature(raw: str) -> FeatureSwitch:
+    """The switch a moderator named, by key or label; a clear error naming the choices otherwise."""
+    wanted = raw.strip().lower()
+    for switch in FEATURES.values():
+        if wanted in (switch.key, switch.label.lower()):
+            return switch
+    names = ", ".join(switch.label for switch in feature_switches())
+    raise UserFacingError(f"There is no feature called '{raw[:40]}'. Choose one of: {names}.")
 
 
 def parse_retention(raw: str) -> int:
@@ -132,15 +158,18 @@ class GuildConfig:
 
     guild_id: int
     values: dict[str, Any]
-    features: dict[Feature, bool]
+    features: dict[str, bool]  # only the switches a moderator has set; the rest take their default
 
     def get(self, key: str) -> Any:
         """A setting's value (its default when unset)."""
         return self.values.get(key, SETTINGS[key].default)
 
-    def enabled(self, feature: Feature | str) -> bool:
-        """Whether a feature is on in this server."""
-        return self.features[Feature(feature)]
+    def enabled(self, feature: str) -> bool:
+        """Whether a feature is on in this server (a KeyError names a feature nobody declared)."""
+        key = str.__str__(feature)
+        if key in self.features:
+            return self.features[key]
+        return FEATURES[key].default
 
     @property
     def timezone(self) -> str:
@@ -185,9 +214,7 @@ class GuildSettingsService:
                 values[key] = spec.parse(text)
             except UserFacingError:
                 continue  # stored value no longer valid (e.g. a zone renamed): fall back to default
-        stored = await self.repo.features(guild_id)
-        features = {f: stored.get(f.value, FEATURE_DEFAULTS[f]) for f in Feature}
-        config = GuildConfig(guild_id, values, features)
+        config = GuildConfig(guild_id, values, await self.repo.features(guild_id))
         self._cache[guild_id] = config
         return config
 
@@ -205,11 +232,11 @@ class GuildSettingsService:
         self._cache.pop(guild_id, None)
         return old, new
 
-    async def set_feature(self, guild_id: int, feature: Feature, enabled: bool) -> bool:
+    async def set_feature(self, guild_id: int, feature: str, enabled: bool) -> bool:
         """Turn a feature on or off; return whether it was on before."""
         old = (await self.get(guild_id)).enabled(feature)
         await self.ensure_guild(guild_id)
-        await self.repo.set_feature(guild_id, feature.value, enabled)
+        await self.repo.set_feature(guild_id, str.__str__(feature), enabled)
         self._cache.pop(guild_id, None)
         return old
 

@@ -17,12 +17,12 @@ from bot.services.guild_settings import (
     REFLECTION_CHANNELS,
     ROLE_WORD_MAX,
     SETTINGS,
-    Feature,
+    feature_switches,
+    find_feature,
 )
 from cogs.admin.render import render_config
 
 Interaction = discord.Interaction[PeerCircleBot]
-FEATURE_CHOICES = [app_commands.Choice(name=f.label, value=f.value) for f in Feature]
 RESETTABLE = (
     "vent_channel",
     "notice_channel",
@@ -89,13 +89,22 @@ class Admin(
 
     @app_commands.command(name="feature")
     @app_commands.describe(feature="Which feature", enabled="On or off")
-    @app_commands.choices(feature=FEATURE_CHOICES)
-    async def feature(self, interaction: Interaction, feature: app_commands.Choice[str], enabled: bool) -> None:
+    async def feature(self, interaction: Interaction, feature: str, enabled: bool) -> None:
         """Turn a feature on or off in this server."""
         assert interaction.guild_id is not None
-        chosen = Feature(feature.value)
+        chosen = find_feature(feature)
         old = await services(interaction).guilds.set_feature(interaction.guild_id, chosen, enabled)
         await self._confirm(interaction, chosen.label, "on" if old else "off", "on" if enabled else "off")
+
+    @feature.autocomplete("feature")
+    async def feature_names(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """The features loaded in this bot, as each package declared its switch (Discord shows 25 at most)."""
+        wanted = current.strip().lower()
+        return [
+            app_commands.Choice(name=switch.label, value=switch.key)
+            for switch in feature_switches()
+            if wanted in switch.label.lower() or wanted in switch.key
+        ][:25]
 
     def _check_channel(self, channel: Any, purpose: str) -> None:
         missing = missing_for(channel, purpose)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.interactions import missing_for
-from bot.services.guild_settings import SETTINGS, Feature, GuildConfig
+from bot.services.guild_settings import SETTINGS, GuildConfig, feature_switches
 
 
 def describe_channel(guild: discord.Guild, channel_id: int | None, purpose: str) -> str:
@@ -36,7 +36,7 @@ def render_config(guild: discord.Guild, config: GuildConfig, reflection_channels
     embed = discord.Embed(title=f"Settings for {guild.name}", colour=discord.Colour.blurple())
     embed.add_field(
         name="Features",
-        value="\n".join(f"{'on ' if config.enabled(f) else 'off'} · {f.label}" for f in Feature),
+        value="\n".join(f"{'on ' if config.enabled(f) else 'off'} · {f.label}" for f in feature_switches()),
         inline=False,
     )
     general = [

@@ -22,9 +22,8 @@ from bot.interactions import require_feature, require_moderator, send_ephemeral
 from bot.privacy import DataStatement
 from bot.scheduling.scheduler import Firing
 from bot.services import timezones
-from bot.services.guild_settings import Feature
 from cogs.checkins.plan import CADENCE_LABELS, PROMPT_SET_LABELS, Choices, statement
-from cogs.checkins.service import KIND, PAUSE_MAX_DAYS, CheckinService, new_token
+from cogs.checkins.service import FEATURE, KIND, PAUSE_MAX_DAYS, CheckinService, new_token
 from cogs.checkins.views import ConfirmView, HistoryView, PromptButton, ask_stop, prompt_view
 
 log = logging.getLogger(__name__)
@@ -76,9 +75,9 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
     async def cog_load(self) -> None:
         """Make the service reachable; register the schedule kind, the closed-DMs notice and the buttons."""
         self.bot.features.add(self.service)
-        self.bot.services.scheduler.register(KIND, self.fire, feature=Feature.CHECKINS, dm=True)
+        self.bot.services.scheduler.register(KIND, self.fire, feature=FEATURE, dm=True)
         self.bot.services.notices.register(
-            NoticeSpec(KIND, Feature.CHECKINS, {DM_CLOSED: DM_CLOSED_NOTICE}, on_told=self.service.notice_told)
+            NoticeSpec(KIND, FEATURE, {DM_CLOSED: DM_CLOSED_NOTICE}, on_told=self.service.notice_told)
         )
         self.bot.add_dynamic_items(PromptButton)
 
@@ -91,7 +90,7 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """Every check-in command needs the feature on in this server."""
-        return await require_feature(interaction, Feature.CHECKINS)
+        return await require_feature(interaction, FEATURE)
 
     # -- the scheduled DM ------------------------------------------------------------------------------
 

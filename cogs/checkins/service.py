@@ -24,7 +24,7 @@ from bot.scheduling.quiet_hours import in_quiet_hours
 from bot.scheduling.recurrence import zone
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
-from bot.services.guild_settings import GuildSettingsService
+from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
 from bot.services.preferences import PreferencesService
 from bot.services.timezones import validate_zone
 from cogs.checkins.plan import (
@@ -48,6 +48,8 @@ from cogs.checkins.repository import CheckinRepository, Plan
 
 if TYPE_CHECKING:
     from bot.app import Services
+
+FEATURE = register_feature(FeatureSwitch("checkins", "Check-ins", default=True))
 
 KIND = "checkin"
 PLAN_TTL = timedelta(days=365)

@@ -14,10 +14,9 @@ from typing import Any
 import discord
 
 from bot.interactions import BaseModal, OwnerView, feature, report_error, send_ephemeral
-from bot.services.guild_settings import Feature
 from bot.ui import ShowInFull, preview
 from cogs.checkins.plan import ANSWER_MAX, Choices
-from cogs.checkins.service import CheckinService
+from cogs.checkins.service import FEATURE, CheckinService
 
 ACTIONS = {"a": "Answer", "n": "Not today", "p": "Pause for a week", "s": "Stop"}
 STYLES = {
@@ -63,7 +62,7 @@ class PromptButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
 
     async def _act(self, interaction: discord.Interaction[Any]) -> None:
         service = service_of(interaction)
-        if not await service.guilds.is_enabled(self.guild_id, Feature.CHECKINS):
+        if not await service.guilds.is_enabled(self.guild_id, FEATURE):
             await send_ephemeral(interaction, "Check-ins are turned off in that server, so nothing was done.")
             return
         user_id = interaction.user.id

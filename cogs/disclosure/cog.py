@@ -14,9 +14,8 @@ from discord.ext import commands
 from bot.app import PeerCircleBot
 from bot.interactions import BaseModal, OwnerView, require_feature, send_ephemeral
 from bot.privacy import DataStatement
-from bot.services.guild_settings import Feature
 from bot.ui import ShowInFull, preview
-from cogs.disclosure.service import DISCLOSURE_STEPS, NOTE_FIELD_MAX, NOTES_KEEP_DAYS, DisclosureNotes
+from cogs.disclosure.service import DISCLOSURE_STEPS, FEATURE, NOTE_FIELD_MAX, NOTES_KEEP_DAYS, DisclosureNotes
 
 Interaction = discord.Interaction[PeerCircleBot]
 
@@ -56,7 +55,7 @@ class NotesModal(BaseModal):
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Keep the notes, encrypted, or keep nothing when every field is empty."""
-        if not await self.notes.guilds.is_enabled(self.guild_id, Feature.CHECKINS):
+        if not await self.notes.guilds.is_enabled(self.guild_id, FEATURE):
             await send_ephemeral(interaction, "Check-ins are turned off in this server now, so nothing was kept.")
             return
         text = "\n".join(
@@ -163,7 +162,7 @@ class Disclosure(commands.Cog):
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """The disclosure tool (and its kept notes) is part of the check-ins feature, like /moment."""
-        return await require_feature(interaction, Feature.CHECKINS)
+        return await require_feature(interaction, FEATURE)
 
     @app_commands.command(name="disclosure")
     async def disclosure(self, interaction: Interaction) -> None:

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import Clock, from_timestamp, to_timestamp
 from bot.errors import UserFacingError
 from bot.keys import Keys
-from bot.services.guild_settings import GuildSettingsService
+from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
 from cogs.disclosure.repository import DisclosureRepository, StoredNote
 
 if TYPE_CHECKING:
     from bot.app import Services
+
+# Shares the check-ins switch: one setting turns every private check-in tool on or off.
+FEATURE = register_feature(FeatureSwitch("checkins", "Check-ins", default=True))
 
 NOTES_KEEP_DAYS = 30
 # The /disclosure notes form: one field per step, stored as "Who: ..." lines. NOTES_MAX is exactly

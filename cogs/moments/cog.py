@@ -16,9 +16,15 @@ from bot.interactions import BaseModal, OwnerView, require_feature, send_ephemer
 from bot.privacy import DataStatement
 from bot.scheduling.recurrence import parse_time
 from bot.scheduling.scheduler import Firing
-from bot.services.guild_settings import Feature
 from bot.ui import FullTextView, preview
-from cogs.moments.service import DEFAULT_MOMENT_KEEP, LOOKBACK_KIND, MOMENT_KEEP_CHOICES, MOMENT_MAX, MomentService
+from cogs.moments.service import (
+    DEFAULT_MOMENT_KEEP,
+    FEATURE,
+    LOOKBACK_KIND,
+    MOMENT_KEEP_CHOICES,
+    MOMENT_MAX,
+    MomentService,
+)
 
 Interaction = discord.Interaction[PeerCircleBot]
 
@@ -107,10 +113,10 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
     async def cog_load(self) -> None:
         """Make the service reachable and register the weekly look-back and its closed-DMs notice."""
         self.bot.features.add(self.service)
-        self.bot.services.scheduler.register(LOOKBACK_KIND, self.fire, feature=Feature.CHECKINS, dm=True)
+        self.bot.services.scheduler.register(LOOKBACK_KIND, self.fire, feature=FEATURE, dm=True)
         # The look-back is part of check-ins: its notice is told only while check-ins are on.
         self.bot.services.notices.register(
-            NoticeSpec(LOOKBACK_KIND, Feature.CHECKINS, {DM_CLOSED: DM_CLOSED_NOTICE}, on_told=self.service.notice_told)
+            NoticeSpec(LOOKBACK_KIND, FEATURE, {DM_CLOSED: DM_CLOSED_NOTICE}, on_told=self.service.notice_told)
         )
 
     async def cog_unload(self) -> None:
@@ -121,7 +127,7 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """The log is part of the check-ins feature."""
-        return await require_feature(interaction, Feature.CHECKINS)
+        return await require_feature(interaction, FEATURE)
 
     async def fire(self, firing: Firing) -> None:
         """Send a few of the member's moments, through the shared rate-limited queue."""

@@ -19,12 +19,15 @@ from bot.scheduling.quiet_hours import in_quiet_hours
 from bot.scheduling.recurrence import Recurrence, zone
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
-from bot.services.guild_settings import GuildSettingsService
+from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
 from bot.services.preferences import PreferencesService
 from cogs.moments.repository import MomentRepository, MomentSettings, StoredText
 
 if TYPE_CHECKING:
     from bot.app import Services
+
+# Shares the check-ins switch: one setting turns every private check-in tool on or off.
+FEATURE = register_feature(FeatureSwitch("checkins", "Check-ins", default=True))
 
 LOOKBACK_KIND = "moments-lookback"
 MOMENT_KEEP_CHOICES = (30, 90, 365)

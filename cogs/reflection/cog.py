@@ -24,12 +24,12 @@ from bot.interactions import (
 from bot.privacy import DataStatement
 from bot.scheduling.recurrence import describe
 from bot.services import timezones
-from bot.services.guild_settings import Feature
 from bot.ui import send_lines
 from cogs.reflection.options import WEEK_CHOICES, Repeat, ScheduleOptions
 from cogs.reflection.posting import PostError, Runner, post_prompt
 from cogs.reflection.service import (
     CLOSE_KIND,
+    FEATURE,
     KIND,
     MAX_CLOSE_AFTER,
     ReflectionService,
@@ -99,8 +99,8 @@ class Reflection(
         """Register both schedule kinds (before the bot starts the dispatcher)."""
         self.bot.features.add(self.service)
         scheduler = self.bot.services.scheduler
-        scheduler.register(KIND, self.runner.fire, feature=Feature.REFLECTION.value)
-        scheduler.register(CLOSE_KIND, self.runner.fire_closing, feature=Feature.REFLECTION.value)
+        scheduler.register(KIND, self.runner.fire, feature=FEATURE)
+        scheduler.register(CLOSE_KIND, self.runner.fire_closing, feature=FEATURE)
 
     async def cog_unload(self) -> None:
         """Undo cog_load."""
@@ -110,7 +110,7 @@ class Reflection(
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """Facilitators and moderators only, and only while co-reflection is on in this server."""
-        return await require_facilitator(interaction) and await require_feature(interaction, Feature.REFLECTION)
+        return await require_facilitator(interaction) and await require_feature(interaction, FEATURE)
 
     @staticmethod
     def _guild(interaction: Interaction) -> int:

@@ -16,11 +16,10 @@ from bot.interactions import feature, require_feature, services
 from bot.privacy import DataStatement
 from bot.scheduling.recurrence import describe
 from bot.services import timezones
-from bot.services.guild_settings import Feature
 from cogs.strategies.jobs import register_jobs, unregister_jobs
 from cogs.strategies.reminders import CADENCES, NOTICES, REMINDER_KIND, WEEKDAYS, ReminderService, build_recurrence
 from cogs.strategies.render import card_embed, search_list
-from cogs.strategies.service import StrategyService
+from cogs.strategies.service import FEATURE, StrategyService
 from cogs.strategies.views import BrowseView
 
 Interaction = discord.Interaction[PeerCircleBot]
@@ -80,9 +79,7 @@ class StrategyCog(
         register_jobs(self.bot, self.strategies, self.reminders)
         # Told with the member's next /strategy reply (see _notice), not after just any command.
         self.bot.services.notices.register(
-            NoticeSpec(
-                REMINDER_KIND, Feature.STRATEGIES, NOTICES, on_told=self.reminders.notice_told, in_own_reply=True
-            )
+            NoticeSpec(REMINDER_KIND, FEATURE, NOTICES, on_told=self.reminders.notice_told, in_own_reply=True)
         )
 
     async def cog_unload(self) -> None:
@@ -94,7 +91,7 @@ class StrategyCog(
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
         """Refuse every /strategy command while Strategies is off in this server."""
-        return await require_feature(interaction, Feature.STRATEGIES)
+        return await require_feature(interaction, FEATURE)
 
     # -- reading cards ---------------------------------------------------------------------------
 

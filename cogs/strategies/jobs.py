@@ -17,10 +17,9 @@ from bot.app import PeerCircleBot
 from bot.delivery.dm import OutgoingDM
 from bot.interactions import missing_permissions
 from bot.scheduling.scheduler import Firing
-from bot.services.guild_settings import Feature
 from cogs.strategies.reminders import REMINDER_KIND, WEEK_KIND, ReminderService
 from cogs.strategies.render import card_embed, short_card_text
-from cogs.strategies.service import StrategyService
+from cogs.strategies.service import FEATURE, StrategyService
 
 log = logging.getLogger(__name__)
 WEEK_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
@@ -99,8 +98,8 @@ def register_jobs(bot: PeerCircleBot, strategies: StrategyService, reminders: Re
     async def week(firing: Firing) -> None:
         await post_week(bot, strategies, firing)
 
-    scheduler.register(REMINDER_KIND, reminder, feature=Feature.STRATEGIES.value, dm=True)
-    scheduler.register(WEEK_KIND, week, feature=Feature.STRATEGIES.value)
+    scheduler.register(REMINDER_KIND, reminder, feature=FEATURE, dm=True)
+    scheduler.register(WEEK_KIND, week, feature=FEATURE)
 
 
 def unregister_jobs(bot: PeerCircleBot) -> None:

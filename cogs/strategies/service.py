@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock, to_timestamp
 from bot.content.store import ContentStore, Strategy, StrategyGroup
 from bot.errors import UserFacingError
-from bot.services.guild_settings import GuildSettingsService
+from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
 from cogs.strategies.repository import FavouritesRepository
 
 if TYPE_CHECKING:
     from bot.app import Services
 
+
+FEATURE = register_feature(FeatureSwitch("strategies", "Strategies", default=True))
 
 MAX_FAVOURITES = 50
 SEARCH_LIMIT = 10

@@ -13,9 +13,9 @@ from bot.errors import UserFacingError
 from bot.interactions import ModeratorFeatureGate, feature, missing_permissions
 from bot.privacy import DataStatement, StoresNothing
 from bot.scheduling.recurrence import describe
-from bot.services.guild_settings import Feature
 from cogs.strategies.jobs import WEEK_PERMISSIONS
 from cogs.strategies.reminders import WEEKDAYS, ReminderService
+from cogs.strategies.service import FEATURE
 
 Interaction = discord.Interaction[PeerCircleBot]
 
@@ -31,7 +31,7 @@ class StrategyWeekCog(
 ):
     """The server's strategy of the week."""
 
-    GATE_FEATURE = Feature.STRATEGIES
+    GATE_FEATURE = FEATURE
 
     DATA_STATEMENT: ClassVar[DataStatement] = DataStatement.nothing(
         "Strategy of the week",

@@ -17,9 +17,8 @@ from bot.app import PeerCircleBot
 from bot.interactions import ModeratorFeatureGate, require_feature, services
 from bot.library.service import DESCRIPTION_MAX, NAME_MAX, SUPPORT, URL_MAX
 from bot.privacy import DataStatement, StoresNothing
-from bot.services.guild_settings import Feature
 from cogs.support.repository import VOLUNTEER_DAYS
-from cogs.support.service import STATEMENT, SupportService
+from cogs.support.service import FEATURE, STATEMENT, SupportService
 
 Interaction = discord.Interaction[PeerCircleBot]
 JOIN_CHOICES = [
@@ -65,7 +64,7 @@ class SupportCog(commands.Cog):
         a member can always take themselves off it, whatever the switch says."""
         if _is_leave(interaction):
             return True
-        return await require_feature(interaction, Feature.SUPPORT)
+        return await require_feature(interaction, FEATURE)
 
     @app_commands.command(name="support")
     @app_commands.guild_only()
@@ -130,7 +129,7 @@ class SupportManageCog(
 ):
     """Moderators add, edit, hide, show and remove the server's support options."""
 
-    GATE_FEATURE = Feature.SUPPORT
+    GATE_FEATURE = FEATURE
 
     DATA_STATEMENT: ClassVar[DataStatement] = DataStatement.nothing(
         "Managing support options",

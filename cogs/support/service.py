@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock, to_timestamp
-from bot.services.guild_settings import GuildSettingsService
+from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
 from cogs.support.repository import VOLUNTEER_DAYS, VolunteerRepository
 
 if TYPE_CHECKING:
@@ -22,6 +22,9 @@ STATEMENT = (
     "This bot never contacts anyone, alerts anyone or reports anything on its own. "
     "Nobody is told that you looked at this, and it is not recorded. Reaching out is up to you."
 )
+
+
+FEATURE = register_feature(FeatureSwitch("support", "Support on request", default=True))
 
 
 class SupportService:

@@ -18,9 +18,8 @@ from bot.app import PeerCircleBot
 from bot.errors import UserFacingError
 from bot.interactions import missing_for, report_error, require_feature, require_moderator, send_ephemeral
 from bot.privacy import DataStatement
-from bot.services.guild_settings import Feature
 from cogs.venting.discord_ops import delete_quietly, delete_reply, render_post, take_down
-from cogs.venting.service import BlockLength, VentDraft, VentingService, validate_draft, validate_reply
+from cogs.venting.service import FEATURE, BlockLength, VentDraft, VentingService, validate_draft, validate_reply
 from cogs.venting.views import ModerateView, PostButton, ReplyModal, VentModal, post_view
 
 log = logging.getLogger(__name__)
@@ -112,7 +111,7 @@ class Venting(commands.Cog):
     async def vent(self, interaction: Interaction) -> None:
         """Post something anonymously in this server's vent channel."""
         assert interaction.guild is not None
-        await require_feature(interaction, Feature.VENTING)
+        await require_feature(interaction, FEATURE)
         await self._vent_channel(interaction.guild)
         # Refuse before the member types anything, not after.
         await self.svc.check_can_post(interaction.guild.id, interaction.user.id)
@@ -123,7 +122,7 @@ class Venting(commands.Cog):
         assert interaction.guild is not None
         guild = interaction.guild
         draft = validate_draft(title, text, warning)
-        await require_feature(interaction, Feature.VENTING)
+        await require_feature(interaction, FEATURE)
         channel = await self._vent_channel(guild)
         # Take the flood-limit slot now, not after posting, so two submits at once can't both pass the check.
         reservation = await self.svc.reserve_post(guild.id, interaction.user.id)
@@ -217,7 +216,7 @@ class Venting(commands.Cog):
         """'Reply anonymously': check first, then open the reply modal."""
         assert interaction.guild is not None
         post_id = await self.svc.post_id_for_message(message_id)
-        await require_feature(interaction, Feature.VENTING)
+        await require_feature(interaction, FEATURE)
         await self._open_thread(interaction.guild, post_id)
         await self.svc.check_can_reply(interaction.guild.id, interaction.user.id)
         await interaction.response.send_modal(ReplyModal(post_id))

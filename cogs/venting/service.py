@@ -21,13 +21,22 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import Clock, to_timestamp
 from bot.errors import UserFacingError
 from bot.keys import Keys
-from bot.services.guild_settings import GuildSettingsService, SettingSpec, register_setting
+from bot.services.guild_settings import (
+    FeatureSwitch,
+    GuildSettingsService,
+    SettingSpec,
+    register_feature,
+    register_setting,
+)
 from cogs.venting.limits import FloodLimiter, discord_time
 from cogs.venting.repository import Block, ModAction, VentingRepository, VentPost
 
 if TYPE_CHECKING:
     from bot.app import Services
 
+
+# Off in a new server: it posts into a channel, so a moderator sets it up first.
+FEATURE = register_feature(FeatureSwitch("venting", "Anonymous venting", default=False))
 
 TEXT_MAX = 4000  # Discord's limit for a modal text input
 TITLE_MAX = 100  # Discord's limit for a thread name

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.interactions import require_feature
 from bot.privacy import DataStatement
-from bot.services.guild_settings import Feature
+from cogs.reflection.service import FEATURE as REFLECTION
 
 
 class Gated(commands.GroupCog, group_name="gated", group_description="test"):
@@ -27,7 +27,7 @@ class Gated(commands.GroupCog, group_name="gated", group_description="test"):
         self.listener_runs = 0
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        return await require_feature(interaction, Feature.REFLECTION)
+        return await require_feature(interaction, REFLECTION)
 
     @app_commands.command(name="ping")
     async def ping(self, interaction: discord.Interaction) -> None:
@@ -36,7 +36,7 @@ class Gated(commands.GroupCog, group_name="gated", group_description="test"):
 
     @commands.Cog.listener()
     async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
-        if not await self.bot.services.guilds.is_enabled(channel.guild.id, Feature.REFLECTION):
+        if not await self.bot.services.guilds.is_enabled(channel.guild.id, REFLECTION):
             return
         self.listener_runs += 1
 

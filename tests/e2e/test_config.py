@@ -9,7 +9,12 @@ from simcord.backend.models.channel import Overwrite
 from simcord.enums import OverwriteType
 
 from bot.app import Services
-from bot.services.guild_settings import Feature
+from cogs.checkins.service import FEATURE as CHECKINS
+from cogs.reflection.service import FEATURE as REFLECTION
+from cogs.resources import FEATURE as RESOURCES
+from cogs.strategies.service import FEATURE as STRATEGIES
+from cogs.support.service import FEATURE as SUPPORT
+from cogs.venting.service import FEATURE as VENTING
 from tests.e2e.world import make_world
 
 
@@ -52,13 +57,42 @@ async def test_moderator_role_without_manage_server_is_a_moderator(world, simcor
     assert result.response.content == "Word for the role changed from peer worker to peer supporter."
 
 
-@pytest.mark.parametrize("feature", list(Feature))
+@pytest.mark.parametrize("feature", [CHECKINS, STRATEGIES, RESOURCES, VENTING, REFLECTION, SUPPORT])
 async def test_each_feature_toggle(world, sim_services, feature):
     before = (await sim_services.guilds.get(world.guild.id)).enabled(feature)
-    result = await world.mod.slash(world.general, "config feature", feature=feature.value, enabled=not before)
+    result = await world.mod.slash(world.general, "config feature", feature=feature.key, enabled=not before)
     expected = f"{feature.label} changed from {'on' if before else 'off'} to {'off' if before else 'on'}."
     assert result.response.content == expected
     assert (await sim_services.guilds.get(world.guild.id)).enabled(feature) is (not before)
+
+
+async def test_feature_names_come_from_the_loaded_packages(world):
+    result = await world.mod.autocomplete(world.general, "config feature", "feature", "")
+    labels = [choice["name"] for choice in result]
+    assert labels == [
+        "Anonymous venting",
+        "Check-ins",
+        "Co-reflection",
+        "Resources",
+        "Strategies",
+        "Support on request",
+    ]
+    narrowed = await world.mod.autocomplete(world.general, "config feature", "feature", "vent")
+    assert [choice["value"] for choice in narrowed] == ["venting"]
+
+
+async def test_feature_by_label_is_accepted(world, sim_services):
+    result = await world.mod.slash(world.general, "config feature", feature="Anonymous venting", enabled=True)
+    assert result.response.content == "Anonymous venting changed from off to on."
+    assert (await sim_services.guilds.get(world.guild.id)).enabled(VENTING)
+
+
+async def test_unknown_feature_names_the_choices_and_stores_nothing(world, sim_services):
+    result = await world.mod.slash(world.general, "config feature", feature="karaoke", enabled=True)
+    assert result.ephemeral
+    assert "no feature called 'karaoke'" in result.response.content
+    assert "Anonymous venting, Check-ins" in result.response.content
+    assert await sim_services.db.fetchall("SELECT * FROM guild_features") == []
 
 
 async def test_unknown_timezone_suggests_and_changes_nothing(world, sim_services):

@@ -7,8 +7,9 @@ import pytest
 
 from bot.app import Services
 from bot.repositories import schema
-from bot.services.guild_settings import Feature
 from bot.testing import SimcordClock, make_services
+from cogs.resources import FEATURE as RESOURCES
+from cogs.support.service import FEATURE as SUPPORT
 from cogs.support.service import STATEMENT, SupportService
 from tests.content_store import tiny_content
 from tests.e2e.world import make_world
@@ -148,7 +149,7 @@ async def test_ordinary_members_are_refused(world, simcord_env, sim_services, co
 
 
 async def test_resources_off_is_refused(world):
-    await world.mod.slash(world.general, "config feature", feature=Feature.RESOURCES.value, enabled=False)
+    await world.mod.slash(world.general, "config feature", feature=RESOURCES, enabled=False)
     result = await world.member.slash(world.general, "resources")
     assert "Resources is turned off" in result.response.content
 
@@ -208,14 +209,14 @@ async def test_support_manage_edit_hide_remove_and_refusal(world, simcord_env):
 
 
 async def test_support_off_is_refused(world):
-    await world.mod.slash(world.general, "config feature", feature=Feature.SUPPORT.value, enabled=False)
+    await world.mod.slash(world.general, "config feature", feature=SUPPORT, enabled=False)
     result = await world.member.slash(world.general, "support")
     assert "Support on request is turned off" in result.response.content
 
 
 async def test_volunteer_leave_works_while_support_is_off_and_join_does_not(world, sim_services, simcord_bot):
     await world.member.slash(world.general, "support-volunteer", action="join")
-    await world.mod.slash(world.general, "config feature", feature=Feature.SUPPORT.value, enabled=False)
+    await world.mod.slash(world.general, "config feature", feature=SUPPORT, enabled=False)
     joined = await world.other.slash(world.general, "support-volunteer", action="join")
     assert "Support on request is turned off" in joined.response.content
     left = await world.member.slash(world.general, "support-volunteer", action="leave")

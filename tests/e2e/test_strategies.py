@@ -6,9 +6,9 @@ import pytest
 
 from bot.app import Services
 from bot.repositories import schema
-from bot.services.guild_settings import Feature
 from bot.testing import SimcordClock, make_services
 from cogs.strategies.reminders import REMINDER_KIND, ReminderService
+from cogs.strategies.service import FEATURE as STRATEGIES
 from cogs.strategies.service import StrategyService
 from tests.content_store import tiny_content
 from tests.e2e.world import make_world
@@ -225,7 +225,7 @@ async def test_strategy_week_is_moderator_only(world, simcord_env):
 
 
 async def test_disabled_strategies_are_refused(world):
-    await world.mod.slash(world.general, "config feature", feature=Feature.STRATEGIES.value, enabled=False)
+    await world.mod.slash(world.general, "config feature", feature=STRATEGIES, enabled=False)
     result = await world.member.slash(world.general, "strategy random")
     assert "Strategies is turned off" in result.response.content
 

@@ -8,9 +8,9 @@ import pytest
 
 from bot.delivery.notices import DM_CLOSED, NoticeSpec
 from bot.errors import UserFacingError
-from bot.services.guild_settings import Feature
 from cogs.checkins.plan import Choices, check_quiet, parse_days, recurrence_for
 from cogs.checkins.repository import CheckinRepository
+from cogs.checkins.service import FEATURE as CHECKINS
 from cogs.checkins.service import KIND, CheckinService
 from cogs.moments.repository import MomentRepository
 from cogs.moments.service import MomentService
@@ -102,7 +102,7 @@ async def test_firing_respects_pause_quiet_hours_and_orphans(checkins, services,
 async def test_closed_dms_pause_the_schedule_and_notice_is_given_once(checkins, services):
     plan = await checkins.confirm(G, U, await checkins.choose(G, U, time="09:00"))
     # What the cog wires up: the core notice helper around check-ins' own pause and follow-up.
-    services.notices.register(NoticeSpec(KIND, Feature.CHECKINS, {DM_CLOSED: "told"}, on_told=checkins.notice_told))
+    services.notices.register(NoticeSpec(KIND, CHECKINS, {DM_CLOSED: "told"}, on_told=checkins.notice_told))
     await services.notices.closed(G, U, KIND, checkins.pause_for_closed_dms)()
     assert (await services.scheduler.repository.get(plan.schedule_id)).paused
     assert await services.notices.due(G, U)

@@ -13,9 +13,10 @@ from bot.db import apply_migrations, open_database
 from bot.db.migrate import MIGRATIONS_DIR, load_migrations
 from bot.delivery.notices import DM_CLOSED, NOTICE_TTL, NoticeSpec
 from bot.privacy import load_declarations
-from bot.services.guild_settings import Feature
 from bot.services.retention import purge_expired
 from bot.testing import make_services
+from cogs.checkins.service import FEATURE as CHECKINS
+from cogs.strategies.service import FEATURE as STRATEGIES
 
 G, G2, U, OTHER = 1, 2, 42, 43
 KIND = "checkin"
@@ -26,7 +27,7 @@ TEXT = "I paused your check-ins."
 async def notices(services):
     await services.guilds.ensure_guild(G)
     await services.guilds.ensure_guild(G2)
-    services.notices.register(NoticeSpec(KIND, Feature.CHECKINS, {DM_CLOSED: TEXT}))
+    services.notices.register(NoticeSpec(KIND, CHECKINS, {DM_CLOSED: TEXT}))
     return services.notices
 
 
@@ -46,11 +47,11 @@ async def test_only_the_member_and_the_server_it_happened_in(notices):
 
 async def test_waits_while_the_feature_is_off_and_is_told_once_it_is_back_on(notices, services):
     await notices.record(G, U, KIND)
-    await services.guilds.set_feature(G, Feature.CHECKINS, enabled=False)
+    await services.guilds.set_feature(G, CHECKINS, enabled=False)
     assert await notices.due(G, U) == []
     assert await notices.due(G, U) == []
     assert await notices.owed(G, U, KIND) == DM_CLOSED  # untouched while off
-    await services.guilds.set_feature(G, Feature.CHECKINS, enabled=True)
+    await services.guilds.set_feature(G, CHECKINS, enabled=True)
     assert await notices.due(G, U) == [TEXT]
     assert await notices.due(G, U) == []
 
@@ -59,7 +60,7 @@ async def test_waits_while_its_feature_is_not_loaded(notices):
     notices.unregister(KIND)
     await notices.record(G, U, KIND)
     assert await notices.due(G, U) == []
-    notices.register(NoticeSpec(KIND, Feature.CHECKINS, {DM_CLOSED: TEXT}))
+    notices.register(NoticeSpec(KIND, CHECKINS, {DM_CLOSED: TEXT}))
     assert await notices.due(G, U) == [TEXT]
 
 
@@ -71,7 +72,7 @@ async def test_survives_a_restart_because_it_is_stored(tmp_path):
     await before.db.close()
     after = await make_services(db_path=path)
     try:
-        after.notices.register(NoticeSpec(KIND, Feature.CHECKINS, {DM_CLOSED: TEXT}))
+        after.notices.register(NoticeSpec(KIND, CHECKINS, {DM_CLOSED: TEXT}))
         assert await after.notices.due(G, U) == [TEXT]
         assert await after.notices.due(G, U) == []
     finally:
@@ -130,7 +131,7 @@ async def test_follow_up_runs_when_told_and_can_say_there_is_nothing_left(notice
         return user_id == U  # OTHER's paused thing is gone
 
     notices.unregister(KIND)
-    notices.register(NoticeSpec(KIND, Feature.CHECKINS, {DM_CLOSED: TEXT}, on_told=follow_up))
+    notices.register(NoticeSpec(KIND, CHECKINS, {DM_CLOSED: TEXT}, on_told=follow_up))
     await notices.record(G, U, KIND)
     await notices.record(G, OTHER, KIND)
     assert await notices.due(G, U) == [TEXT]
@@ -146,9 +147,7 @@ async def test_cleared_when_the_member_resumed(notices):
 
 
 async def test_a_notice_in_the_features_own_reply_is_not_told_after_other_commands(notices):
-    notices.register(
-        NoticeSpec("strategy_reminder", Feature.STRATEGIES, {"no_favourites": "none saved"}, in_own_reply=True)
-    )
+    notices.register(NoticeSpec("strategy_reminder", STRATEGIES, {"no_favourites": "none saved"}, in_own_reply=True))
     await notices.record(G, U, "strategy_reminder", "no_favourites")
     await notices.record(G, U, KIND)
     assert await notices.due(G, U) == [TEXT]

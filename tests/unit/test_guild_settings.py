@@ -11,11 +11,13 @@ from bot.services.guild_settings import (
     RETENTION_MAX_DAYS,
     RETENTION_MIN_DAYS,
     ROLE_WORD_MAX,
-    Feature,
     parse_retention,
     parse_role_word,
 )
 from bot.services.timezones import suggest, validate_zone
+from cogs.checkins.service import FEATURE as CHECKINS
+from cogs.reflection.service import FEATURE as REFLECTION
+from cogs.venting.service import FEATURE as VENTING
 
 GUILD = 111
 
@@ -24,9 +26,9 @@ async def test_defaults(services):
     config = await services.guilds.get(GUILD)
     assert config.timezone == "UTC"
     assert config.role_word == "peer worker"
-    assert config.enabled(Feature.CHECKINS)
-    assert not config.enabled(Feature.VENTING)
-    assert not config.enabled(Feature.REFLECTION)
+    assert config.enabled(CHECKINS)
+    assert not config.enabled(VENTING)
+    assert not config.enabled(REFLECTION)
 
 
 async def test_set_returns_old_and_new_and_persists(services):
@@ -50,9 +52,9 @@ async def test_reset_goes_back_to_default(services):
 
 
 async def test_feature_switch(services):
-    assert await services.guilds.set_feature(GUILD, Feature.VENTING, True) is False
+    assert await services.guilds.set_feature(GUILD, VENTING, True) is False
     assert await services.guilds.is_enabled(GUILD, "venting")
-    assert await services.guilds.set_feature(GUILD, Feature.VENTING, False) is True
+    assert await services.guilds.set_feature(GUILD, VENTING, False) is True
     assert not await services.guilds.is_enabled(GUILD, "venting")
 
 
@@ -73,7 +75,7 @@ async def test_channel_set_limit(services):
 
 async def test_forget_guild_cascades_everywhere(services, db):
     await services.guilds.set(GUILD, "timezone", "Europe/London")
-    await services.guilds.set_feature(GUILD, Feature.VENTING, True)
+    await services.guilds.set_feature(GUILD, VENTING, True)
     await services.guilds.add_channel(GUILD, "reflection", 7)
     await services.preferences.set_timezone(GUILD, 42, "Europe/Paris")
     await services.guilds.set(222, "timezone", "Asia/Tokyo")
@@ -131,3 +133,40 @@ def test_zone_validation_returns_a_real_zone_or_explains(text):
         from zoneinfo import ZoneInfo
 
         ZoneInfo(zone)
+
+
+def test_a_feature_switch_is_declared_once_and_shared_identically():
+    from bot.services.guild_settings import FEATURES, FeatureSwitch, register_feature
+
+    # Moments and disclosure share the check-ins switch by declaring it exactly as check-ins does.
+    assert register_feature(FeatureSwitch("checkins", "Check-ins", default=True)) == CHECKINS
+    with pytest.raises(ValueError, match="declared twice"):
+        register_feature(FeatureSwitch("checkins", "Check-ins", default=False))
+    assert FEATURES["checkins"].default is True
+
+
+async def test_a_new_package_switch_takes_its_default_until_set(services):
+    from bot.services.guild_settings import FEATURES, FeatureSwitch, register_feature
+
+    switch = register_feature(FeatureSwitch("sign_up", "Session sign-up", default=False))
+    try:
+        assert not (await services.guilds.get(GUILD)).enabled(switch)
+        assert await services.guilds.set_feature(GUILD, switch, True) is False
+        assert (await services.guilds.get(GUILD)).enabled("sign_up")
+    finally:
+        FEATURES.pop("sign_up")
+
+
+def test_an_undeclared_feature_is_a_programming_error():
+    from bot.services.guild_settings import GuildConfig
+
+    with pytest.raises(KeyError):
+        GuildConfig(GUILD, {}, {}).enabled("nobody_declared_this")
+
+
+def test_a_switch_survives_copying_with_its_label():
+    import copy
+    import pickle
+
+    for twin in (copy.deepcopy(VENTING), pickle.loads(pickle.dumps(VENTING))):
+        assert (twin.key, twin.label, twin.default) == ("venting", "Anonymous venting", False)
