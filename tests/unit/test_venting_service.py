@@ -293,3 +293,39 @@ async def test_timed_block_never_outlasts_retention(services, clock, venting):
     await post(venting, ALICE, 1)
     _, until = await venting.block_author(GUILD, 42, 1, BlockLength.MONTH)
     assert until == int(clock.now().timestamp()) + 7 * 86400
+
+
+class _GoneBot:
+    """A bot for which every server is gone: a queued deletion then just leaves the queue."""
+
+    def get_guild(self, guild_id: int) -> None:
+        return None
+
+
+async def test_overdue_deletions_after_downtime_still_go_one_at_a_time(
+    services: Services, clock: FakeClock, venting: VentingService
+):
+    from cogs.venting.deletions import SpreadDeleter
+
+    for thread in (1, 2, 3):
+        await post(venting, ALICE, thread)
+    assert await venting.schedule_my_deletions(ALICE) == 3
+    assert await services.db.fetchval("SELECT count(*) FROM vent_links") == 0  # cut at once
+    due = [r["due_at"] for r in await services.db.fetchall("SELECT due_at FROM vent_pending_deletions")]
+    assert len({d // 60 for d in due}) == 3
+    deleter = SpreadDeleter(_GoneBot(), venting)  # type: ignore[arg-type]
+    clock.advance(timedelta(hours=7))  # the bot was down for the whole window
+    waits = []
+    for left in (2, 1, 0):
+        waits.append(await deleter.run_once())
+        assert await services.db.fetchval("SELECT count(*) FROM vent_pending_deletions") == left
+    assert all(60 <= w < 600 for w in waits[:2]), waits  # minutes apart, never in one burst
+
+
+def test_spread_times_fall_in_different_minutes_within_the_window():
+    from cogs.venting.service import spread_times
+
+    times = spread_times(1_000_000, 200)
+    assert len({t // 60 for t in times}) == 200
+    assert all(1_000_000 < t <= 1_000_000 + 6 * 3600 for t in times)
+    assert len(spread_times(0, 500)) == 500  # more messages than minutes: the window grows
