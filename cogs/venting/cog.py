@@ -56,12 +56,11 @@ class Venting(commands.Cog):
             "could test member ids one by one; nobody else can link a message to you."
         ),
         how_long=(
-            "Hashes: the server's retention period, then deleted (the post stays, and only moderators can remove "
-            "it). Blocks: until they end or are lifted, and never longer than the retention period ('until lifted' "
-            "ends then too); a block's hash is deleted the moment it ends or is lifted. /privacy forget removes "
-            "your hashes at once, except that of a block in force: that stays until the block ends, so erasing "
-            "can't undo a moderator's decision. A moderator's forget keeps their actions in the moderation log, "
-            "shown as by 'a former moderator'."
+            "Hashes: the server's retention period, then deleted (the post stays; only moderators can remove it). "
+            "Blocks: until they end or are lifted (at most the retention period), then deleted at once. "
+            "/privacy forget removes your hashes at once, except a block in force, which stays until it ends: "
+            "erasing can't undo a moderator's decision. A moderator's forget keeps their actions in the log, "
+            "as by 'a former moderator'."
         ),
     )
 
