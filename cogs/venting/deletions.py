@@ -56,6 +56,8 @@ class SpreadDeleter:
         self._wake.set()
 
     async def _loop(self) -> None:
+        # Before the bot is ready no server is in its cache yet, and every queued message would look orphaned.
+        await self.bot.wait_until_ready()
         while True:
             self._wake.clear()
             try:
@@ -83,8 +85,12 @@ class SpreadDeleter:
     async def _delete(self, pending: PendingDeletion) -> None:
         guild = self.bot.get_guild(pending.guild_id)
         post = await self.svc.find_post(pending.post_id)
-        if guild is None or (pending.is_post and post is None):
-            await self.svc.deletion_done(pending)  # the server or the post is gone already
+        if pending.is_post and post is None:
+            await self.svc.deletion_done(pending)  # a moderator removed it meanwhile
+            return
+        if guild is None:
+            # Unavailable for now; if the bot really left, leaving purges the server's rows, queue included.
+            await self.svc.deletion_refused(pending)
             return
         if pending.is_post:
             try:
