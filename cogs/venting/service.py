@@ -60,10 +60,14 @@ def _looks_continued(name: str, other: str) -> bool:
 
 
 def spread_times(now_ts: int, count: int, window: timedelta = DELETION_WINDOW) -> list[int]:
-    """`count` random moments within the window from now, each in a different minute."""
-    start = now_ts - now_ts % 60  # whole minutes, so no two land in the same clock minute
-    minutes = max(int(window.total_seconds()) // 60, count + 1)
-    return [start + 60 * minute + _random.randrange(60) for minute in _random.sample(range(1, minutes), count)]
+    """`count` random moments within the window from now, each in its own clock minute, at least a minute apart.
+
+    Every other minute is a slot (one moment at a random second in it), so no two moments are closer than
+    61 seconds; with more messages than slots the window grows.
+    """
+    start = now_ts - now_ts % 60
+    slots = max(int(window.total_seconds()) // 120, count + 1)
+    return [start + 120 * slot + _random.randrange(60) for slot in _random.sample(range(1, slots), count)]
 
 
 def _bounded_int(label: str, low: int, high: int) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -329,11 +330,12 @@ async def test_overdue_deletions_after_downtime_still_go_one_at_a_time(
     assert sorted(taken_down) == [1, 2, 3] and await services.db.fetchval("SELECT count(*) FROM vent_posts") == 0
 
 
-def test_spread_times_fall_in_different_minutes_within_the_window():
+def test_spread_times_fall_in_different_minutes_a_minute_apart_within_the_window():
     from cogs.venting.service import spread_times
 
-    times = spread_times(1_000_000, 200)
-    assert len({t // 60 for t in times}) == 200
+    times = sorted(spread_times(1_000_000, 170))
+    assert len({t // 60 for t in times}) == 170
+    assert min(b - a for a, b in itertools.pairwise(times)) > 60
     assert all(1_000_000 < t <= 1_000_000 + 6 * 3600 for t in times)
     assert len(spread_times(0, 500)) == 500  # more messages than minutes: the window grows
 
