@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from discord import app_commands
 
 from bot.app import EXTENSIONS
 from bot.testing import make_bot
