@@ -128,7 +128,13 @@ class ResourcesManageCog(
         await interaction.response.send_message(f"Added '{entry.name}' to /resources.", ephemeral=True)
 
     @app_commands.command(name="edit")
-    @app_commands.describe(name="The resource to change", new_name="A new name", url="A new https link")
+    @app_commands.describe(
+        name="The resource to change",
+        new_name="A new name",
+        url="A new https link",
+        description="A new sentence or two",
+        topic="A new topic",
+    )
     async def edit(
         self,
         interaction: Interaction,

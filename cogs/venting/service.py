@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import Clock, to_timestamp
 from bot.errors import UserFacingError
 from bot.keys import Keys
+from bot.services.channel_needs import ChannelNeed, register_channel_need
 from bot.services.guild_settings import (
     FeatureSwitch,
     GuildSettingsService,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 # Off in a new server: it posts into a channel, so a moderator sets it up first.
 FEATURE = register_feature(FeatureSwitch("venting", "Anonymous venting", default=False))
+register_channel_need(ChannelNeed(FEATURE.key, "vent", "the vent channel", "/config vent-channel", "vent_channel"))
 
 TEXT_MAX = 4000  # Discord's limit for a modal text input
 TITLE_MAX = 100  # Discord's limit for a thread name
