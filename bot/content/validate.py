@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.content.language import find_ruled_out_terms
+from bot.links import hidden_character
 
 __all__ = [
     "KNOWN_SOURCES",
@@ -173,6 +174,9 @@ class ItemReader:
         if not isinstance(value, str) or not value.strip():
             raise self.error(f"{key} must be a non-empty string")
         value = value.strip()
+        hidden = hidden_character(value)
+        if hidden:
+            raise self.error(f"{key} has {hidden}; type the link again without it")
         if any(character.isspace() for character in value):
             raise self.error(f"{key} must not contain spaces")
         parts = urlsplit(value)
