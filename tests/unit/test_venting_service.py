@@ -355,3 +355,18 @@ async def test_a_deletion_in_a_server_not_seen_yet_waits_instead_of_being_droppe
     await deletions.SpreadDeleter(NoServers(), venting).run_once()  # type: ignore[arg-type]
     [row] = await services.db.fetchall("SELECT tries, due_at FROM vent_pending_deletions")
     assert row["tries"] == 1 and row["due_at"] > to_timestamp(clock.now())
+
+
+async def test_housekeeping_skips_never_servers_and_still_reaches_every_later_one(
+    services: Services, venting: VentingService, clock: FakeClock
+):
+    # Servers 1 and 3 close after a day; server 2 never closes (0 days), whichever order they come in.
+    for guild_id in (1, 2, 3):
+        await venting.record_post(guild_id, 50, 10 * guild_id, 100 * guild_id, 1000 * guild_id, is_forum=True)
+    await services.guilds.set(1, "vent_close_days", "1")
+    await services.guilds.set(3, "vent_close_days", "1")
+    await services.guilds.set(3, "vent_close_action", "delete")
+    assert await venting.posts_to_close() == []
+    clock.advance(timedelta(days=1, minutes=1))
+    due = sorted((post.guild_id, action) for post, action in await venting.posts_to_close())
+    assert due == [(1, "archive"), (3, "delete")]
