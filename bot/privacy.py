@@ -33,6 +33,12 @@ class TableDeclaration:
     columns: dict[str, str] = field(default_factory=dict)
     # How rows are tied to a member when no column holds their id (e.g. keyed hashes).
     linked_by: str | None = None
+    # For tables kept at most the server's retention period: the column (a UTC timestamp) the period
+    # counts from. A row older than the server's current period is deleted, at once when a moderator
+    # lowers it and by every maintenance pass, whatever its expires_column says.
+    retention_anchor: str | None = None
+    # What a row is, in plain words and in the plural ("good moments"), for counts shown to people.
+    items: str = ""
 
 
 REGISTRY: dict[str, TableDeclaration] = {}
@@ -59,8 +65,15 @@ def declare(declaration: TableDeclaration) -> TableDeclaration:
         raise ValueError(f"table {declaration.table} holds personal data but declares no expiry column")
     if declaration.personal and not (declaration.user_columns or declaration.linked_by):
         raise ValueError(f"table {declaration.table} holds personal data but says nothing links it to a member")
+    if declaration.retention_anchor is not None and not declaration.items:
+        raise ValueError(f"table {declaration.table} follows the server's retention but names no items for counts")
     REGISTRY[declaration.table] = declaration
     return declaration
+
+
+def follows_server_retention(declarations: Iterable[TableDeclaration]) -> list[TableDeclaration]:
+    """The tables whose rows are kept at most the server's retention period, in table order."""
+    return sorted((d for d in declarations if d.retention_anchor), key=lambda d: d.table)
 
 
 @dataclass(frozen=True)

@@ -139,8 +139,18 @@ class Privacy(
         return await self._fan_out(_export, user_id)
 
     async def forget(self, user_id: int) -> tuple[dict[str, dict[str, int]], list[str]]:
-        """Ask every feature to erase the member's data; report counts and failures."""
-        return await self._fan_out(_erase, user_id)
+        """Ask every feature to erase the member's data; report counts and failures.
+
+        Then checkpoint: until the WAL is folded into the database file and truncated, the erased
+        rows' old pages are still in the `-wal` file on disk.
+        """
+        results, failed = await self._fan_out(_erase, user_id)
+        # My own DMs that quoted what was kept (a weekly look-back) go too, from the member's DMs.
+        withdrawn = await self.bot.quoting.withdraw_user(user_id)
+        if withdrawn:
+            results["My direct messages"] = {"messages that quoted what you kept": withdrawn}
+        await self.bot.services.db.checkpoint()
+        return results, failed
 
     @app_commands.command(name="show")
     async def show(self, interaction: Interaction) -> None:

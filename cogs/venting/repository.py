@@ -40,6 +40,8 @@ declare(
         retention="The server's retention period, then deleted by the purge; the post can then only be removed.",
         linked_by=_LINKED,
         expires_column="expires_at",
+        retention_anchor="created_at",
+        items="links to anonymous posts",
         columns={
             "message_id": "The anonymous post or reply.",
             "post_id": "The thread it belongs to.",
@@ -47,6 +49,7 @@ declare(
             "member_tag": _LINKED,
             "is_post": "Whether it is the post itself or a reply.",
             "expires_at": "When the link is deleted.",
+            "created_at": "When the post or reply was made (the retention period counts from it).",
         },
     )
 )
@@ -60,6 +63,8 @@ declare(
         retention="Until the block ends or a moderator lifts it; at most the server's retention period.",
         linked_by=_LINKED,
         expires_column="until_at",
+        retention_anchor="created_at",
+        items="blocks on anonymous posting",
         columns={
             "block_id": "A number moderators use to lift the block.",
             "guild_id": "The server.",
@@ -81,6 +86,8 @@ declare(
         retention="The server's retention period.",
         user_columns=("moderator_id",),
         expires_column="expires_at",
+        retention_anchor="created_at",
+        items="moderation log entries",
         columns={
             "action_id": "A number.",
             "guild_id": "The server.",
