@@ -184,3 +184,53 @@ async def test_an_expired_moment_takes_its_look_back_dms_with_it(world, simcord_
     await advance(simcord_env, 22 * DAY)
     assert _quoting(world) == []
     assert await sim_services.db.fetchval("SELECT count(*) FROM quoting_dms") == 0
+
+
+# -- every sentence about what is kept is true: each checked against the database after the action --
+
+
+async def test_stopping_check_ins_says_the_quiet_hours_stay_and_the_button_erases_them(world, sim_services):
+    await start(world, quiet_start="22:00", quiet_end="07:00")
+    stopped = await world.member.slash(world.general, "checkin stop")
+    text = stopped.response.content
+    assert "Nothing more is kept" not in text
+    assert "time zone and quiet hours stay" in text and "<t:" in text, text
+    assert await rows_with(sim_services, world.member.id) == {"member_preferences": 1}
+    until = await sim_services.db.fetchval("SELECT expires_at FROM member_preferences")
+    assert f"<t:{until}:D>" in text
+    erased = await world.member.click(stopped.response.message, label="Erase my time zone and quiet hours")
+    assert "quiet hours here are erased" in erased.response.content
+    assert await rows_with(sim_services, world.member.id) == {}
+
+
+async def test_stopping_check_ins_with_nothing_else_kept_says_so_truly(world, sim_services):
+    await start(world)
+    stopped = await world.member.slash(world.general, "checkin stop")
+    assert "Nothing more is kept" in stopped.response.content
+    assert not stopped.response.components
+    assert await rows_with(sim_services, world.member.id) == {}
+
+
+async def test_stopping_and_keeping_answers_names_everything_that_stays(world, simcord_env, sim_services):
+    await start(world, keep=30, quiet_start="22:00", quiet_end="07:00")
+    await advance(simcord_env, TO_NINE)
+    await answer(world.member, dms(world.member)[0], "kept one")
+    asked = await world.member.slash(world.general, "checkin stop")
+    done = await world.member.click(asked.response.message, label="Stop, keep my answers")
+    assert "kept answers stay until they expire" in done.response.content
+    assert "time zone and quiet hours stay" in done.response.content
+    assert await rows_with(sim_services, world.member.id) == {"checkin_answers": 1, "member_preferences": 1}
+    deleted = await world.member.slash(world.general, "checkin start", time="09:00")
+    await world.member.click(deleted.response.message, label="Start")
+    asked = await world.member.slash(world.general, "checkin stop")
+    done = await world.member.click(asked.response.message, label="Stop and delete my answers")
+    assert "I deleted 1 kept answers" in done.response.content
+    assert await rows_with(sim_services, world.member.id) == {"member_preferences": 1}
+
+
+async def test_saved_strategies_are_kept_as_long_as_the_confirmation_says(world, sim_services):
+    saved = await world.member.slash(world.general, "strategy save", strategy="not-about-me")
+    assert "kept 90 days after you last save one" in saved.response.content
+    stamps = "SELECT used_at, expires_at FROM strategy_favourites WHERE user_id = ?"
+    [(used, expires)] = await sim_services.db.fetchall(stamps, (world.member.id,))
+    assert expires - used == 90 * DAY
