@@ -39,9 +39,18 @@ class TableDeclaration:
     retention_anchor: str | None = None
     # What a row is, in plain words and in the plural ("good moments"), for counts shown to people.
     items: str = ""
+    # What /privacy forget does to the member's rows: "erased" (deleted), "unlinked" (the row belongs
+    # to the server and stays, with the member's id removed), or "kept" (it stays until it ends, e.g. a
+    # moderator's block, which erasing must not undo). A test checks the code does what this says.
+    on_forget: str = "erased"
 
 
 REGISTRY: dict[str, TableDeclaration] = {}
+FORGET_ACTIONS = {
+    "erased": "Erased",
+    "unlinked": "Your id is removed; the row stays with the server",
+    "kept": "Kept until it ends (see how long it is kept)",
+}
 
 
 def load_declarations(modules: Iterable[str] = ()) -> dict[str, TableDeclaration]:
@@ -65,6 +74,8 @@ def declare(declaration: TableDeclaration) -> TableDeclaration:
         raise ValueError(f"table {declaration.table} holds personal data but declares no expiry column")
     if declaration.personal and not (declaration.user_columns or declaration.linked_by):
         raise ValueError(f"table {declaration.table} holds personal data but says nothing links it to a member")
+    if declaration.on_forget not in FORGET_ACTIONS:
+        raise ValueError(f"table {declaration.table}: on_forget must be one of {sorted(FORGET_ACTIONS)}")
     if declaration.retention_anchor is not None and not declaration.items:
         raise ValueError(f"table {declaration.table} follows the server's retention but names no items for counts")
     REGISTRY[declaration.table] = declaration
@@ -86,6 +97,9 @@ class DataStatement:
     who_can_see: str
     how_long: str
     stores_personal_data: bool = True
+    # The declared tables this statement speaks for: the meta-tests check the statement against
+    # their declarations (retention, export, erasure), so the words and the code cannot drift apart.
+    tables: tuple[str, ...] = ()
 
     @classmethod
     def nothing(cls, feature: str, what: str) -> DataStatement:

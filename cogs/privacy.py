@@ -169,7 +169,10 @@ class Privacy(
         text = "What I keep about you:\n" + "\n".join(lines)
         if failed:
             text += f"\n\nI couldn't check: {', '.join(failed)}."
-        text += "\n\n/privacy export sends you a copy; /privacy forget erases everything. Nobody else can see this."
+        text += (
+            "\n\nThis covers every server, including any you have left (here or in a direct message to me). "
+            "/privacy export sends you a copy; /privacy forget erases everything. Nobody else can see this."
+        )
         await interaction.followup.send(text[:2000], ephemeral=True)
 
     @app_commands.command(name="export")

@@ -107,6 +107,7 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
         how_long="Each moment 30, 90 or 365 days, as you choose with /moment add keep (90 if you don't "
         "choose), but never longer than the server's retention period; or until you delete it. A look-back "
         "message goes (from your DMs too) when a moment it quotes is deleted, expires or is forgotten.",
+        tables=("moment_settings", "moments", "schedules", "dm_notices", "quoting_dms"),
     )
 
     def __init__(self, bot: PeerCircleBot, service: MomentService) -> None:

@@ -49,8 +49,10 @@ class Venting(commands.Cog):
         how_long=(
             "Hashes: the server's retention period, then deleted (the post stays, and only moderators can remove "
             "it). Blocks: until they end or are lifted, and never longer than the retention period ('until lifted' "
-            "ends then too). /privacy forget removes your hashes at once."
+            "ends then too). /privacy forget removes your hashes at once, except a block's, which stays until "
+            "the block ends or is lifted."
         ),
+        tables=("vent_links", "vent_blocks", "vent_mod_actions"),
     )
 
     mod = app_commands.Group(

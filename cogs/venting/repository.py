@@ -65,6 +65,7 @@ declare(
         expires_column="until_at",
         retention_anchor="created_at",
         items="blocks on anonymous posting",
+        on_forget="kept",
         columns={
             "block_id": "A number moderators use to lift the block.",
             "guild_id": "The server.",

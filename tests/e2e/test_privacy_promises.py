@@ -234,3 +234,36 @@ async def test_saved_strategies_are_kept_as_long_as_the_confirmation_says(world,
     stamps = "SELECT used_at, expires_at FROM strategy_favourites WHERE user_id = ?"
     [(used, expires)] = await sim_services.db.fetchall(stamps, (world.member.id,))
     assert expires - used == 90 * DAY
+
+
+# -- members who left: /privacy works in a DM, for every server, including ones the member left --
+
+
+async def test_a_member_who_left_can_see_export_and_forget_everything_from_a_dm(
+    world, simcord_env, sim_services, tmp_path
+):
+    post_id = await _store_old_items(world, simcord_env, sim_services)
+    await world.member.slash(world.general, "preferences timezone", name="Europe/Paris")
+    other_server = simcord_env.create_guild("Another circle")
+    room = other_server.create_text_channel("general")
+    there = other_server.add_member(world.member.user)
+    await there.slash(room, "strategy save", strategy="not-about-me")
+    # Without the members intent the bot never sees this; the member's data stays until they act.
+    world.guild.remove_member(world.member)
+    user = world.member.user
+    shown = await user.slash("privacy show")
+    text = shown.response.content
+    assert "**Good moments**: 1 settings, 1 moments" in text and "**Strategies**: 2 saved strategies" in text, text
+    assert "**Check-ins**: 1 answers" in text and "**Preferences**: 1 preferences" in text
+    assert "including any you have left" in text
+    exported = await user.slash("privacy export")
+    data = json.loads(await exported.response.attachments[0].read())
+    assert len(data["features"]["Check-ins"]["answers"]) == 1
+    assert len(data["features"]["Good moments"]["moments"]) == 1
+    favourites = json.dumps(data["features"]["Strategies"])
+    assert str(world.guild.id) in favourites and str(other_server.id) in favourites
+    asked = await user.slash("privacy forget")
+    await user.click(asked.response.message, label="Yes, erase everything")
+    assert await rows_with(sim_services, world.member.id) == {}
+    contexts = [("vent-member", world.guild.id, post_id)]
+    assert scan_member(db_file(tmp_path), world.member.id, sim_services.keys, contexts) == {}
