@@ -198,7 +198,8 @@ class Privacy(
     async def forget_command(self, interaction: Interaction) -> None:
         """Erase everything the bot keeps about you, in every feature."""
         await interaction.response.send_message(
-            "This erases everything I keep about you in every feature, at once, and can't be undone. "
+            "This erases everything I keep about you in every feature and every server (including any you have "
+            "left), at once, and can't be undone. "
             "Anything already posted in channels stays there, except what each feature offers to remove.",
             view=ForgetView(self, interaction.user.id, offer_posts=bool(posters(self.bot))),
             ephemeral=True,

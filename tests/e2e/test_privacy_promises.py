@@ -267,3 +267,36 @@ async def test_a_member_who_left_can_see_export_and_forget_everything_from_a_dm(
     assert await rows_with(sim_services, world.member.id) == {}
     contexts = [("vent-member", world.guild.id, post_id)]
     assert scan_member(db_file(tmp_path), world.member.id, sim_services.keys, contexts) == {}
+
+
+async def test_a_strategy_reminder_is_kept_as_long_as_the_confirmation_says(world, sim_services):
+    started = await world.member.slash(
+        world.general, "strategy remind start", cadence="daily", time="12:00", group="isolation"
+    )
+    assert "It is kept 90 days" in started.response.content
+    [(created, expires)] = await sim_services.db.fetchall(
+        "SELECT created_at, expires_at FROM schedules WHERE owner_id = ?", (world.member.id,)
+    )
+    assert expires - created == 90 * DAY
+    stopped = await world.member.slash(world.general, "strategy remind stop")
+    assert stopped.ephemeral
+    assert await rows_with(sim_services, world.member.id) == {}
+
+
+async def test_volunteering_and_leaving_keep_exactly_what_they_say(world, sim_services):
+    joined = await world.member.slash(world.general, "support-volunteer", action="join")
+    assert "I keep this for 180 days" in joined.response.content
+    [(joined_at, expires)] = await sim_services.db.fetchall(
+        "SELECT joined_at, expires_at FROM support_volunteers WHERE user_id = ?", (world.member.id,)
+    )
+    assert expires - joined_at == 180 * DAY
+    left = await world.member.slash(world.general, "support-volunteer", action="leave")
+    assert "off the list" in left.response.content
+    assert await rows_with(sim_services, world.member.id) == {}
+
+
+async def test_clearing_preferences_removes_them_as_it_says(world, sim_services):
+    await world.member.slash(world.general, "preferences timezone", name="Europe/Paris")
+    cleared = await world.member.slash(world.general, "preferences clear")
+    assert "removed" in cleared.response.content
+    assert await rows_with(sim_services, world.member.id) == {}
