@@ -90,6 +90,8 @@ async def test_forget_leaves_no_trace_of_the_member_in_the_database_wal_or_shm(
     post_id = await _store_old_items(world, simcord_env, sim_services)
     await world.member.slash(world.general, "preferences timezone", name="Europe/Paris")
     assert scan_member(db_file(tmp_path), world.member.id)  # the scan does find the member before
+    assert await sim_services.db.fetchval("PRAGMA secure_delete") == 1
+    assert await sim_services.db.fetchval("PRAGMA journal_size_limit") > 0
     asked = await world.member.slash(world.general, "privacy forget")
     await world.member.click(asked.response.message, label="Yes, erase everything")
     assert await rows_with(sim_services, world.member.id) == {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.app import EXTENSIONS
 from bot.privacy import load_declarations
 from bot.privacy_doc import statements
+from bot.repositories import schema
 
 RETENTION_WORDS = "retention period"
 
@@ -69,3 +70,11 @@ def test_a_table_kept_after_forget_is_said_to_be_kept():
             assert "/privacy forget" in statement.how_long and "except" in statement.how_long, (
                 f"{statement.feature}: {table} stays after /privacy forget; 'How long' must say which part stays"
             )
+
+
+async def test_a_table_that_follows_server_retention_has_its_anchor_and_a_guild(db):
+    registry = load_declarations(EXTENSIONS)
+    for decl in registry.values():
+        if decl.retention_anchor:
+            columns = await schema.column_names(db, decl.table)
+            assert decl.retention_anchor in columns and "guild_id" in columns, decl.table
