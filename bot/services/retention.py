@@ -52,6 +52,6 @@ async def purge_past_retention(
 
 
 def describe_removed(removed: dict[str, int]) -> str:
-    """Counts by table in plain words, never table names ("check-in answers: 3; good moments: 1")."""
-    parts = sorted(f"{REGISTRY[table].items or REGISTRY[table].purpose}: {count}" for table, count in removed.items())
-    return "; ".join(parts)
+    """Counts by table in plain words, never table names ("check-in answers (3), good moments (1)")."""
+    parts = sorted(f"{REGISTRY[table].items or REGISTRY[table].purpose} ({count})" for table, count in removed.items())
+    return ", ".join(parts)

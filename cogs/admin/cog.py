@@ -80,7 +80,7 @@ class Admin(
             # A shorter period applies to what is already stored, not only to new items.
             removed = await interaction.client.enforce_retention(interaction.guild_id)
             more = (
-                f" I removed at once everything stored here for longer than {new} days: {describe_removed(removed)}."
+                f" I removed at once everything kept here for longer than {new} days: {describe_removed(removed)}."
                 if removed
                 else f" Nothing stored here was older than {new} days."
             )

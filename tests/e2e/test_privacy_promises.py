@@ -54,10 +54,10 @@ async def test_lowering_retention_removes_older_items_at_once_and_says_how_many(
     text = done.response.content
     assert done.ephemeral
     for counted in (
-        "check-in answers: 1",
-        "good moments: 1",
-        "saved strategies: 1",
-        "links to anonymous posts: 1",
+        "check-in answers (1)",
+        "good moments (1)",
+        "saved strategies (1)",
+        "links to anonymous posts (1)",
     ):
         assert counted in text, text
     assert "checkin_answers" not in text and "vent_links" not in text
