@@ -48,6 +48,9 @@ async def test_lowering_retention_removes_older_items_at_once_and_says_how_many(
     world, simcord_env, sim_services, tmp_path
 ):
     post_id = await _store_old_items(world, simcord_env, sim_services)
+    await world.member.slash(
+        world.general, "strategy remind start", cadence="weekly", time="12:00", weekday=0, group="isolation"
+    )
     await advance(simcord_env, 40 * DAY)
     await _moment(world, "a recent good moment")
     done = await world.mod.slash(world.general, "config retention", days=30)
@@ -58,12 +61,14 @@ async def test_lowering_retention_removes_older_items_at_once_and_says_how_many(
         "good moments (1)",
         "saved strategies (1)",
         "links to anonymous posts (1)",
+        "strategy reminders (1)",
     ):
         assert counted in text, text
     assert "checkin_answers" not in text and "vent_links" not in text
     db = sim_services.db
     assert await schema.rows_mentioning(db, "checkin_answers", world.member.id) == 0
     assert await schema.rows_mentioning(db, "strategy_favourites", world.member.id) == 0
+    assert await schema.rows_mentioning(db, "schedules", world.member.id) == 0  # the reminder
     assert await schema.rows_mentioning(db, "moments", world.member.id) == 1  # the recent one stays
     assert await db.fetchval("SELECT count(*) FROM vent_links") == 0
     # The keyed hash that linked the member to the post is gone from every file an operator could copy.

@@ -46,3 +46,13 @@ UPDATE strategy_favourites SET used_at = (
     SELECT max(f.saved_at) FROM strategy_favourites f
     WHERE f.guild_id = strategy_favourites.guild_id AND f.user_id = strategy_favourites.user_id
 );
+
+-- 1. A strategy reminder is kept the server's retention period after it was last set; the period
+-- counts from then. Only such schedules have it; every other schedule leaves it empty and is never
+-- removed by a retention change (a check-in's schedule lasts as long as the check-in).
+ALTER TABLE schedules ADD COLUMN renewed_at INTEGER;
+-- It was set when its expiry was last renewed by the period then in force (90 days by default).
+UPDATE schedules SET renewed_at = expires_at - 86400 * COALESCE(
+    (SELECT CAST(s.value AS INTEGER) FROM guild_settings s
+     WHERE s.guild_id = schedules.guild_id AND s.key = 'retention_days'), 90)
+WHERE kind = 'strategy_reminder' AND expires_at IS NOT NULL;
