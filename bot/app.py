@@ -25,10 +25,12 @@ from bot.library.service import ServerEntryService, ServerItemService
 from bot.privacy import load_declarations
 from bot.repositories.guilds import GuildRepository
 from bot.repositories.preferences import PreferencesRepository
+from bot.repositories.quoting_dms import QuotingDmRepository
 from bot.scheduling.scheduler import MAX_WAIT, Scheduler
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.preferences import PreferencesService
-from bot.services.retention import purge_expired
+from bot.services.quoting import QuotingDms
+from bot.services.retention import purge_expired, purge_past_retention
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,10 @@ class FeatureServices:
 # Retention purge and feature housekeeping run together on this interval, in one task.
 MAINTENANCE_EVERY = timedelta(minutes=30)
 MaintenanceHook = Callable[[], Awaitable[Any]]
+# A server missing from the list Discord sends after connecting is forgotten after this long, as if
+# the bot had been removed while offline. Long enough that no outage or mistaken restart costs a
+# server its data; a server that is merely unavailable is still listed, and is never forgotten.
+MISSING_SERVER_GRACE = timedelta(days=7)
 
 
 def build_services(
@@ -177,6 +183,8 @@ class PeerCircleBot(commands.Bot):
         self.maintenance_every = maintenance_every
         # Feature housekeeping (e.g. archiving old vent threads) registered by cogs while they load.
         self.maintenance_hooks: list[MaintenanceHook] = []
+        # The bot's DMs that quote what a member kept; deleted with what they quote.
+        self.quoting = QuotingDms(QuotingDmRepository(services.db), services.clock, self.delete_own_dm)
 
     @property
     def dm(self) -> DmSender:
@@ -215,10 +223,22 @@ class PeerCircleBot(commands.Bot):
     async def run_maintenance(self) -> None:
         """Purge expired rows, then run each feature's housekeeping; one failure never stops the rest."""
         try:
+            # DMs quoting items that expire now go first: the purge below removes their records too.
+            removed = await self.quoting.withdraw_due()
             # Every known feature's tables, loaded or not: a feature turned off in code keeps no data forever.
-            await purge_expired(self.services.db, self.services.clock, load_declarations(EXTENSIONS).values())
+            declarations = load_declarations(EXTENSIONS).values()
+            removed += len(await purge_expired(self.services.db, self.services.clock, declarations))
+            # Items stored under a longer retention period than the server's current one go too.
+            removed += len(await purge_past_retention(self.services.db, self.services.clock, declarations))
+            removed += await self.quoting.withdraw_due()
+            if removed:
+                await self.services.db.checkpoint()
         except Exception:
             log.exception("retention purge failed; will try again next round")
+        try:
+            await self.reconcile_servers()
+        except Exception:
+            log.exception("checking for servers the bot was removed from failed; will try again next round")
         for hook in list(self.maintenance_hooks):
             try:
                 await hook()
@@ -264,8 +284,54 @@ class PeerCircleBot(commands.Bot):
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot was removed: delete everything stored for that server."""
-        await self.services.guilds.forget_guild(guild.id)
+        await self.forget_server(guild.id)
         log.info("left guild %s; its data was deleted", guild.id)
+
+    async def forget_server(self, guild_id: int) -> None:
+        """Delete everything stored for a server, and the bot's DMs that quote what was kept there."""
+        await self.quoting.withdraw_guild(guild_id)
+        await self.services.guilds.forget_guild(guild_id)
+
+    async def delete_own_dm(self, channel_id: int, message_id: int) -> None:
+        """Delete a DM the bot sent; one already gone, or that Discord won't let it delete, is left quietly."""
+        channel = self.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        try:
+            await channel.get_partial_message(message_id).delete()
+        except (discord.NotFound, discord.Forbidden):
+            return
+        except discord.HTTPException as error:
+            # Ids and status only: never whose message or what it said.
+            log.warning("could not delete an old DM (status %s); its record is dropped", error.status)
+
+    async def on_ready(self) -> None:
+        """Connected (every shard): forget servers that removed the bot while it was offline."""
+        await self.reconcile_servers()
+
+    async def reconcile_servers(self) -> list[int]:
+        """Forget the servers the bot has data for but is no longer in, once missing for the grace period.
+
+        Only after the bot is ready, when its server list is the whole list Discord sent. A server
+        that is unavailable (an outage) is still in that list, so it is never counted as missing;
+        `on_guild_remove` never fires for a removal while the bot was offline, so this is how that
+        server's data goes.
+        """
+        if not self.is_ready():
+            return []
+        present = frozenset(guild.id for guild in self.guilds)
+        due = await self.services.guilds.servers_to_forget(present, MISSING_SERVER_GRACE)
+        for guild_id in due:
+            await self.forget_server(guild_id)
+            log.info("the bot is no longer in guild %s; its data was deleted", guild_id)
+        return due
+
+    async def enforce_retention(self, guild_id: int) -> dict[str, int]:
+        """Delete at once a server's items older than its (just lowered) retention period; counts by table."""
+        removed = await purge_past_retention(
+            self.services.db, self.services.clock, load_declarations(EXTENSIONS).values(), guild_id
+        )
+        await self.quoting.withdraw_due()
+        await self.services.db.checkpoint()
+        return removed
 
     async def close(self) -> None:
         """Stop background work, then disconnect."""

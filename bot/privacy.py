@@ -33,9 +33,24 @@ class TableDeclaration:
     columns: dict[str, str] = field(default_factory=dict)
     # How rows are tied to a member when no column holds their id (e.g. keyed hashes).
     linked_by: str | None = None
+    # For tables kept at most the server's retention period: the column (a UTC timestamp) the period
+    # counts from. A row older than the server's current period is deleted, at once when a moderator
+    # lowers it and by every maintenance pass, whatever its expires_column says.
+    retention_anchor: str | None = None
+    # What a row is, in plain words and in the plural ("good moments"), for counts shown to people.
+    items: str = ""
+    # What /privacy forget does to the member's rows: "erased" (deleted), "unlinked" (the row belongs
+    # to the server and stays, with the member's id removed), or "kept" (it stays until it ends, e.g. a
+    # moderator's block, which erasing must not undo). A test checks the code does what this says.
+    on_forget: str = "erased"
 
 
 REGISTRY: dict[str, TableDeclaration] = {}
+FORGET_ACTIONS = {
+    "erased": "Erased",
+    "unlinked": "Your id is removed; the row stays with the server",
+    "kept": "Kept until it ends (see how long it is kept)",
+}
 
 
 def load_declarations(modules: Iterable[str] = ()) -> dict[str, TableDeclaration]:
@@ -59,8 +74,17 @@ def declare(declaration: TableDeclaration) -> TableDeclaration:
         raise ValueError(f"table {declaration.table} holds personal data but declares no expiry column")
     if declaration.personal and not (declaration.user_columns or declaration.linked_by):
         raise ValueError(f"table {declaration.table} holds personal data but says nothing links it to a member")
+    if declaration.on_forget not in FORGET_ACTIONS:
+        raise ValueError(f"table {declaration.table}: on_forget must be one of {sorted(FORGET_ACTIONS)}")
+    if declaration.retention_anchor is not None and not declaration.items:
+        raise ValueError(f"table {declaration.table} follows the server's retention but names no items for counts")
     REGISTRY[declaration.table] = declaration
     return declaration
+
+
+def follows_server_retention(declarations: Iterable[TableDeclaration]) -> list[TableDeclaration]:
+    """The tables whose rows are kept at most the server's retention period, in table order."""
+    return sorted((d for d in declarations if d.retention_anchor), key=lambda d: d.table)
 
 
 @dataclass(frozen=True)
@@ -73,6 +97,9 @@ class DataStatement:
     who_can_see: str
     how_long: str
     stores_personal_data: bool = True
+    # The declared tables this statement speaks for: the meta-tests check the statement against
+    # their declarations (retention, export, erasure), so the words and the code cannot drift apart.
+    tables: tuple[str, ...] = ()
 
     @classmethod
     def nothing(cls, feature: str, what: str) -> DataStatement:

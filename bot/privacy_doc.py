@@ -13,8 +13,9 @@ import sys
 
 from discord.ext import commands
 
-from bot.app import EXTENSIONS
-from bot.privacy import DataStatement, load_declarations
+from bot.app import EXTENSIONS, MAINTENANCE_EVERY, MISSING_SERVER_GRACE
+from bot.privacy import FORGET_ACTIONS, DataStatement, TableDeclaration, load_declarations
+from bot.services.guild_settings import SETTINGS
 
 INTRO = """# What peer-circle keeps, and who can see it
 
@@ -33,6 +34,29 @@ both the secret and the database could test member ids one at a time to find a m
 one way to link them, and it stops when the linking material expires. One such hash outlasts
 `/privacy forget`: a moderator's block on anonymous posting keeps its hash until the block ends or is
 lifted (then it is deleted at once), so erasing is not a way round a moderator's decision.
+
+## Promises that apply everywhere
+
+- **Retention applies to what is already stored.** Each server chooses a retention period
+  (`/config retention`, {default_days} days unless changed). Items marked "server retention" in the
+  table below are never kept longer than that period. When a moderator shortens it, everything older
+  than the new period is deleted at once (the moderator sees how many items of each kind, never whose),
+  and every maintenance pass (every {maintenance_minutes} minutes) enforces it again.
+- **You can act from a direct message, for every server.** The bot cannot see you leave a server. So
+  `/privacy show`, `/privacy export` and `/privacy forget` also work in a direct message with the bot,
+  and cover every server you have data in, including servers you have left.
+- **Forgetting reaches the bot's own messages.** Some direct messages quote something you asked the bot
+  to keep (a weekly look-back quotes good moments). The bot keeps only those messages' ids, and deletes
+  the messages from your DMs when what they quote is deleted, expires, or is forgotten.
+- **A server that removes the bot loses its data.** When the bot is removed it deletes everything
+  stored for that server. If that happened while the bot was offline, the bot notices when it next
+  connects: a server missing from the list Discord sends then is deleted after {grace_days} days (so a
+  mistaken restart costs nothing). A server that is only unavailable during a Discord outage is still
+  on that list, and is never deleted for it.
+- **Erased means erased on disk.** After `/privacy forget`, after each purge and after a server's
+  removal, the database's write-ahead log is folded in and truncated, SQLite overwrites deleted content
+  (`secure_delete`), and the log file is kept small (`journal_size_limit`), so erased data does not
+  linger in the files an operator backs up.
 """
 
 
@@ -54,22 +78,41 @@ def statements() -> list[DataStatement]:
     return found
 
 
+def intro() -> str:
+    """The opening, with the numbers the code uses."""
+    return INTRO.format(
+        default_days=SETTINGS["retention_days"].default,
+        maintenance_minutes=int(MAINTENANCE_EVERY.total_seconds() // 60),
+        grace_days=MISSING_SERVER_GRACE.days,
+    )
+
+
+def _forget(decl: TableDeclaration) -> str:
+    if not decl.personal:
+        return "–"
+    return FORGET_ACTIONS[decl.on_forget]
+
+
 def render() -> str:
     """The whole document."""
-    lines = [INTRO, "## Feature by feature", ""]
+    lines = [intro(), "## Feature by feature", ""]
     for statement in statements():
-        lines += [statement.render(), ""]
+        lines.append(statement.render())
+        if statement.tables:
+            lines.append("- Tables: " + ", ".join(f"`{t}`" for t in statement.tables))
+        lines.append("")
     lines += [
         "## Every table",
         "",
-        "| table | feature | about a person? | purpose | who can see it | kept |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| table | feature | about a person? | purpose | who can see it | kept | server retention | /privacy forget |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     registry = load_declarations(EXTENSIONS)
     for decl in sorted(registry.values(), key=lambda d: (d.feature, d.table)):
         lines.append(
             f"| `{decl.table}` | {decl.feature} | {'yes' if decl.personal else 'no'} | {decl.purpose} | "
-            f"{decl.who_can_see} | {decl.retention or '–'} |"
+            f"{decl.who_can_see} | {decl.retention or '–'} | {'yes' if decl.retention_anchor else '–'} | "
+            f"{_forget(decl)} |"
         )
     lines.append("")
     personal = [d for d in sorted(registry.values(), key=lambda d: d.table) if d.personal]

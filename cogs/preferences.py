@@ -31,6 +31,7 @@ class PreferencesCog(commands.GroupCog, group_name="preferences", group_descript
         why="So direct messages you asked for arrive at times that suit you.",
         who_can_see="Nobody but you.",
         how_long=f"{PREFERENCES_TTL.days} days after you last set them, or until /preferences clear.",
+        tables=("member_preferences",),
     )
 
     def __init__(self, bot: PeerCircleBot) -> None:

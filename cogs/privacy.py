@@ -159,8 +159,18 @@ class Privacy(
         return await self._fan_out(_export, user_id)
 
     async def forget(self, user_id: int) -> tuple[dict[str, dict[str, int]], list[str]]:
-        """Ask every feature to erase the member's data; report counts and failures."""
-        return await self._fan_out(_erase, user_id)
+        """Ask every feature to erase the member's data; report counts and failures.
+
+        Then checkpoint: until the WAL is folded into the database file and truncated, the erased
+        rows' old pages are still in the `-wal` file on disk.
+        """
+        results, failed = await self._fan_out(_erase, user_id)
+        # My own DMs that quoted what was kept (a weekly look-back) go too, from the member's DMs.
+        withdrawn = await self.bot.quoting.withdraw_user(user_id)
+        if withdrawn:
+            results["My direct messages"] = {"messages that quoted what you kept": withdrawn}
+        await self.bot.services.db.checkpoint()
+        return results, failed
 
     @app_commands.command(name="show")
     async def show(self, interaction: Interaction) -> None:
@@ -179,7 +189,10 @@ class Privacy(
         text = "What I keep about you:\n" + "\n".join(lines)
         if failed:
             text += f"\n\nI couldn't check: {', '.join(failed)}."
-        text += "\n\n/privacy export sends you a copy; /privacy forget erases everything. Nobody else can see this."
+        text += (
+            "\n\nThis covers every server, including any you have left (here or in a direct message to me). "
+            "/privacy export sends you a copy; /privacy forget erases everything. Nobody else can see this."
+        )
         await interaction.followup.send(text[:2000], ephemeral=True)
 
     @app_commands.command(name="export")
@@ -239,7 +252,8 @@ class Privacy(
     async def forget_command(self, interaction: Interaction) -> None:
         """Erase everything the bot keeps about you, in every feature."""
         await interaction.response.send_message(
-            "This erases everything I keep about you in every feature, at once, and can't be undone. "
+            "This erases everything I keep about you in every feature and every server (including any you have "
+            "left), at once, and can't be undone. "
             "Anything already posted in channels stays there, except what each feature offers to remove. "
             "If a moderator has paused your anonymous posting, that pause stays until it ends or is lifted "
             "(erasing isn't a way round a moderator's decision); its keyed hash is deleted the moment it ends.",

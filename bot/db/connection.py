@@ -25,6 +25,9 @@ Row = aiosqlite.Row
 _IN_TRANSACTION: contextvars.ContextVar[Database | None] = contextvars.ContextVar("in_tx", default=None)
 
 BUSY_TIMEOUT_MS = 5000
+# After a checkpoint the WAL file is cut back to at most this many bytes, so old pages (which may
+# hold erased data) do not linger in a large, reused journal that operators back up.
+JOURNAL_SIZE_LIMIT = 1024 * 1024
 
 # aiosqlite logs every statement with its parameters at DEBUG, which would put what members wrote
 # (and who they are) into logs. Keep it quiet whatever level the rest of the bot logs at.
@@ -108,6 +111,17 @@ class Database:
             finally:
                 _IN_TRANSACTION.reset(token)
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate the WAL to zero bytes.
+
+        Run after erasing (forget, purges, a server's removal): until then the erased rows' old
+        pages still sit in the `-wal` file, which an operator's backup would copy.
+        """
+        if self.path == ":memory:":
+            return
+        async with self._turn():
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def close(self) -> None:
         """Close the connection; safe to call twice."""
         await self._conn.close()
@@ -149,3 +163,4 @@ async def _set_pragmas(conn: aiosqlite.Connection, path: str) -> None:
         await conn.execute("PRAGMA synchronous = NORMAL")
         # Overwrite deleted content on disk rather than leaving it in free pages.
         await conn.execute("PRAGMA secure_delete = ON")
+        await conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")

@@ -41,6 +41,8 @@ class OutgoingDM:
     view: discord.ui.View | None
     on_closed: Callable[[], Awaitable[None]]
     lateness: float = 0.0
+    # Called with the sent message (e.g. to record the ids of a DM that quotes what a member kept).
+    on_sent: Callable[[discord.Message], Awaitable[None]] | None = None
 
 
 class DmSender:
@@ -113,11 +115,14 @@ class DmSender:
         try:
             channel = await self.client.create_dm(discord.Object(item.user_id))
             if item.view is not None:
-                await channel.send(item.content, view=item.view)
+                message = await channel.send(item.content, view=item.view)
             else:
-                await channel.send(item.content)
+                message = await channel.send(item.content)
         except discord.Forbidden as error:
             if error.code != CANNOT_DM:
                 raise
             self.closed += 1
             await item.on_closed()
+            return
+        if item.on_sent is not None:
+            await item.on_sent(message)

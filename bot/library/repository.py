@@ -24,6 +24,7 @@ declare(
         "else is not recorded.",
         user_columns=("created_by",),
         expires_column="expires_at",
+        on_forget="unlinked",
         columns={
             "id": "Row number inside the database.",
             "guild_id": "The server it belongs to.",

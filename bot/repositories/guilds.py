@@ -15,13 +15,27 @@ class GuildRepository:
     async def ensure(self, guild_id: int, now_ts: int) -> None:
         """Record that the bot is in a server (idempotent)."""
         await self.db.execute(
-            "INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?) ON CONFLICT (guild_id) DO NOTHING",
+            "INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?) "
+            "ON CONFLICT (guild_id) DO UPDATE SET missing_since = NULL WHERE missing_since IS NOT NULL",
             (guild_id, now_ts),
         )
 
     async def delete(self, guild_id: int) -> int:
         """Delete a server and, through ON DELETE CASCADE, everything stored for it."""
         return await self.db.execute("DELETE FROM guilds WHERE guild_id = ?", (guild_id,))
+
+    async def checkpoint(self) -> None:
+        """Move the WAL into the database file and truncate it (after erasing)."""
+        await self.db.checkpoint()
+
+    async def missing_since(self) -> dict[int, int | None]:
+        """Every known server, with when the bot first found itself no longer in it (None: it is)."""
+        rows = await self.db.fetchall("SELECT guild_id, missing_since FROM guilds")
+        return {int(r["guild_id"]): r["missing_since"] for r in rows}
+
+    async def set_missing_since(self, guild_id: int, since_ts: int | None) -> None:
+        """Record (or clear, with None) when the bot first found itself no longer in a server."""
+        await self.db.execute("UPDATE guilds SET missing_since = ? WHERE guild_id = ?", (since_ts, guild_id))
 
     async def settings(self, guild_id: int) -> dict[str, str]:
         """Every stored setting of a server, as raw text."""

@@ -41,6 +41,26 @@ async def purge_expired(db: Database, table: str, expires_column: str, now_ts: i
     )
 
 
+async def purge_past_retention(
+    db: Database, table: str, anchor: str, now_ts: int, default_days: int, guild_id: int | None = None
+) -> int:
+    """Delete the rows older than their server's retention period (counted from `anchor`).
+
+    Each server's period is read from its settings (the default when unset), so one statement covers
+    every server; `guild_id` limits it to one (a moderator just lowered that server's period).
+    """
+    t, a = _quote(table), _quote(anchor)
+    sql = (
+        f"DELETE FROM {t} WHERE {a} <= ? - 86400 * COALESCE((SELECT CAST(s.value AS INTEGER) "  # noqa: S608
+        f"FROM guild_settings s WHERE s.guild_id = {t}.guild_id AND s.key = 'retention_days'), ?)"
+    )
+    params: list[int] = [now_ts, default_days]
+    if guild_id is not None:
+        sql += " AND guild_id = ?"
+        params.append(guild_id)
+    return await db.execute(sql, params)
+
+
 async def rows_mentioning(db: Database, table: str, value: int | str) -> int:
     """How many rows of a table hold `value` in any column, exactly or inside text.
 

@@ -32,6 +32,8 @@ declare(
         "period; server schedules last until deleted.",
         user_columns=("owner_id",),
         expires_column="expires_at",
+        retention_anchor="renewed_at",
+        items="strategy reminders",
         columns={
             "id": "Number of the schedule.",
             "guild_id": "The server it belongs to.",
@@ -44,6 +46,8 @@ declare(
             "created_at": "When it was made.",
             "last_run_at": "When it last ran.",
             "expires_at": "When a member's own schedule is deleted unless used again.",
+            "renewed_at": "For a schedule kept the server's retention period (a strategy reminder): when you last "
+            "set it, from which that period counts; empty for every other schedule.",
         },
     )
 )
@@ -269,12 +273,20 @@ class ScheduleRepository:
             (owner_id, guild_id, *kinds),
         )
 
-    async def set_expiry(self, schedule_id: int, expires_at: datetime | None) -> bool:
-        """Renew (or clear) when a member's schedule expires; False if it did not exist."""
-        changed = await self._db.execute(
-            "UPDATE schedules SET expires_at = ? WHERE id = ?", (_stamp(expires_at), schedule_id)
-        )
-        return changed > 0
+    async def set_expiry(
+        self, schedule_id: int, expires_at: datetime | None, *, renewed_at: datetime | None = None
+    ) -> bool:
+        """Renew (or clear) when a member's schedule expires; False if it did not exist.
+
+        `renewed_at` is given only for a schedule kept the server's retention period (a strategy
+        reminder): that period counts from it, so a shorter one removes the schedule at once.
+        """
+        if renewed_at is None:
+            sql, params = "UPDATE schedules SET expires_at = ? WHERE id = ?", [_stamp(expires_at), schedule_id]
+        else:
+            sql = "UPDATE schedules SET expires_at = ?, renewed_at = ? WHERE id = ?"
+            params = [_stamp(expires_at), _stamp(renewed_at), schedule_id]
+        return await self._db.execute(sql, params) > 0
 
     async def clear_owner(self, owner_id: int, kinds: tuple[str, ...] | None = None) -> int:
         """Unlink a member from server schedules they created (they keep running for the server).

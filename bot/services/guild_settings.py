@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from bot.clock import Clock, to_timestamp
+from bot.clock import Clock, from_timestamp, to_timestamp
 from bot.errors import UserFacingError
 from bot.repositories.guilds import GuildRepository
 from bot.services.timezones import validate_zone
@@ -257,6 +258,27 @@ class GuildSettingsService:
         return await self.repo.remove_from_channel_set(guild_id, purpose, channel_id)
 
     async def forget_guild(self, guild_id: int) -> None:
-        """Delete everything stored for a server (the bot left it)."""
+        """Delete everything stored for a server (the bot left it), leaving no old pages in the WAL."""
         await self.repo.delete(guild_id)
         self._cache.pop(guild_id, None)
+        await self.repo.checkpoint()
+
+    async def servers_to_forget(self, present: frozenset[int], grace: timedelta) -> list[int]:
+        """Compare the servers the bot is in with those it has data for; return those to forget.
+
+        `present` is every server the gateway listed after connecting, unavailable ones included
+        (a Discord outage never removes a server from that list). A server missing from it is noted
+        the first time, and returned once it has been missing for `grace`; one that reappears is
+        cleared.
+        """
+        now = self.clock.now()
+        due: list[int] = []
+        for guild_id, since in (await self.repo.missing_since()).items():
+            if guild_id in present:
+                if since is not None:
+                    await self.repo.set_missing_since(guild_id, None)
+            elif since is None:
+                await self.repo.set_missing_since(guild_id, to_timestamp(now))
+            elif from_timestamp(since) + grace <= now:
+                due.append(guild_id)
+        return due

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from bot.clock import Clock, to_timestamp
+from bot.clock import Clock, from_timestamp, to_timestamp
 from bot.errors import UserFacingError
 from bot.repositories.preferences import Preferences, PreferencesRepository
 from bot.services.guild_settings import GuildSettingsService
@@ -91,6 +91,11 @@ class PreferencesService:
             }
             for p in await self.repo.for_user(user_id)
         ]
+
+    async def kept_until(self, guild_id: int, user_id: int) -> datetime | None:
+        """When the member's stored preferences in a server are deleted unless used again (None: none kept)."""
+        prefs = await self.repo.get(guild_id, user_id)
+        return None if prefs is None else from_timestamp(prefs.expires_at)
 
     async def clear(self, user_id: int, guild_id: int | None = None) -> int:
         """Erase the member's preferences (in one server, or everywhere)."""

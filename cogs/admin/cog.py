@@ -20,6 +20,7 @@ from bot.services.guild_settings import (
     feature_switches,
     find_feature,
 )
+from bot.services.retention import describe_removed
 from bot.setup_check import find_problems
 from cogs.admin.guide import render_guide
 from cogs.admin.render import render_config
@@ -70,13 +71,22 @@ class Admin(
         """Re-check moderator rights on our side: server admins can change who sees the command."""
         return await require_moderator(interaction)
 
-    async def _confirm(self, interaction: Interaction, what: str, old: str, new: str) -> None:
-        await interaction.response.send_message(f"{what} changed from {old} to {new}.", ephemeral=True)
+    async def _confirm(self, interaction: Interaction, what: str, old: str, new: str, more: str = "") -> None:
+        await interaction.response.send_message(f"{what} changed from {old} to {new}.{more}", ephemeral=True)
 
     async def _set(self, interaction: Interaction, key: str, raw: str | None) -> None:
         assert interaction.guild_id is not None
         old, new = await services(interaction).guilds.set(interaction.guild_id, key, raw)
-        await self._confirm(interaction, SETTINGS[key].label, _show(key, old), _show(key, new))
+        more = ""
+        if key == "retention_days" and new < old:
+            # A shorter period applies to what is already stored, not only to new items.
+            removed = await interaction.client.enforce_retention(interaction.guild_id)
+            more = (
+                f" I removed at once everything kept here for longer than {new} days: {describe_removed(removed)}."
+                if removed
+                else f" Nothing stored here was older than {new} days."
+            )
+        await self._confirm(interaction, SETTINGS[key].label, _show(key, old), _show(key, new), more)
 
     @app_commands.command(name="show")
     async def show(self, interaction: Interaction) -> None:

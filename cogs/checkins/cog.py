@@ -64,6 +64,7 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
         who_can_see="Nobody but you. Moderators and server owners cannot see your check-ins or answers.",
         how_long="Answers: 7, 30, 90 or 365 days, as you choose (off by default), but never longer than the "
         "server's retention period. Choices: until you stop, or a year unused.",
+        tables=("checkin_plans", "checkin_answers", "schedules", "dm_notices"),
     )
 
     prompts = app_commands.Group(name="prompts", description="Moderators: the server's check-in prompts")

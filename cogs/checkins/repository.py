@@ -44,9 +44,12 @@ declare(
         purpose="Answers you chose to keep, so you can read them back with /checkin history.",
         personal=True,
         who_can_see="Nobody but you. The text is encrypted; moderators and server owners cannot read it.",
-        retention="7, 30, 90 or 365 days, as you chose; you can delete any of them at once.",
+        retention="7, 30, 90 or 365 days, as you chose, and never longer than the server's retention period; "
+        "you can delete any of them at once.",
         user_columns=("user_id",),
         expires_column="expires_at",
+        retention_anchor="created_at",
+        items="check-in answers",
         columns={
             "id": "Number of the entry.",
             "guild_id": "The server the check-in belongs to.",

@@ -272,6 +272,14 @@ class CheckinService:
         deleted = await self.repo.delete_answers(user_id, guild_id) if delete_answers else 0
         return plan is not None, deleted
 
+    async def preferences_kept_until(self, guild_id: int, user_id: int) -> datetime | None:
+        """When the member's time zone and quiet hours here expire, if stored (they outlive a stop)."""
+        return await self.preferences.kept_until(guild_id, user_id)
+
+    async def erase_preferences(self, guild_id: int, user_id: int) -> int:
+        """Erase the member's time zone and quiet hours in a server (offered when they stop)."""
+        return await self.preferences.clear(user_id, guild_id)
+
     async def has_answers(self, guild_id: int, user_id: int) -> bool:
         """Whether the member keeps any answers in a server (so stopping should ask about them)."""
         return await self.repo.count_answers(guild_id, user_id) > 0

@@ -153,14 +153,31 @@ class ConfirmView(OwnerView):
         await interaction.response.edit_message(content="Cancelled. Nothing was stored or changed.", view=None)
 
 
+PREFERENCES_STAY = (
+    " Your time zone and quiet hours stay: they are your /preferences, which other direct messages you may "
+    "ask for (the weekly look-back, strategy reminders) use too. They are deleted {until} unless you use "
+    "them again, or now with the button below."
+)
+
+
+async def after_stop(service: CheckinService, guild_id: int, user_id: int) -> tuple[str, ErasePreferencesView | None]:
+    """What is still kept after a stop beyond answers (time zone and quiet hours), and a button to erase it."""
+    until = await service.preferences_kept_until(guild_id, user_id)
+    if until is None:
+        return "", None
+    text = PREFERENCES_STAY.format(until=discord.utils.format_dt(until, "D"))
+    return text, ErasePreferencesView(service, guild_id, user_id)
+
+
 async def ask_stop(interaction: discord.Interaction[Any], service: CheckinService, guild_id: int) -> None:
     """Stop at once when no answers are kept; otherwise ask whether to delete them too."""
     user_id = interaction.user.id
     if not await service.has_answers(guild_id, user_id):
         await service.stop(guild_id, user_id, delete_answers=False)
-        await send_ephemeral(
-            interaction, "Check-ins stopped. Nothing more is kept. /checkin start any time, if you like."
-        )
+        kept, view = await after_stop(service, guild_id, user_id)
+        text = "Check-ins stopped; your check-in choices are deleted." + (kept or " Nothing more is kept.")
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        await send_ephemeral(interaction, text + " /checkin start any time, if you like.", **extra)
         return
     await send_ephemeral(
         interaction,
@@ -180,7 +197,8 @@ class StopView(OwnerView):
         self.stop()
         _, deleted = await self.service.stop(self.guild_id, interaction.user.id, delete_answers=delete)
         tail = f" I deleted {deleted} kept answers." if delete else " Your kept answers stay until they expire."
-        await interaction.response.edit_message(content="Check-ins stopped." + tail, view=None)
+        kept, view = await after_stop(self.service, self.guild_id, interaction.user.id)
+        await interaction.response.edit_message(content="Check-ins stopped." + tail + kept, view=view)
 
     @discord.ui.button(label="Stop and delete my answers", style=discord.ButtonStyle.danger)
     async def delete(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
@@ -191,6 +209,23 @@ class StopView(OwnerView):
     async def keep(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         """Stop; kept answers expire as planned."""
         await self._finish(interaction, False)
+
+
+class ErasePreferencesView(OwnerView):
+    """Offered after a stop: erase the time zone and quiet hours that outlive check-ins."""
+
+    def __init__(self, service: CheckinService, guild_id: int, owner_id: int) -> None:
+        super().__init__(owner_id, timeout=600)
+        self.service, self.guild_id = service, guild_id
+
+    @discord.ui.button(label="Erase my time zone and quiet hours", style=discord.ButtonStyle.danger)
+    async def erase(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        """Erase them in this server, at once."""
+        self.stop()
+        await self.service.erase_preferences(self.guild_id, interaction.user.id)
+        await interaction.response.edit_message(
+            content="Check-ins stopped, and your time zone and quiet hours here are erased.", view=None
+        )
 
 
 class HistoryView(OwnerView):

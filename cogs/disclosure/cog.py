@@ -146,6 +146,7 @@ class Disclosure(commands.Cog):
         why="So you can come back to your own thinking.",
         who_can_see="Nobody but you.",
         how_long=f"{NOTES_KEEP_DAYS} days, or until you delete them.",
+        tables=("disclosure_notes",),
     )
 
     def __init__(self, bot: PeerCircleBot, notes: DisclosureNotes) -> None:

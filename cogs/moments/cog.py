@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PeerCircleBot
+from bot.clock import to_timestamp
 from bot.delivery.dm import OutgoingDM
 from bot.delivery.notices import DM_CLOSED, NoticeSpec
 from bot.errors import UserFacingError
@@ -99,11 +100,14 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
 
     DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
         feature="Good moments",
-        what="Only if you turn the log on: the moments you write (encrypted) and whether the weekly look-back is on.",
+        what="Only if you turn the log on: the moments you write (encrypted) and whether the weekly look-back is "
+        "on; for each look-back I send, the message's id, so I can delete it when a moment it quotes goes.",
         why="So you can look back at good exchanges on hard days.",
         who_can_see="Nobody but you.",
         how_long="Each moment 30, 90 or 365 days, as you choose with /moment add keep (90 if you don't "
-        "choose), but never longer than the server's retention period; or until you delete it.",
+        "choose), but never longer than the server's retention period; or until you delete it. A look-back "
+        "message goes (from your DMs too) when a moment it quotes is deleted, expires or is forgotten.",
+        tables=("moment_settings", "moments", "schedules", "dm_notices", "quoting_dms"),
     )
 
     def __init__(self, bot: PeerCircleBot, service: MomentService) -> None:
@@ -131,15 +135,21 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
 
     async def fire(self, firing: Firing) -> None:
         """Send a few of the member's moments, through the shared rate-limited queue."""
-        texts = await self.service.lookback_for(firing.row)
-        if not texts or firing.row.owner_id is None:
+        picked = await self.service.lookback_for(firing.row)
+        if not picked or firing.row.owner_id is None:
             return
         guild_id, user_id = firing.row.guild_id, firing.row.owner_id
-        content = "A look back at some good moments you noted:\n" + "\n".join(f"> {t[:500]}" for t in texts)
+        content = "A look back at some good moments you noted:\n" + "\n".join(f"> {m.text[:500]}" for m in picked)
         # Refused DMs pause the look-back; the member is told once, after their next command here.
         closed = self.bot.services.notices.closed(guild_id, user_id, LOOKBACK_KIND, self.service.pause_for_closed_dms)
         lateness = (self.bot.services.clock.now() - firing.due_at).total_seconds()
-        await self.bot.dm.submit(OutgoingDM(user_id, content[:2000], None, closed, lateness))
+        quoted = [("moments", m.id, to_timestamp(m.expires_at)) for m in picked]
+
+        async def sent(message: discord.Message) -> None:
+            # The DM quotes these moments: it is deleted when any of them goes (bot.services.quoting).
+            await self.bot.quoting.record(message.channel.id, message.id, guild_id, user_id, quoted)
+
+        await self.bot.dm.submit(OutgoingDM(user_id, content[:2000], None, closed, lateness, on_sent=sent))
 
     @app_commands.command(name="add")
     @app_commands.describe(keep="How long to keep each moment from now on (90 days unless you choose)")
@@ -184,6 +194,8 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
         """Delete a moment, or all of them."""
         assert interaction.guild_id is not None
         removed = await self.service.delete(interaction.guild_id, interaction.user.id, which)
+        # A look-back DM quoting a deleted moment is deleted too.
+        await self.bot.quoting.withdraw_due()
         everything = which.strip().lower() == "all"
         text = f"Deleted {removed} moments and turned the log off." if everything else "Deleted."
         await send_ephemeral(interaction, text)
@@ -204,8 +216,9 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
         await send_ephemeral(interaction, text)
 
     async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """The member's log and moments, everywhere."""
-        return await self.service.export(user_id)
+        """The member's log and moments, everywhere, and the look-back DMs that quote them."""
+        exported = await self.service.export(user_id)
+        return {**exported, "look-back messages": await self.bot.quoting.export(user_id, "moments")}
 
     async def delete_user_data(self, user_id: int) -> dict[str, int]:
         """Erase the member's log everywhere."""

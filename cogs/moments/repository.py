@@ -35,9 +35,12 @@ declare(
         purpose="Good moments you wrote down to look back on.",
         personal=True,
         who_can_see="Nobody but you. The text is encrypted.",
-        retention="30, 90 or 365 days, as you chose; you can delete any of them at once.",
+        retention="30, 90 or 365 days, as you chose, and never longer than the server's retention period; "
+        "you can delete any of them at once.",
         user_columns=("user_id",),
         expires_column="expires_at",
+        retention_anchor="created_at",
+        items="good moments",
         columns={
             "id": "Number of the moment.",
             "guild_id": "The server you wrote it in.",

@@ -197,7 +197,7 @@ class MomentService:
         await self.notices.clear(guild_id, user_id, LOOKBACK_KIND)
         return day
 
-    async def lookback_for(self, row: ScheduleRow) -> list[str] | None:
+    async def lookback_for(self, row: ScheduleRow) -> list[Entry] | None:
         """A few of the member's moments for the weekly look-back, or None when nothing should go out."""
         if row.owner_id is None:
             return None
@@ -216,8 +216,7 @@ class MomentService:
         moments = await self.entries(row.guild_id, row.owner_id)
         if not moments:
             return None
-        picked = self.rng.sample(moments, min(LOOKBACK_COUNT, len(moments)))
-        return [m.text for m in picked]
+        return self.rng.sample(moments, min(LOOKBACK_COUNT, len(moments)))
 
     async def pause_for_closed_dms(self, guild_id: int, user_id: int) -> bool:
         """Discord refused the look-back DM: pause it (no retries); True when there was a log to pause.

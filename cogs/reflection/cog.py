@@ -81,6 +81,7 @@ class Reflection(
         who_can_see="The server's facilitators and moderators see schedules and prompts, not who made them.",
         how_long="Until the schedule or prompt is deleted. /privacy forget removes your name from them; "
         "they belong to the server and keep running.",
+        tables=("schedules", "server_items"),
     )
 
     prompts = app_commands.Group(name="prompts", description="Facilitators: the server's reflection prompt library")

@@ -63,6 +63,7 @@ class StrategyCog(
         who_can_see="Nobody but you.",
         how_long="The server's retention period after you last saved or set them, or until you unsave, stop, "
         "or use /privacy forget.",
+        tables=("strategy_favourites", "schedules", "dm_notices"),
     )
 
     remind = app_commands.Group(name="remind", description="Opt-in reminders of strategies by direct message")

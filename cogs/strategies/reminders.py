@@ -136,7 +136,8 @@ class ReminderService:
     async def renew(self, guild_id: int, schedule_id: int) -> int:
         """Keep the reminder for another retention period from now; return the days."""
         days = (await self.guilds.get(guild_id)).retention_days
-        await self.scheduler.repository.set_expiry(schedule_id, self.clock.now() + timedelta(days=days))
+        now = self.clock.now()
+        await self.scheduler.repository.set_expiry(schedule_id, now + timedelta(days=days), renewed_at=now)
         return days
 
     async def _require(self, guild_id: int, user_id: int) -> ScheduleRow:

@@ -16,11 +16,14 @@ declare(
         "/privacy forget removes them at once.",
         user_columns=("user_id",),
         expires_column="expires_at",
+        retention_anchor="used_at",
+        items="saved strategies",
         columns={
             "guild_id": "The server you saved it in.",
             "user_id": "Your Discord id.",
             "strategy_id": "Which strategy (an id from the shared content, never anything you wrote).",
             "saved_at": "When you saved it.",
+            "used_at": "When you last saved any strategy here (the retention period counts from it).",
             "expires_at": "When it will be deleted unless you save again.",
         },
     )
@@ -37,14 +40,14 @@ class FavouritesRepository:
         """Save a strategy (renewing every favourite's expiry); False if it was already saved."""
         async with self.db.transaction() as tx:
             changed = await tx.execute(
-                "INSERT OR IGNORE INTO strategy_favourites (guild_id, user_id, strategy_id, saved_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (guild_id, user_id, strategy_id, now_ts, expires_ts),
+                "INSERT OR IGNORE INTO strategy_favourites"
+                " (guild_id, user_id, strategy_id, saved_at, used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, user_id, strategy_id, now_ts, now_ts, expires_ts),
             )
             # Saving is using: the member's whole list is kept for another retention period.
             await tx.execute(
-                "UPDATE strategy_favourites SET expires_at = ? WHERE guild_id = ? AND user_id = ?",
-                (expires_ts, guild_id, user_id),
+                "UPDATE strategy_favourites SET used_at = ?, expires_at = ? WHERE guild_id = ? AND user_id = ?",
+                (now_ts, expires_ts, guild_id, user_id),
             )
         return changed > 0
 

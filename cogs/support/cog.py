@@ -45,6 +45,7 @@ class SupportCog(commands.Cog):
         why="So members who use /support can see your mention and reach out to you themselves.",
         who_can_see="Your mention is shown to members who use /support in that server.",
         how_long=f"{VOLUNTEER_DAYS} days after you join the list, or until you leave it or use /privacy forget.",
+        tables=("support_volunteers",),
     )
 
     def __init__(self, bot: PeerCircleBot, support: SupportService) -> None:

@@ -62,6 +62,7 @@ class Venting(commands.Cog):
             "erasing can't undo a moderator's decision. A moderator's forget keeps their actions in the log, "
             "as by 'a former moderator'."
         ),
+        tables=("vent_links", "vent_blocks", "vent_mod_actions"),
     )
 
     # Left out of /privacy export unless the member chooses them: the file would pair them with their posts.

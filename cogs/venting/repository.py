@@ -42,6 +42,8 @@ declare(
         "/privacy forget.",
         linked_by=_LINKED,
         expires_column="expires_at",
+        retention_anchor="created_at",
+        items="links to anonymous posts",
         columns={
             "message_id": "The anonymous post or reply.",
             "post_id": "The thread it belongs to.",
@@ -49,6 +51,7 @@ declare(
             "member_tag": _LINKED,
             "is_post": "Whether it is the post itself or a reply.",
             "expires_at": "When the link is deleted.",
+            "created_at": "When the post or reply was made (the retention period counts from it).",
         },
     )
 )
@@ -64,6 +67,9 @@ declare(
         "moderator's decision); its hash goes when the block ends or is lifted.",
         linked_by=_LINKED,
         expires_column="until_at",
+        retention_anchor="created_at",
+        items="blocks on anonymous posting",
+        on_forget="kept",
         columns={
             "block_id": "A number moderators use to lift the block.",
             "guild_id": "The server.",
@@ -86,6 +92,9 @@ declare(
         "their id: the log then says 'a former moderator'.",
         user_columns=("moderator_id",),
         expires_column="expires_at",
+        retention_anchor="created_at",
+        on_forget="unlinked",
+        items="moderation log entries",
         columns={
             "action_id": "A number.",
             "guild_id": "The server.",

@@ -96,7 +96,8 @@ async def test_save_saved_and_a_vanished_favourite(world, sim_services: Services
     assert "already saved" in again.response.content
     # A favourite whose strategy later left the content files.
     await sim_services.db.execute(
-        "INSERT INTO strategy_favourites VALUES (?, ?, 'gone-strategy', 0, 9999999999)",
+        "INSERT INTO strategy_favourites (guild_id, user_id, strategy_id, saved_at, expires_at)"
+        " VALUES (?, ?, 'gone-strategy', 0, 9999999999)",
         (world.guild.id, world.member.id),
     )
     listed = await world.member.slash(world.general, "strategy saved")

@@ -95,7 +95,9 @@ async def test_favourites_save_expire_and_clean(services, clock, db, strategies)
     added, days = await svc.save(GUILD, USER, "not-about-me")
     assert added and days == 90
     assert (await svc.save(GUILD, USER, "not-about-me"))[0] is False
-    await db.execute("INSERT INTO strategy_favourites VALUES (?, ?, 'vanished', 0, ?)", (GUILD, USER, 2**40))
+    columns = "guild_id, user_id, strategy_id, saved_at, expires_at"
+    sql = f"INSERT INTO strategy_favourites ({columns}) VALUES (?, ?, ?, 0, ?)"
+    await db.execute(sql, (GUILD, USER, "vanished", 2**40))
     found, vanished = await svc.saved(GUILD, USER)
     assert [s.id for s in found] == ["not-about-me"] and vanished == 1
     assert await svc.favourites.ids(GUILD, USER) == ["not-about-me"]

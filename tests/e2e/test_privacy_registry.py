@@ -1,0 +1,152 @@
+"""One source of truth, through the real bot: what the registry declares about each personal table
+(kept until it expires, kept at most the server's retention period, erased or unlinked by forget,
+covered by an export) is what the code does.
+
+One member uses every feature that keeps something, so every personal table holds a row about them.
+A new personal table fails the first test until it is seeded here, and then every check covers it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bot.app import EXTENSIONS
+from bot.privacy import TableDeclaration, count_items, load_declarations
+from bot.privacy_doc import statements
+from bot.repositories import schema
+from tests.e2e.checkin_helpers import DAY, advance, answer, dms, sim_services, start, world
+from tests.e2e.venting_helpers import moderate, reply, use_forum, vent
+from tests.e2e.world import World
+
+__all__ = ["sim_services", "world"]
+
+HOUR = 3600
+
+
+def personal() -> list[TableDeclaration]:
+    """Every declared table that can hold data about a person."""
+    return sorted((d for d in load_declarations(EXTENSIONS).values() if d.personal), key=lambda d: d.table)
+
+
+def _or_anchored(decl: TableDeclaration) -> str:
+    return f' OR "{decl.retention_anchor}" IS NOT NULL' if decl.retention_anchor else ""
+
+
+async def _rows_about(services, decl: TableDeclaration, user_id: int, where: str = "1") -> int:
+    """Rows of a table about the member (among those matching `where`): by their id, or by recomputing
+    their keyed hash (venting's tags)."""
+    if decl.user_columns and where == "1":
+        # Anywhere in the row, even inside text: stricter than the declared columns.
+        return await schema.rows_mentioning(services.db, decl.table, user_id)
+    if decl.user_columns:
+        match = " OR ".join(f'"{c}" = ?' for c in decl.user_columns)
+        sql = f'SELECT count(*) FROM "{decl.table}" WHERE ({match}) AND ({where})'
+        return int(await services.db.fetchval(sql, [user_id] * len(decl.user_columns)) or 0)
+    rows = await services.db.fetchall(f'SELECT guild_id, post_id, member_tag FROM "{decl.table}" WHERE {where}')
+    return sum(1 for g, p, tag in rows if tag == services.keys.tag("vent-member", g, p, user_id))
+
+
+async def _count(services, table: str) -> int:
+    return int(await services.db.fetchval(f'SELECT count(*) FROM "{table}"') or 0)
+
+
+async def _seed(world: World, env, services):
+    """A member who moderates and facilitates, and uses every feature that keeps something."""
+    riley = world.guild.add_member(env.create_user("riley"), roles=[world.mod_role, world.facilitator_role])
+    general = world.general
+    for feature in ("venting", "reflection"):
+        await world.mod.slash(general, "config feature", feature=feature, enabled=True)
+    await world.mod.slash(general, "config facilitator-role", role=world.facilitator_role)
+    room = world.guild.create_text_channel("reflection")
+    await world.mod.slash(general, "config reflection-channel", action="add", channel=room)
+    forum = await use_forum(world)
+    await riley.slash(general, "preferences timezone", name="UTC")
+    await start(world, riley, keep=30)
+    shown = await riley.slash(general, "moment add", keep=90)
+    shown = await riley.click(shown.response.message, label="Turn on and write one")
+    await riley.submit_modal(shown, {"moment-text": "a good exchange"})
+    await riley.slash(general, "moment lookback", on=True, time="18:00")
+    await riley.slash(general, "strategy save", strategy="not-about-me")
+    await riley.slash(general, "strategy remind start", cadence="daily", time="09:30", group="isolation")
+    await riley.slash(general, "support-volunteer", action="join")
+    await riley.slash(general, "reflect prompts add", text="What did today teach you?")
+    await riley.slash(general, "reflect schedule", channel=room, prompt="A prompt", repeat="daily", time="10:00")
+    # Anonymous: riley posts and a moderator blocks riley's post; riley moderates someone else's reply.
+    await vent(riley, world)
+    thread = forum.threads[0]
+    menu = await moderate(world, thread, thread.history()[0])
+    await world.mod.select(menu.response, ["week"])
+    await reply(world.other, thread, "another voice")
+    menu = await riley.context_menu(thread, "Moderate anonymous message", thread.history()[-1])
+    await riley.click(menu.response, label="Remove it")
+    disclosure = await riley.slash(general, "disclosure")
+    message = disclosure.response.message
+    for _ in range(5):
+        message = (await riley.click(message, label="Next")).response.message
+    notes = await riley.click(message, label="Keep notes")
+    await riley.submit_modal(notes, {"notes-who": "my own thinking"})
+    # Check-in at 09:00 (answered, kept); the 09:30 reminder is refused (a notice is owed); 18:00 look-back.
+    await advance(env, 9 * HOUR + 60)
+    await answer(riley, dms(riley)[0], "kept answer")
+    env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=1)
+    await advance(env, HOUR)
+    await advance(env, 8 * HOUR)
+    return riley
+
+
+async def test_every_personal_table_is_seeded_and_every_statement_exports_what_it_speaks_for(
+    world, simcord_env, sim_services
+):
+    riley = await _seed(world, simcord_env, sim_services)
+    empty = [d.table for d in personal() if not await _rows_about(sim_services, d, riley.id)]
+    assert not empty, f"seed these personal tables in _seed so the checks below cover them: {empty}"
+    exported = await riley.slash(world.general, "privacy export")
+    data = json.loads(await exported.response.attachments[0].read())["features"]
+    for statement in statements():
+        if statement.tables:
+            assert count_items(data.get(statement.feature, {})), f"{statement.feature} exported nothing"
+
+
+async def test_forget_does_to_each_table_what_its_declaration_says(world, simcord_env, sim_services):
+    riley = await _seed(world, simcord_env, sim_services)
+    before = {d.table: await _count(sim_services, d.table) for d in personal()}
+    kept = {d.table: await _rows_about(sim_services, d, riley.id) for d in personal()}
+    asked = await riley.slash(world.general, "privacy forget")
+    await riley.click(asked.response.message, label="Yes, erase everything")
+    for decl in personal():
+        about = await _rows_about(sim_services, decl, riley.id)
+        if decl.on_forget == "erased":
+            assert about == 0, f"{decl.table} is declared erased by /privacy forget, but {about} rows remain"
+        elif decl.on_forget == "kept":
+            assert about == kept[decl.table], f"{decl.table} is declared kept after /privacy forget"
+        else:
+            after = await _count(sim_services, decl.table)
+            assert about == 0 and after == before[decl.table], f"{decl.table} is declared unlinked (kept, no id)"
+
+
+async def test_every_personal_table_goes_when_its_declared_expiry_or_retention_says(
+    world, simcord_env, sim_services, simcord_bot
+):
+    riley = await _seed(world, simcord_env, sim_services)
+    db = sim_services.db
+    timeless: dict[str, int] = {}
+    for decl in personal():
+        if decl.on_forget == "unlinked":
+            continue  # rows of the server's, not the member's; they expire with the server's own rules
+        assert decl.expires_column is not None
+        # Rows with neither an expiry nor a retention start last until deleted (a server's schedule).
+        timeless[decl.table] = await _rows_about(sim_services, decl, riley.id) - await _rows_about(
+            sim_services, decl, riley.id, f'"{decl.expires_column}" IS NOT NULL' + _or_anchored(decl)
+        )
+        if decl.retention_anchor:
+            # Older than any retention period, but not expired: only the retention rule can remove them.
+            anchor = decl.retention_anchor
+            await db.execute(f'UPDATE "{decl.table}" SET "{anchor}" = 0 WHERE "{anchor}" IS NOT NULL')
+        await db.execute(
+            f'UPDATE "{decl.table}" SET "{decl.expires_column}" = 1 WHERE "{decl.expires_column}" IS NOT NULL'
+            + (f' AND "{decl.retention_anchor}" IS NULL' if decl.retention_anchor else "")
+        )
+    await simcord_bot.run_maintenance()
+    for table, kept in timeless.items():
+        assert await _rows_about(sim_services, load_declarations()[table], riley.id) == kept, table
+    await advance(simcord_env, DAY)
