@@ -120,7 +120,9 @@ class Database:
         if self.path == ":memory:":
             return
         async with self._turn():
-            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # Read its result row: a statement left unfinished would make the next COMMIT fail with
+            # "SQL statements in progress" until the garbage collector happened to finalize it.
+            await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         """Close the connection; safe to call twice."""
@@ -158,7 +160,7 @@ async def _set_pragmas(conn: aiosqlite.Connection, path: str) -> None:
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if path != ":memory:":
-        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute_fetchall("PRAGMA journal_mode = WAL")  # read its row: see checkpoint()
         # SQLite's recommended pairing with WAL: never corrupts; a power cut may lose the last commits.
         await conn.execute("PRAGMA synchronous = NORMAL")
         # Overwrite deleted content on disk rather than leaving it in free pages.

@@ -59,8 +59,8 @@ class Venting(commands.Cog):
             "Hashes: the server's retention period, then deleted (the post stays; only moderators can remove it). "
             "Blocks: until they end or are lifted (at most the retention period), then deleted at once. "
             "/privacy forget removes your hashes at once, except a block in force, which stays until it ends: "
-            "erasing can't undo a moderator's decision. A moderator's forget keeps their actions in the log, "
-            "as by 'a former moderator'."
+            "erasing can't undo a moderator's decision. For a moderator, /privacy forget removes your name from "
+            "the moderation log: each action stays, as by 'a former moderator'."
         ),
         tables=("vent_links", "vent_blocks", "vent_mod_actions"),
     )

@@ -88,8 +88,8 @@ declare(
         purpose="What moderators did to anonymous posts: who acted, what, on which post. Never the author.",
         personal=True,
         who_can_see="The server's moderators, through /vent-mod log.",
-        retention="The server's retention period. A moderator's /privacy forget keeps each action but removes "
-        "their id: the log then says 'a former moderator'.",
+        retention="The server's retention period. A moderator's /privacy forget removes their id and keeps each "
+        "action: the log then says 'a former moderator'.",
         user_columns=("moderator_id",),
         expires_column="expires_at",
         retention_anchor="created_at",
