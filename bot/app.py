@@ -46,6 +46,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.checkins",
     "cogs.moments",
     "cogs.disclosure",
+    "cogs.connect",
+    "cogs.welcome",
 )
 
 
