@@ -48,6 +48,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.disclosure",
     "cogs.connect",
     "cogs.welcome",
+    "cogs.battle",
+    "cogs.events",
 )
 
 
