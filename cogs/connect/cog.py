@@ -157,6 +157,10 @@ class Connect(commands.GroupCog, group_name="connect", group_description="Meet a
 
     async def answer_accept(self, interaction: discord.Interaction[Any], proposal_id: int) -> None:
         """Accept; when everyone has, open the private thread."""
+        current = await self.service.members(proposal_id)
+        if current and not await self.bot.services.guilds.is_enabled(current[0].guild_id, FEATURE):
+            await send_ephemeral(interaction, "Peer connection is turned off in that server now, so nothing happened.")
+            return
         members = await self.service.accept(proposal_id, interaction.user.id)
         if members is None:
             await send_ephemeral(interaction, "This suggestion has ended, so there is nothing to accept.")

@@ -160,6 +160,9 @@ class Welcome(commands.GroupCog, group_name="welcome", group_description="Welcom
     async def stop(self, interaction: Interaction) -> None:
         """Stop your welcome messages."""
         assert interaction.guild_id is not None
+        if not await self.service.running(interaction.guild_id, interaction.user.id):
+            await send_ephemeral(interaction, "You have no welcome messages running here.")
+            return
         await self.service.end(interaction.guild_id, interaction.user.id)
         await send_ephemeral(interaction, "Stopped. No more welcome messages.")
 

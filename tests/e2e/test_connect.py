@@ -199,3 +199,23 @@ async def test_export_and_forget_cover_every_table(world, sim_services):
     for table in await schema.table_names(sim_services.db):
         assert await schema.rows_mentioning(sim_services.db, table, world.member.id) == 0, table
     assert "No match was made this time" in dms(world.other)[-1].content
+
+
+async def test_a_small_circle_of_three(world, sim_services):
+    await _setup(world)
+    await _join(world, world.member, circle=True)
+    # Someone who wants one peer is not pulled into a circle.
+    await _join(world, world.facilitator)
+    second = await _join(world, world.other, circle=True)
+    assert "No one else is waiting" in second.response.content
+    third = await _join(world, world.mod, circle=True, workplace="Hilltop")
+    assert "possible match" in third.response.content
+    suggestions = {actor.name: _suggestion(actor) for actor in (world.member, world.other, world.mod)}
+    assert all("a small circle of 2 peers" in m.content for m in suggestions.values())
+    for actor in (world.member, world.other, world.mod):
+        await actor.user.click(suggestions[actor.name], label="Accept")
+    [thread] = world.general.threads
+    intro = thread.history()[-1].content
+    assert all(str(a.id) in intro for a in (world.member, world.other, world.mod))
+    assert str(world.facilitator.id) not in intro
+    assert await rows_with(sim_services, world.facilitator.id) == {"connect_entries": 1}

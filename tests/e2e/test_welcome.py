@@ -106,3 +106,13 @@ async def test_export_and_forget(world, sim_services):
     assert "Welcome messages: 1 sequences, 1 schedules" in done.response.content
     for table in await schema.table_names(sim_services.db):
         assert await schema.rows_mentioning(sim_services.db, table, world.member.id) == 0, table
+
+
+async def test_stop_command(world, simcord_env):
+    nothing = await world.member.slash(world.general, "welcome stop")
+    assert "no welcome messages running" in nothing.response.content
+    await _start(world)
+    stopped = await world.member.slash(world.general, "welcome stop")
+    assert "Stopped" in stopped.response.content
+    await advance(simcord_env, 14 * DAY)
+    assert len(dms(world.member)) == 1
