@@ -49,6 +49,10 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.moments",
     "cogs.disclosure",
     "cogs.help",
+    "cogs.connect",
+    "cogs.welcome",
+    "cogs.battle",
+    "cogs.events",
 )
 
 

@@ -1,0 +1,5 @@
+"""Peer connection across workplaces: /connect."""
+
+from cogs.connect.cog import setup
+
+__all__ = ["setup"]

@@ -1,0 +1,5 @@
+"""The welcome sequence for newcomers: /welcome."""
+
+from cogs.welcome.cog import setup
+
+__all__ = ["setup"]
