@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot.app import PeerCircleBot
 from bot.interactions import OwnerView
 from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, StoresNothing, count_items
+from bot.ui import send_lines
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -186,14 +187,14 @@ class Privacy(
             counts = count_items(data.get(statement.feature, {}))
             held = ", ".join(f"{n} {k}" for k, n in counts.items()) if counts else "nothing stored"
             lines.append(f"**{statement.feature}**: {held}. Kept: {statement.how_long}")
-        text = "What I keep about you:\n" + "\n".join(lines)
         if failed:
-            text += f"\n\nI couldn't check: {', '.join(failed)}."
-        text += (
-            "\n\nThis covers every server, including any you have left (here or in a direct message to me). "
+            lines.append(f"\nI couldn't check: {', '.join(failed)}.")
+        lines.append(
+            "\nThis covers every server, including any you have left (here or in a direct message to me). "
             "/privacy export sends you a copy; /privacy forget erases everything. Nobody else can see this."
         )
-        await interaction.followup.send(text[:2000], ephemeral=True)
+        # Split rather than cut: with many features the list is longer than one Discord message.
+        await send_lines(interaction, "What I keep about you:", lines)
 
     @app_commands.command(name="export")
     async def export(self, interaction: Interaction) -> None:

@@ -91,6 +91,15 @@ async def _seed(world: World, env, services):
     env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=1)
     await advance(env, HOUR)
     await advance(env, 8 * HOUR)
+    # Welcome messages running; peer connection with a suggestion waiting for riley and another member.
+    shown = await riley.slash(general, "welcome start")
+    await riley.click(shown.response.message, label="Start")
+    await world.mod.slash(general, "config feature", feature="connect", enabled=True)
+    await world.mod.slash(general, "connect channel", channel=general)
+    for person, workplace in ((riley, "Riverside"), (world.other, "Hilltop")):
+        shown = await person.slash(general, "connect join", workplace=workplace)
+        await person.select(shown.response.message, ["inpatient"], custom_id="connect-settings")
+        await person.click(shown.response.message, label="Join")
     return riley
 
 
