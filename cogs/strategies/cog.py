@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PeerCircleBot
+from bot.content.role_word import RoleWord
 from bot.delivery.notices import NoticeSpec
 from bot.errors import UserFacingError
 from bot.interactions import feature, require_feature, services
@@ -27,9 +28,9 @@ CADENCE_CHOICES = [app_commands.Choice(name=c, value=c) for c in CADENCES]
 WEEKDAY_CHOICES = [app_commands.Choice(name=d, value=i) for i, d in enumerate(WEEKDAYS)]
 
 
-async def _role_word(interaction: Interaction) -> str:
+async def _role_word(interaction: Interaction) -> RoleWord:
     assert interaction.guild_id is not None
-    return (await services(interaction).guilds.get(interaction.guild_id)).role_word
+    return (await services(interaction).guilds.get(interaction.guild_id)).role_words
 
 
 def group_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -41,7 +41,7 @@ async def send_reminder(
     if card is None:
         await reminders.pause_with_notice(row, "no_favourites")
         return
-    role_word = (await svc.guilds.get(row.guild_id)).role_word
+    role_word = (await svc.guilds.get(row.guild_id)).role_words
     guild = bot.get_guild(row.guild_id)
     where = f" from {guild.name}" if guild else ""
     text = (
@@ -84,7 +84,7 @@ async def post_week(bot: PeerCircleBot, strategies: StrategyService, firing: Fir
     late = " (posted late)" if firing.late else ""
     await channel.send(
         content=f"**Strategy of the week**{late}",
-        embed=card_embed(card, config.role_word, footer="/strategy browse shows more"),
+        embed=card_embed(card, config.role_words, footer="/strategy browse shows more"),
     )
 
 
