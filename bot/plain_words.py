@@ -45,5 +45,6 @@ def words_for(key: str, count: int) -> str:
 
 
 def count_in_words(counts: dict[str, int]) -> str:
-    """ "2 anonymous posts you can still delete, 1 set of preferences"."""
-    return ", ".join(f"{count} {words_for(key, count)}" for key, count in counts.items())
+    """Counts as words, e.g. "2 saved strategies, 1 set of preferences"; zero counts are left out."""
+    said = [f"{count} {words_for(key, count)}" for key, count in counts.items() if count]
+    return ", ".join(said) or "nothing"

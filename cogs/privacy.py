@@ -76,7 +76,7 @@ class ForgetView(OwnerView):
                 done, failed = await cog.delete_user_posts(interaction.user.id)
                 deleted, failed_posts = deleted + done, failed_posts + failed
         erased, failed_features = await self.cog.forget(interaction.user.id)
-        lines = [f"- {feature}: {count_in_words(counts)}" for feature, counts in erased.items() if counts]
+        lines = [f"- {feature}: {count_in_words(counts)}" for feature, counts in erased.items() if any(counts.values())]
         text = "Done. I erased:\n" + "\n".join(lines) if lines else "Done. There was nothing stored about you."
         if with_posts:
             text += f"\n\nI also deleted {deleted} of your posts."
