@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.venting_helpers import said, use_forum, vent, world
+from tests.e2e.venting_helpers import moderate, said, use_forum, use_text, vent, world
 
 __all__ = ["world"]
 
@@ -69,3 +69,23 @@ async def test_bad_plural_changes_nothing(world, sim_services):
     assert result.response.ephemeral
     assert "letters, spaces, hyphens and apostrophes" in said(result)
     assert await sim_services.guilds.repo.settings(world.guild.id) == {}
+
+
+async def test_block_choices_read_as_sentences(world):
+    channel = await use_text(world)
+    await vent(world.member, world)
+    post = next(m for m in channel.history() if m.components)
+    menu = await moderate(world, channel, post)
+    options = [
+        option["label"]
+        for row in menu.response.components
+        for child in (row["components"] if isinstance(row, dict) else row.children)
+        if (child["type"] if isinstance(child, dict) else child.type.value) == 3
+        for option in (child["options"] if isinstance(child, dict) else [o.to_dict() for o in child.options])
+    ]
+    assert options == [
+        "Block the author for a day",
+        "Block the author for a week",
+        "Block the author for a month",
+        "Block the author until a moderator lifts it",
+    ]
