@@ -24,6 +24,7 @@ from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, level_number, load_settings
 from bot.content.store import ContentError, ContentStore, load_content
 from bot.db import MigrationError, apply_migrations, head_version, open_database
+from bot.db.health import UnusableDatabaseError, check_database_file
 from bot.db.migrate import version_on_disk
 from bot.keys import load_or_create_keys
 from bot.logging_setup import setup_logging
@@ -92,13 +93,19 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
     except ContentError as error:
         return fail(f"content: {error}. Fix that file, then start again.")
     try:
+        # A damaged, unreadable or newer file stops here, untouched and before any keys file is made.
+        check_database_file(settings.database_path)
         db = await open_database(settings.database_path)
+    except UnusableDatabaseError as error:
+        return fail(str(error))
     except (OSError, sqlite3.Error) as error:
         return fail(f"DATABASE_PATH: cannot open {settings.database_path} ({error.__class__.__name__}).")
     try:
         try:
             await apply_migrations(db)
             keys, created = load_or_create_keys(settings.keys_path, settings.encryption_key, settings.hash_key)
+        except UnusableDatabaseError as error:
+            return fail(str(error))
         except MigrationError as error:
             return fail(f"{error}. Restore a backup or report this; the bot did not start.")
         except SettingsError as error:

@@ -46,6 +46,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.checkins",
     "cogs.moments",
     "cogs.disclosure",
+    "cogs.help",
 )
 
 

@@ -30,7 +30,9 @@ Personal free text you choose to keep (such as check-in answers) is encrypted at
 by whoever runs the bot. Anonymous posts are linked to their author only through keyed hashes: a
 one-way function of your id and a secret. Nobody can read your id back from them. Someone holding
 both the secret and the database could test member ids one at a time to find a match; that is the
-one way to link them, and it stops when the linking material expires.
+one way to link them, and it stops when the linking material expires. One such hash outlasts
+`/privacy forget`: a moderator's block on anonymous posting keeps its hash until the block ends or is
+lifted (then it is deleted at once), so erasing is not a way round a moderator's decision.
 """
 
 

@@ -79,7 +79,13 @@ class ForgetView(OwnerView):
         lines = [f"- {feature}: {count_in_words(counts)}" for feature, counts in erased.items() if any(counts.values())]
         text = "Done. I erased:\n" + "\n".join(lines) if lines else "Done. There was nothing stored about you."
         if with_posts:
-            text += f"\n\nI also deleted {deleted} of your posts."
+            text += (
+                f"\n\nI'll delete your {deleted} anonymous posts and replies one at a time, each at a random "
+                "moment within the next six hours, so nobody watching can tell they had one author. Nothing "
+                "links them to you in the meantime, and a restart of the bot doesn't stop it."
+                if deleted
+                else "\n\nI found no anonymous posts or replies of yours to delete."
+            )
         if failed_posts:
             text += (
                 f" Discord didn't let me delete {failed_posts} more; they are still up, and now nothing links them "
@@ -98,6 +104,20 @@ class ForgetView(OwnerView):
         """Leave everything as it is."""
         self.stop()
         await interaction.response.edit_message(content="Cancelled. Nothing was erased.", view=None)
+
+
+class IncludeAnonymousView(OwnerView):
+    """The button under an export that left anonymous posts out."""
+
+    def __init__(self, cog: Privacy, owner_id: int) -> None:
+        super().__init__(owner_id, timeout=300)
+        self.cog = cog
+
+    @discord.ui.button(label="Send a copy with my anonymous posts", style=discord.ButtonStyle.secondary)
+    async def include(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
+        """Send the export again, anonymous posts and replies included."""
+        self.stop()
+        await self.cog.export_with_anonymous(interaction)
 
 
 class Privacy(
@@ -164,26 +184,62 @@ class Privacy(
         """Get a file with everything the bot keeps about you."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         data, failed = await self.collect(interaction.user.id)
+        left_out = self._anonymous_count(data)
+        note = "Here is everything I keep about you. Only you can see this message."
+        if left_out:
+            note = (
+                "Here is what I keep about you; only you can see this message. "
+                f"Your {left_out} anonymous posts and replies are left out. "
+                "Warning: a file listing them pairs you with them, and Discord keeps a copy of files it delivers."
+            )
+        if failed:
+            note += f" I couldn't include: {', '.join(failed)}; please try again later."
+        file = self._export_file(interaction.user.id, self._without_anonymous(data), failed)
+        view = IncludeAnonymousView(self, interaction.user.id) if left_out else discord.utils.MISSING
+        await interaction.followup.send(note, file=file, view=view, ephemeral=True)
+
+    def _anonymous_keys(self) -> dict[str, tuple[str, ...]]:
+        """Per feature, the export keys that list anonymous posts (left out unless the member asks)."""
+        return {
+            cog.DATA_STATEMENT.feature: tuple(getattr(cog, "ANONYMOUS_EXPORT_KEYS", ()))
+            for cog in participants(self.bot)
+        }
+
+    def _anonymous_count(self, data: dict[str, dict[str, Any]]) -> int:
+        keys = self._anonymous_keys()
+        return sum(len(data.get(f, {}).get(k) or []) for f, ks in keys.items() for k in ks)
+
+    def _without_anonymous(self, data: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        keys = self._anonymous_keys()
+        return {f: {k: v for k, v in d.items() if k not in keys.get(f, ())} for f, d in data.items()}
+
+    def _export_file(self, user_id: int, data: dict[str, dict[str, Any]], failed: list[str]) -> discord.File:
         payload = {
             "exported_at": self.bot.services.clock.now().isoformat(),
-            "user_id": str(interaction.user.id),
+            "user_id": str(user_id),
             "features": data,
             "features_that_failed": failed,
         }
         raw = json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
-        note = "Here is everything I keep about you. Only you can see this message."
+        return discord.File(io.BytesIO(raw), filename="peer-circle-my-data.json")
+
+    async def export_with_anonymous(self, interaction: Interaction) -> None:
+        """The full export, anonymous posts included, after the member chose it."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data, failed = await self.collect(interaction.user.id)
+        note = "Here is everything I keep about you, your anonymous posts and replies included. Only you can see this."
         if failed:
             note += f" I couldn't include: {', '.join(failed)}; please try again later."
-        await interaction.followup.send(
-            note, file=discord.File(io.BytesIO(raw), filename="peer-circle-my-data.json"), ephemeral=True
-        )
+        await interaction.followup.send(note, file=self._export_file(interaction.user.id, data, failed), ephemeral=True)
 
     @app_commands.command(name="forget")
     async def forget_command(self, interaction: Interaction) -> None:
         """Erase everything the bot keeps about you, in every feature."""
         await interaction.response.send_message(
             "This erases everything I keep about you in every feature, at once, and can't be undone. "
-            "Anything already posted in channels stays there, except what each feature offers to remove.",
+            "Anything already posted in channels stays there, except what each feature offers to remove. "
+            "If a moderator has paused your anonymous posting, that pause stays until it ends or is lifted "
+            "(erasing isn't a way round a moderator's decision); its keyed hash is deleted the moment it ends.",
             view=ForgetView(self, interaction.user.id, offer_posts=bool(posters(self.bot))),
             ephemeral=True,
         )

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.app import PeerCircleBot
 from bot.interactions import ModeratorFeatureGate, require_feature, services
 from bot.library.service import DESCRIPTION_MAX, NAME_MAX, RESOURCE, TOPIC_MAX, URL_MAX, ResourceItem
+from bot.links import link_host
 from bot.privacy import DataStatement, StoresNothing
 from bot.services.guild_settings import FeatureSwitch, register_feature
 
@@ -29,9 +30,10 @@ FEATURE = register_feature(FeatureSwitch("resources", "Resources", default=True)
 
 
 def render_item(item: ResourceItem) -> str:
-    """One resource as a few lines: linked name, description, any note on debate."""
-    name = f"[{item.name}]({item.url})" if item.url else item.name
-    lines = [f"**{name}**: {item.description}"]
+    """One resource as a few lines: linked name with its real host, description, any note on debate."""
+    # The host beside the masked link shows where it really goes, whatever the name says.
+    name = f"**[{item.name}]({item.url})** ({link_host(item.url)})" if item.url else f"**{item.name}**"
+    lines = [f"{name}: {item.description}"]
     if item.contested:
         lines.append(f"-# Debated: {item.contested}")
     lines.append(f"-# {', '.join(item.topics) or 'no topic'} · {item.origin}")
@@ -127,7 +129,13 @@ class ResourcesManageCog(
         await interaction.response.send_message(f"Added '{entry.name}' to /resources.", ephemeral=True)
 
     @app_commands.command(name="edit")
-    @app_commands.describe(name="The resource to change", new_name="A new name", url="A new https link")
+    @app_commands.describe(
+        name="The resource to change",
+        new_name="A new name",
+        url="A new https link",
+        description="A new sentence or two",
+        topic="A new topic",
+    )
     async def edit(
         self,
         interaction: Interaction,

@@ -1,9 +1,10 @@
-"""Shared fixtures: a migrated in-memory database, a fake clock, and the real bot for SimCord."""
+"""Shared fixtures: a migrated database in a file, a fake clock, and the real bot for SimCord."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from discord import app_commands
@@ -33,9 +34,15 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def services(clock: FakeClock) -> AsyncIterator[Services]:
-    """Services over a fresh, migrated in-memory database."""
-    svc = await make_services(clock=clock)
+def db_path(tmp_path: Path) -> Path:
+    """The database file behind `services` / `sim_services`, so a test can read it (and its -wal) itself."""
+    return tmp_path / "peer-circle.db"
+
+
+@pytest.fixture
+async def services(clock: FakeClock, db_path: Path) -> AsyncIterator[Services]:
+    """Services over a fresh, migrated database file with the production settings (WAL, secure_delete)."""
+    svc = await make_services(clock=clock, db_path=str(db_path))
     yield svc
     await svc.db.close()
 
@@ -47,9 +54,9 @@ def db(services: Services) -> Database:
 
 
 @pytest.fixture
-async def sim_services() -> AsyncIterator[Services]:
-    """Services for end-to-end tests, on SimCord's virtual clock."""
-    svc = await make_services(clock=SimcordClock())
+async def sim_services(db_path: Path) -> AsyncIterator[Services]:
+    """Services for end-to-end tests, on SimCord's virtual clock, over a database file."""
+    svc = await make_services(clock=SimcordClock(), db_path=str(db_path))
     yield svc
     await svc.db.close()
 

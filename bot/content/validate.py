@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.content.language import find_ruled_out_terms
 from bot.content.role_word import PLACEHOLDERS, unknown_placeholders
+from bot.links import hidden_character
 
 __all__ = [
     "KNOWN_SOURCES",
@@ -181,6 +182,9 @@ class ItemReader:
         if not isinstance(value, str) or not value.strip():
             raise self.error(f"{key} must be a non-empty string")
         value = value.strip()
+        hidden = hidden_character(value)
+        if hidden:
+            raise self.error(f"{key} has {hidden}; type the link again without it")
         if any(character.isspace() for character in value):
             raise self.error(f"{key} must not contain spaces")
         parts = urlsplit(value)

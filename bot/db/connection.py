@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -28,6 +29,10 @@ BUSY_TIMEOUT_MS = 5000
 # aiosqlite logs every statement with its parameters at DEBUG, which would put what members wrote
 # (and who they are) into logs. Keep it quiet whatever level the rest of the bot logs at.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
+
+class UnusableDatabaseError(Exception):
+    """The database file cannot be used; the message is one plain line naming the file and what to do."""
 
 
 class Database:
@@ -108,12 +113,33 @@ class Database:
         await self._conn.close()
 
 
+def read_only_uri(path: Path) -> str:
+    """A URI that reads `path` without writing to it or beside it.
+
+    With no -wal file everything is in the main file, so `immutable` reads it without creating the
+    -wal and -shm files a plain read-only open of a WAL database would leave behind. With one
+    (after a crash, or while another process has it open) `mode=ro` also reads what the WAL holds.
+    """
+    wal = path.with_name(path.name + "-wal")
+    return f"file:{quote(str(path.resolve()))}?{'mode=ro' if wal.exists() else 'immutable=1'}"
+
+
 async def open_database(path: str | Path) -> Database:
     """Open (creating if needed) the database with the pragmas the bot relies on."""
     path = str(path)
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        await _set_pragmas(conn, path)
+    except BaseException:
+        # Close the connection's worker thread, or a failed start-up would never exit.
+        await conn.close()
+        raise
+    return Database(conn, path)
+
+
+async def _set_pragmas(conn: aiosqlite.Connection, path: str) -> None:
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -123,4 +149,3 @@ async def open_database(path: str | Path) -> Database:
         await conn.execute("PRAGMA synchronous = NORMAL")
         # Overwrite deleted content on disk rather than leaving it in free pages.
         await conn.execute("PRAGMA secure_delete = ON")
-    return Database(conn, path)

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.db.connection import Database
+from bot.db.connection import Database, UnusableDatabaseError, read_only_uri
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,25 @@ async def current_version(db: Database) -> int:
     return int(await db.fetchval("PRAGMA user_version") or 0)
 
 
+def newer_than_code(path: Path | str, version: int, head: int) -> UnusableDatabaseError:
+    """The error for a database a newer release has migrated: this code must not touch it."""
+    return UnusableDatabaseError(
+        f"DATABASE_PATH: {path} is at version {version}, newer than this code (version {head}). "
+        "It was left as it is; run the newer peer-circle, or restore a backup made with this version."
+    )
+
+
 async def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> int:
-    """Bring the database to head; return the version reached."""
+    """Bring the database to head; return the version reached.
+
+    Raises UnusableDatabaseError, changing nothing, when the database is already past this code's head.
+    """
     version = await current_version(db)
-    for migration in load_migrations(directory):
+    migrations = load_migrations(directory)
+    head = migrations[-1].version if migrations else 0
+    if version > head:
+        raise newer_than_code(db.path, version, head)
+    for migration in migrations:
         if migration.version <= version:
             continue
         try:
@@ -100,10 +115,10 @@ async def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> in
 
 
 def version_on_disk(path: Path) -> int | None:
-    """The version of an existing database file, opened read-only; None when there is no file."""
+    """The version of an existing database file, read without writing; None when there is no file."""
     if not path.exists():
         return None
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
     finally:

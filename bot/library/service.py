@@ -26,6 +26,7 @@ from bot.library.repository import (
     ServerItem,
     ServerItemRepository,
 )
+from bot.links import bidi_control, hidden_character
 from bot.services.guild_settings import GuildSettingsService
 
 CHECKIN = "checkin"
@@ -199,14 +200,26 @@ def clean_name(raw: str) -> str:
         raise UserFacingError("The name can't be empty.")
     if len(name) > NAME_MAX:
         raise UserFacingError(f"The name can be at most {NAME_MAX} characters (it has {len(name)}).")
+    problem = bidi_control(name)
+    if problem:
+        raise UserFacingError(
+            f"The name has {problem}, which can change how the text after it shows. Type the name again without it."
+        )
     return name
 
 
 def clean_url(raw: str) -> str:
     """An https link to a real-looking host; anything else is refused with the reason."""
-    url = raw.strip()
+    # Only the spaces and line ends a paste brings are trimmed; any other control character at the
+    # ends is refused like one in the middle.
+    url = raw.strip(" \t\r\n")
     if len(url) > URL_MAX:
         raise UserFacingError(f"The link can be at most {URL_MAX} characters (it has {len(url)}).")
+    problem = hidden_character(url)
+    if problem:
+        raise UserFacingError(
+            f"The link has {problem}, which can make it show as a different address. Type the address again without it."
+        )
     if any(ch.isspace() for ch in url) or "<" in url or ">" in url:
         raise UserFacingError("The link can't contain spaces or angle brackets.")
     parts = urlsplit(url)

@@ -265,6 +265,79 @@ def next_occurrence(rec: Recurrence, after: datetime) -> datetime | None:
     return None
 
 
+# Local dates this far apart are in time order whatever the offsets (they differ by at most ~26 hours).
+_DATE_MARGIN = 3
+
+
+def _longest_step(rec: Recurrence) -> timedelta:
+    """The longest stretch between two dates the rule fires on."""
+    f = rec.frequency
+    if f is Frequency.WEEKLY:
+        return timedelta(days=7 * rec.interval)
+    return timedelta(days={Frequency.DAILY: 1, Frequency.WEEKDAYS: 7}.get(f, 62))
+
+
+def _dates_in(rec: Recurrence, first: date, last: date) -> int:
+    """How many dates in [first, last] the rule fires on, counted without walking them."""
+    if last < first:
+        return 0
+    f = rec.frequency
+    if f is Frequency.ONCE:
+        assert rec.start is not None
+        return int(first <= rec.start <= last)
+    if f is Frequency.DAILY:
+        return (last - first).days + 1
+    if f is Frequency.WEEKDAYS:
+        weeks, rest = divmod((last - first).days + 1, 7)
+        return weeks * len(rec.weekdays) + sum((first.weekday() + i) % 7 in rec.weekdays for i in range(rest))
+    if f is Frequency.WEEKLY:
+        assert rec.start is not None
+        step = 7 * rec.interval
+        lowest = max(0, -(-(first - rec.start).days // step))
+        highest = (last - rec.start).days // step
+        return max(0, highest - lowest + 1)
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    return months - (_month_day(first.year, first.month, rec) < first) - (_month_day(last.year, last.month, rec) > last)
+
+
+def _walked(rec: Recurrence, first: date, last: date) -> Iterator[datetime]:
+    """The firings of the dates in [first, last], resolved one by one (for short stretches only)."""
+    tz = rec.zoneinfo
+    for day in _candidate_dates(rec, first):
+        if day > last:
+            return
+        yield resolve_local(day, rec.hour, rec.minute, tz)
+
+
+def count_between(rec: Recurrence, after: datetime, before: datetime) -> int:
+    """How many firings fall strictly between two instants, without walking every one.
+
+    Only the few dates near either end need resolving; every date in between fires inside the span.
+    """
+    tz = rec.zoneinfo
+    low, high = after.astimezone(tz).date(), before.astimezone(tz).date()
+    margin = timedelta(days=_DATE_MARGIN)
+    if high - low <= 4 * margin:
+        return sum(after < t < before for t in _walked(rec, low - margin, high + margin))
+    near_ends = sum(after < t < before for t in _walked(rec, low - margin, low + margin))
+    near_ends += sum(after < t < before for t in _walked(rec, high - margin, high + margin))
+    return near_ends + _dates_in(rec, low + margin + timedelta(days=1), high - margin - timedelta(days=1))
+
+
+def last_occurrence(rec: Recurrence, at_or_before: datetime) -> datetime | None:
+    """The latest firing at or before `at_or_before`, found without walking from any earlier one."""
+    tz = rec.zoneinfo
+    today = at_or_before.astimezone(tz).date()
+    first = today - _longest_step(rec) - timedelta(days=_DATE_MARGIN)
+    if rec.frequency is Frequency.ONCE and rec.start is not None:
+        first = min(first, rec.start)
+    latest: datetime | None = None
+    for instant in _walked(rec, first, today + timedelta(days=1)):
+        if instant <= at_or_before:
+            latest = instant
+    return latest
+
+
 def occurrences_within(rec: Recurrence, start: datetime, window: timedelta, limit: int = 1000) -> list[datetime]:
     """Firings in (start, start + window], at most `limit` of them."""
     found: list[datetime] = []

@@ -17,7 +17,7 @@ from typing import Any
 from bot.clock import from_timestamp, to_timestamp
 from bot.db.connection import Database, Row
 from bot.privacy import TableDeclaration, declare
-from bot.scheduling.recurrence import Recurrence, next_occurrence
+from bot.scheduling.recurrence import Recurrence, count_between, last_occurrence, next_occurrence
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,6 @@ declare(
         },
     )
 )
-
-# A schedule down for years would otherwise walk every missed occurrence; past this we jump to now.
-_MAX_MISSED_WALK = 10_000
 
 
 @dataclass(frozen=True)
@@ -118,15 +115,19 @@ def _stamp(when: datetime | None) -> int | None:
 
 
 def _advance(rec: Recurrence, due: datetime, now: datetime) -> tuple[datetime, int, datetime | None]:
-    """Return (latest occurrence <= now, occurrences skipped before it, first occurrence > now)."""
-    latest, missed = due, 0
-    upcoming = next_occurrence(rec, latest)
-    while upcoming is not None and upcoming <= now and missed < _MAX_MISSED_WALK:
-        latest, missed = upcoming, missed + 1
-        upcoming = next_occurrence(rec, latest)
-    if upcoming is not None and upcoming <= now:
-        upcoming = next_occurrence(rec, now)
-    return latest, missed, upcoming
+    """Return (latest occurrence <= now, occurrences skipped before it, first occurrence > now).
+
+    Computed directly rather than by walking from `due`, so a schedule down for decades still judges
+    its freshest missed occurrence, however many came before it.
+    """
+    upcoming = next_occurrence(rec, due)
+    if upcoming is None or upcoming > now:
+        return due, 0, upcoming  # nothing missed: the usual case, one step
+    latest = last_occurrence(rec, now)
+    if latest is None or latest <= due:  # pragma: no cover - `upcoming` is a later one at or before now
+        return due, 0, next_occurrence(rec, now)
+    # Passed over: `due` itself and every firing between it and the latest.
+    return latest, 1 + count_between(rec, due, latest), next_occurrence(rec, now)
 
 
 class ScheduleRepository:

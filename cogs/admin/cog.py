@@ -20,6 +20,8 @@ from bot.services.guild_settings import (
     feature_switches,
     find_feature,
 )
+from bot.setup_check import find_problems
+from cogs.admin.guide import render_guide
 from cogs.admin.render import render_config
 
 Interaction = discord.Interaction[PeerCircleBot]
@@ -85,9 +87,17 @@ class Admin(
         svc = services(interaction).guilds
         config = await svc.get(interaction.guild.id)
         reflection = await svc.channels(interaction.guild.id, REFLECTION_CHANNELS)
+        problems = await find_problems(interaction.guild, svc)
         await interaction.response.send_message(
-            embed=render_config(interaction.guild, config, reflection), ephemeral=True
+            embed=render_config(interaction.guild, config, reflection, problems), ephemeral=True
         )
+
+    @app_commands.command(name="setup")
+    async def setup_guide(self, interaction: Interaction) -> None:
+        """A step-by-step guide: what is off, what needs a channel or role, what to fix next."""
+        assert interaction.guild is not None
+        embed = await render_guide(interaction.guild, services(interaction).guilds)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="feature")
     @app_commands.describe(feature="Which feature", enabled="On or off")

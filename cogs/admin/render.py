@@ -31,8 +31,10 @@ def describe_role(guild: discord.Guild, role_id: int | None) -> str:
     return role.mention
 
 
-def render_config(guild: discord.Guild, config: GuildConfig, reflection_channels: list[int]) -> discord.Embed:
-    """The whole configuration of a server as one embed."""
+def render_config(
+    guild: discord.Guild, config: GuildConfig, reflection_channels: list[int], problems: list[str]
+) -> discord.Embed:
+    """The whole configuration of a server as one embed, ending with what needs fixing."""
     embed = discord.Embed(title=f"Settings for {guild.name}", colour=discord.Colour.blurple())
     embed.add_field(
         name="Features",
@@ -64,5 +66,9 @@ def render_config(guild: discord.Guild, config: GuildConfig, reflection_channels
         f"Moderators: {describe_role(guild, config.get('moderator_role'))} (and anyone with Manage Server)",
     ]
     embed.add_field(name="Roles", value="\n".join(roles), inline=False)
-    embed.set_footer(text="Change these with the other /config commands. Only moderators see this.")
+    attention = "\n".join(f"⚠ {problem}" for problem in problems) or "Nothing needs fixing."
+    embed.add_field(name="Needs attention", value=attention[:1024], inline=False)
+    embed.set_footer(
+        text="Change these with the other /config commands; /config setup walks through them. Only moderators see this."
+    )
     return embed

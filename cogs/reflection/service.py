@@ -25,11 +25,21 @@ from bot.library.service import REFLECTION, ItemRef, ServerItemService
 from bot.scheduling.recurrence import Recurrence, describe
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
+from bot.services.channel_needs import ChannelNeed, register_channel_need
 from bot.services.guild_settings import REFLECTION_CHANNELS, FeatureSwitch, GuildSettingsService, register_feature
 from cogs.reflection.options import ScheduleOptions, build_recurrence, options_of
 
 # Off in a new server: it posts into a channel, so a moderator sets it up first.
 FEATURE = register_feature(FeatureSwitch("reflection", "Co-reflection", default=False))
+register_channel_need(
+    ChannelNeed(
+        FEATURE.key,
+        "reflection",
+        "a co-reflection channel",
+        "/config reflection-channel",
+        channel_set=REFLECTION_CHANNELS,
+    )
+)
 
 KIND = "reflection"
 CLOSE_KIND = "reflection-close"

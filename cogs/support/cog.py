@@ -140,7 +140,11 @@ class SupportManageCog(
         self.bot = bot
 
     @app_commands.command(name="add")
-    @app_commands.describe(name="For example a peer-run warmline", details="What it is, when, how to reach it")
+    @app_commands.describe(
+        name="For example a peer-run warmline",
+        details="What it is, when, how to reach it",
+        url="An https link (optional)",
+    )
     async def add(
         self,
         interaction: Interaction,
@@ -154,6 +158,12 @@ class SupportManageCog(
         await interaction.response.send_message(f"Added '{entry.name}' to /support.", ephemeral=True)
 
     @app_commands.command(name="edit")
+    @app_commands.describe(
+        name="The support option to change",
+        new_name="A new name",
+        details="New details: what it is, when, how to reach it",
+        url="A new https link",
+    )
     async def edit(
         self,
         interaction: Interaction,
@@ -170,6 +180,7 @@ class SupportManageCog(
         await interaction.response.send_message(f"Updated '{entry.name}'.", ephemeral=True)
 
     @app_commands.command(name="hide")
+    @app_commands.describe(name="A support option shown in /support")
     async def hide(self, interaction: Interaction, name: str) -> None:
         """Stop showing a support option (it can be shown again)."""
         assert interaction.guild_id is not None
@@ -177,6 +188,7 @@ class SupportManageCog(
         await interaction.response.send_message(f"'{hidden}' is hidden from /support.", ephemeral=True)
 
     @app_commands.command(name="show")
+    @app_commands.describe(name="A hidden support option")
     async def show(self, interaction: Interaction, name: str) -> None:
         """Show a hidden support option again."""
         assert interaction.guild_id is not None
@@ -184,6 +196,7 @@ class SupportManageCog(
         await interaction.response.send_message(f"'{shown}' is shown in /support again.", ephemeral=True)
 
     @app_commands.command(name="remove")
+    @app_commands.describe(name="A support option this server added")
     async def remove(self, interaction: Interaction, name: str) -> None:
         """Delete a support option."""
         assert interaction.guild_id is not None

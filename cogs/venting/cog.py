@@ -18,8 +18,17 @@ from bot.app import PeerCircleBot
 from bot.errors import UserFacingError
 from bot.interactions import missing_for, report_error, require_feature, require_moderator, send_ephemeral
 from bot.privacy import DataStatement
+from cogs.venting.deletions import SpreadDeleter
 from cogs.venting.discord_ops import delete_quietly, delete_reply, render_post, take_down
-from cogs.venting.service import FEATURE, BlockLength, VentDraft, VentingService, validate_draft, validate_reply
+from cogs.venting.service import (
+    FEATURE,
+    BlockLength,
+    Removed,
+    VentDraft,
+    VentingService,
+    validate_draft,
+    validate_reply,
+)
 from cogs.venting.views import ModerateView, PostButton, ReplyModal, VentModal, post_view
 
 log = logging.getLogger(__name__)
@@ -47,11 +56,16 @@ class Venting(commands.Cog):
             "could test member ids one by one; nobody else can link a message to you."
         ),
         how_long=(
-            "Hashes: the server's retention period, then deleted (the post stays, and only moderators can remove "
-            "it). Blocks: until they end or are lifted, and never longer than the retention period ('until lifted' "
-            "ends then too). /privacy forget removes your hashes at once."
+            "Hashes: the server's retention period, then deleted (the post stays; only moderators can remove it). "
+            "Blocks: until they end or are lifted (at most the retention period), then deleted at once. "
+            "/privacy forget removes your hashes at once, except a block in force, which stays until it ends: "
+            "erasing can't undo a moderator's decision. A moderator's forget keeps their actions in the log, "
+            "as by 'a former moderator'."
         ),
     )
+
+    # Left out of /privacy export unless the member chooses them: the file would pair them with their posts.
+    ANONYMOUS_EXPORT_KEYS: ClassVar[tuple[str, ...]] = ("anonymous_posts", "anonymous_replies")
 
     mod = app_commands.Group(
         name="vent-mod",
@@ -63,6 +77,7 @@ class Venting(commands.Cog):
     def __init__(self, bot: PeerCircleBot, service: VentingService) -> None:
         self.bot = bot
         self.svc = service
+        self.deleter = SpreadDeleter(bot, service)
         self.menu = app_commands.ContextMenu(name="Moderate anonymous message", callback=self.moderate_menu)
         self.menu.guild_only = True
         self.menu.default_permissions = discord.Permissions(manage_guild=True)
@@ -74,6 +89,7 @@ class Venting(commands.Cog):
         self.bot.add_dynamic_items(PostButton)
         self.bot.tree.add_command(self.menu)
         self.bot.maintenance_hooks.append(self.close_old_threads)
+        self.deleter.start()
 
     async def cog_unload(self) -> None:
         """Undo cog_load."""
@@ -82,6 +98,7 @@ class Venting(commands.Cog):
         self.bot.remove_dynamic_items(PostButton)
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
         self.bot.maintenance_hooks.remove(self.close_old_threads)
+        await self.deleter.stop()
 
     # -- posting ---------------------------------------------------------------------------------
     async def _vent_channel(self, guild: discord.Guild) -> discord.TextChannel | discord.ForumChannel:
@@ -271,8 +288,11 @@ class Venting(commands.Cog):
         except Exception as error:
             await report_error(interaction, error)
 
-    async def moderator_remove(self, interaction: Interaction, message_id: int) -> None:
-        """Remove an anonymous message; record who acted, never the author."""
+    async def moderator_remove(self, interaction: Interaction, message_id: int) -> Removed:
+        """Remove an anonymous message; record who acted, never the author.
+
+        Returns what the menu keeps (in memory only, while it is open) so the moderator can still block.
+        """
         assert interaction.guild is not None and interaction.guild_id is not None
         await require_moderator(interaction)
         post, is_post = await self.svc.message_for_moderation(message_id)
@@ -283,19 +303,25 @@ class Venting(commands.Cog):
                     "Discord didn't let me delete that reply, so it is still up and nothing was recorded. "
                     "Please try again; if it keeps failing, check my permissions in that channel (/config show)."
                 )
-            await self.svc.record_removal(interaction.guild_id, interaction.user.id, message_id)
+            removed = await self.svc.record_removal(interaction.guild_id, interaction.user.id, message_id)
             await send_ephemeral(interaction, "Removed. You can still block its author from the menu above.")
-            return
-        await self.svc.record_removal(interaction.guild_id, interaction.user.id, message_id)
+            return removed
+        removed = await self.svc.record_removal(interaction.guild_id, interaction.user.id, message_id)
         # Answer first: when the menu was opened inside the thread, removing a post takes the menu with it.
         await send_ephemeral(interaction, "Removed. If the menu above is still there, you can still block its author.")
         await take_down(interaction.guild, post)
+        return removed
 
-    async def moderator_block(self, interaction: Interaction, message_id: int, length: BlockLength) -> None:
+    async def moderator_block(
+        self, interaction: Interaction, message_id: int, length: BlockLength, removed: Removed | None = None
+    ) -> None:
         """Pause the author's anonymous posting; tell the moderator the block number and end."""
         assert interaction.guild_id is not None
         await require_moderator(interaction)
-        block_id, until = await self.svc.block_author(interaction.guild_id, interaction.user.id, message_id, length)
+        block_id, until = await self.svc.block_author(
+            interaction.guild_id, interaction.user.id, message_id, length, removed
+        )
+        self.deleter.wake()  # the block (and its hash) is deleted the moment it ends
         end = f"until <t:{until}:f>"
         retention = timedelta(days=(await self.bot.services.guilds.get(interaction.guild_id)).retention_days)
         if length.delta is not None and length.delta > retention:
@@ -362,7 +388,11 @@ class Venting(commands.Cog):
         assert interaction.guild_id is not None
         await require_moderator(interaction)
         actions = await self.svc.actions(interaction.guild_id)
-        lines = [f"<t:{a.created_at}:d> <@{a.moderator_id}>: {a.action} in <#{a.post_id}>" for a in actions]
+        lines = [
+            f"<t:{a.created_at}:d> {'a former moderator' if a.moderator_id is None else f'<@{a.moderator_id}>'}: "
+            f"{a.action} in <#{a.post_id}>"
+            for a in actions
+        ]
         text = "Recent actions:\n" + "\n".join(lines) if lines else "No moderator actions recorded."
         await interaction.response.send_message(text[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
 
@@ -398,28 +428,11 @@ class Venting(commands.Cog):
         return dict(await self.svc.forget(user_id))
 
     async def delete_user_posts(self, user_id: int) -> tuple[int, int]:
-        """Delete the member's still-linkable anonymous posts and replies from Discord (offered by /privacy forget).
+        """Queue the member's still-linkable anonymous posts and replies for deletion (offered by /privacy forget).
 
-        Returns (deleted, failed). A message counts as deleted, and its row goes, only once Discord confirms
-        it is gone; one Discord refuses stays up and in the database.
+        Returns (queued, 0). Each goes at its own random moment within the next six hours, so the deletions
+        don't show they had one author; their links go at once, and the queue survives a restart.
         """
-        deleted = failed = 0
-        for guild_id, post_id, message_id, is_post in await self.svc.linked_messages(user_id):
-            guild = self.bot.get_guild(guild_id)
-            post = await self.svc.find_post(post_id)
-            if guild is None or post is None:
-                continue
-            if is_post:
-                try:
-                    await take_down(guild, post)
-                except discord.HTTPException:
-                    failed += 1
-                    continue
-                await self.svc.forget_post(post_id)
-            elif await delete_reply(self.bot, post_id, message_id):
-                await self.svc.forget_reply(message_id)
-            else:
-                failed += 1
-                continue
-            deleted += 1
-        return deleted, failed
+        queued = await self.svc.schedule_my_deletions(user_id)
+        self.deleter.wake()
+        return queued, 0

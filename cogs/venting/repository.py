@@ -17,7 +17,7 @@ declare(
         purpose="Which messages and threads are anonymous posts, so their buttons keep working.",
         personal=False,
         who_can_see="Everyone in the channel sees the posts; this table says nothing about who wrote them.",
-        retention="Until the post is removed or deleted, or the bot leaves the server.",
+        retention="Until the post is removed by a moderator or deleted, or the bot leaves the server.",
     )
 )
 declare(
@@ -27,7 +27,7 @@ declare(
         purpose="The pseudonym shown on each anonymous reply, as everyone in the thread sees it.",
         personal=False,
         who_can_see="Everyone in the thread; nothing here says who wrote a reply.",
-        retention="Until the post is removed or deleted, or the bot leaves the server.",
+        retention="Until the reply or its post is removed by a moderator or deleted, or the bot leaves the server.",
     )
 )
 declare(
@@ -37,7 +37,9 @@ declare(
         purpose="Lets the author of an anonymous post or reply delete it and keep one pseudonym per thread.",
         personal=True,
         who_can_see="Nobody: it is a keyed hash that only the bot can recompute when you act.",
-        retention="The server's retention period, then deleted by the purge; the post can then only be removed.",
+        retention="The server's retention period, then deleted by the purge (the post can then only be removed by "
+        "moderators); deleted at once when the post or reply is deleted or a moderator removes it, and by "
+        "/privacy forget.",
         linked_by=_LINKED,
         expires_column="expires_at",
         columns={
@@ -57,7 +59,9 @@ declare(
         purpose="Pauses anonymous posting for the author of a post a moderator blocked, without naming them.",
         personal=True,
         who_can_see="Moderators see that a block exists and which post caused it, never who it applies to.",
-        retention="Until the block ends or a moderator lifts it; at most the server's retention period.",
+        retention="Until the block ends or a moderator lifts it, then deleted at that moment; at most the server's "
+        "retention period. /privacy forget does not end a block in force (erasing is not a way round a "
+        "moderator's decision); its hash goes when the block ends or is lifted.",
         linked_by=_LINKED,
         expires_column="until_at",
         columns={
@@ -78,19 +82,32 @@ declare(
         purpose="What moderators did to anonymous posts: who acted, what, on which post. Never the author.",
         personal=True,
         who_can_see="The server's moderators, through /vent-mod log.",
-        retention="The server's retention period.",
+        retention="The server's retention period. A moderator's /privacy forget keeps each action but removes "
+        "their id: the log then says 'a former moderator'.",
         user_columns=("moderator_id",),
         expires_column="expires_at",
         columns={
             "action_id": "A number.",
             "guild_id": "The server.",
-            "moderator_id": "The moderator who acted (their Discord id).",
+            "moderator_id": "The moderator who acted (their Discord id); empty after their /privacy forget.",
             "action": "What they did (remove, block, lift).",
             "post_id": "The thread.",
             "message_id": "The message acted on.",
             "created_at": "When.",
             "expires_at": "When this record is deleted.",
         },
+    )
+)
+declare(
+    TableDeclaration(
+        table="vent_pending_deletions",
+        feature="venting",
+        purpose="Anonymous posts and replies their author asked to delete with /privacy forget, each deleted at "
+        "its own random moment so the deletions don't show they had one author.",
+        personal=False,
+        who_can_see="Nobody: only where each message is, never who wrote it (the links are deleted at once).",
+        retention="Until the message is deleted, within about six hours (Discord refusing: a few retries an hour "
+        "apart, then it is left up, linked to nobody).",
     )
 )
 
@@ -123,10 +140,22 @@ class Block:
 
 
 @dataclass(frozen=True)
+class PendingDeletion:
+    """An anonymous message waiting for its moment to be deleted; nothing says who wrote it."""
+
+    message_id: int
+    guild_id: int
+    post_id: int
+    is_post: bool
+    due_at: int
+    tries: int
+
+
+@dataclass(frozen=True)
 class ModAction:
     """One recorded moderator action."""
 
-    moderator_id: int
+    moderator_id: int | None  # None: a former moderator who used /privacy forget
     action: str
     post_id: int
     message_id: int
@@ -234,10 +263,6 @@ class VentingRepository:
         async with self.db.transaction() as tx:
             await tx.execute("DELETE FROM vent_links WHERE message_id = ?", (message_id,))
             return await tx.execute("DELETE FROM vent_replies WHERE message_id = ?", (message_id,))
-
-    async def mark_removed(self, post_id: int, now_ts: int) -> None:
-        """Note that moderators removed a post; its links stay until they expire, so a block still works."""
-        await self.db.execute("UPDATE vent_posts SET removed_at = ? WHERE post_id = ?", (now_ts, post_id))
 
     async def mark_closed(self, post_id: int, now_ts: int) -> None:
         """Note that a post's thread was archived by the housekeeping job."""
@@ -371,6 +396,49 @@ class VentingRepository:
         )
         return [ModAction(**dict(row)) for row in rows]
 
-    async def delete_actions_by(self, moderator_id: int) -> int:
-        """Erase a moderator's recorded actions (their /privacy forget)."""
-        return await self.db.execute("DELETE FROM vent_mod_actions WHERE moderator_id = ?", (moderator_id,))
+    async def forget_moderator(self, moderator_id: int) -> int:
+        """Keep a moderator's recorded actions but drop who took them (their /privacy forget)."""
+        return await self.db.execute(
+            "UPDATE vent_mod_actions SET moderator_id = NULL WHERE moderator_id = ?", (moderator_id,)
+        )
+
+    # -- spread-out deletions and block ends ----------------------------------------------------
+    async def schedule_deletions(self, pending: list[PendingDeletion]) -> int:
+        """Queue these messages for deletion and drop their links, in one transaction; return how many."""
+        async with self.db.transaction() as tx:
+            for p in pending:
+                await tx.execute(
+                    "INSERT OR REPLACE INTO vent_pending_deletions (message_id, guild_id, post_id, is_post, due_at, "
+                    "tries) VALUES (?, ?, ?, ?, ?, 0)",
+                    (p.message_id, p.guild_id, p.post_id, int(p.is_post), p.due_at),
+                )
+                await tx.execute("DELETE FROM vent_links WHERE message_id = ?", (p.message_id,))
+        return len(pending)
+
+    async def next_pending(self) -> PendingDeletion | None:
+        """The queued deletion due first."""
+        row = await self.db.fetchone("SELECT * FROM vent_pending_deletions ORDER BY due_at, message_id LIMIT 1")
+        if row is None:
+            return None
+        r = dict(row)
+        r["is_post"] = bool(r["is_post"])
+        return PendingDeletion(**r)
+
+    async def drop_pending(self, message_id: int) -> None:
+        """Forget a queued deletion (done, or given up)."""
+        await self.db.execute("DELETE FROM vent_pending_deletions WHERE message_id = ?", (message_id,))
+
+    async def retry_pending(self, message_id: int, due_at: int) -> None:
+        """Try a queued deletion again later."""
+        await self.db.execute(
+            "UPDATE vent_pending_deletions SET due_at = ?, tries = tries + 1 WHERE message_id = ?", (due_at, message_id)
+        )
+
+    async def delete_ended_blocks(self, now_ts: int) -> int:
+        """Delete blocks (and the hash each holds) whose end has come."""
+        return await self.db.execute("DELETE FROM vent_blocks WHERE until_at IS NOT NULL AND until_at <= ?", (now_ts,))
+
+    async def next_block_end(self) -> int | None:
+        """When the next block ends."""
+        value = await self.db.fetchval("SELECT min(until_at) FROM vent_blocks")
+        return None if value is None else int(value)

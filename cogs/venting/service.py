@@ -6,12 +6,15 @@ only to compute keyed hashes on the spot (`Keys.tag`) and is never stored, logge
 Tags, each HMAC-SHA256 with the server secret:
 - "vent-member"    (guild, thread, member): the link between a member and their messages in ONE
                    thread. Per thread, so even the database cannot tell that two threads share an author.
-- "vent-pseudonym" (guild, thread, member): source of the displayed "Anon 7F3A"; never stored.
+- "vent-pseudonym" (guild, thread, member, random salt, attempt): source of the displayed "Anon 7F3A";
+                   never stored. A fresh salt each time a member starts in a thread, so a name after
+                   forget has nothing to do with the old one.
 - "vent-rate"      (guild, member): the flood-limit bucket, kept in memory only.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import Clock, to_timestamp
 from bot.errors import UserFacingError
 from bot.keys import Keys
+from bot.services.channel_needs import ChannelNeed, register_channel_need
 from bot.services.guild_settings import (
     FeatureSwitch,
     GuildSettingsService,
@@ -29,7 +33,7 @@ from bot.services.guild_settings import (
     register_setting,
 )
 from cogs.venting.limits import FloodLimiter, discord_time
-from cogs.venting.repository import Block, ModAction, VentingRepository, VentPost
+from cogs.venting.repository import Block, ModAction, PendingDeletion, VentingRepository, VentPost
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -37,12 +41,35 @@ if TYPE_CHECKING:
 
 # Off in a new server: it posts into a channel, so a moderator sets it up first.
 FEATURE = register_feature(FeatureSwitch("venting", "Anonymous venting", default=False))
+register_channel_need(ChannelNeed(FEATURE.key, "vent", "the vent channel", "/config vent-channel", "vent_channel"))
 
 TEXT_MAX = 4000  # Discord's limit for a modal text input
 TITLE_MAX = 100  # Discord's limit for a thread name
 WARNING_MAX = 100
 DEFAULT_THREAD_NAME = "Anonymous post"
 REMINDER = "Please leave out names and details of the people you support."
+PSEUDONYM_ATTEMPTS = 64
+# "Erase everything and delete my anonymous posts" spreads the deletions over this window.
+DELETION_WINDOW = timedelta(hours=6)
+DELETION_RETRY = timedelta(hours=1)
+DELETION_TRIES = 3
+_random = secrets.SystemRandom()
+
+
+def _looks_continued(name: str, other: str) -> bool:
+    """Whether two pseudonyms share three characters in a row (equal, or one shifted from the other)."""
+    return name == other or any(name[i : i + 3] in other for i in range(len(name) - 2))
+
+
+def spread_times(now_ts: int, count: int, window: timedelta = DELETION_WINDOW) -> list[int]:
+    """`count` random moments within the window from now, each in its own clock minute, at least a minute apart.
+
+    Every other minute is a slot (one moment at a random second in it), so no two moments are closer than
+    61 seconds; with more messages than slots the window grows.
+    """
+    start = now_ts - now_ts % 60
+    slots = max(int(window.total_seconds()) // 120, count + 1)
+    return [start + 120 * slot + _random.randrange(60) for slot in _random.sample(range(1, slots), count)]
 
 
 def _bounded_int(label: str, low: int, high: int) -> Any:
@@ -97,6 +124,14 @@ class VentDraft:
     title: str
     text: str
     warning: str | None
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What a moderator's menu remembers (in memory only) after removing a message: its thread and link."""
+
+    post_id: int
+    member_tag: str | None
 
 
 @dataclass(frozen=True)
@@ -254,14 +289,24 @@ class VentingService:
         existing = await self.repo.pseudonym_of(post_id, tag)
         if existing is not None:
             return ReplyIdentity(existing, is_op)
-        source = self.keys.tag("vent-pseudonym", guild_id, post_id, user_id).upper()
-        taken = await self.repo.pseudonyms_in(post_id)
-        # Slide along the hash until the name is free in this thread: two people never share one.
-        for start in range(0, len(source) - 3):
-            candidate = f"Anon {source[start : start + 4]}"
-            if candidate not in taken:
-                return ReplyIdentity(candidate, is_op)
-        return ReplyIdentity(f"Anon {source[:8]}", is_op)  # pragma: no cover - needs >60 repliers colliding
+        return ReplyIdentity(
+            self._new_pseudonym(guild_id, post_id, user_id, await self.repo.pseudonyms_in(post_id)), is_op
+        )
+
+    def _new_pseudonym(self, guild_id: int, post_id: int, user_id: int, taken: set[str]) -> str:
+        """A fresh name for a member starting (or, after forget, restarting) in a thread.
+
+        Each candidate is its own keyed hash over a fresh random salt and the attempt number, never a
+        slice of a shared hash: a name after forget is unrelated to the old one, and a name that shares
+        three characters in a row with one already in the thread is passed over so none looks continued.
+        """
+        salt = secrets.token_hex(8)
+        for attempt in range(PSEUDONYM_ATTEMPTS):
+            name = self.keys.tag("vent-pseudonym", guild_id, post_id, user_id, salt, attempt)[:4].upper()
+            if not any(_looks_continued(name, other.removeprefix("Anon ")) for other in taken):
+                return f"Anon {name}"
+        # pragma: no cover - only when a thread is crowded with names; eight characters are then free.
+        return f"Anon {self.keys.tag('vent-pseudonym', guild_id, post_id, user_id, salt, 'long')[:8].upper()}"
 
     async def record_reply(
         self, guild_id: int, post_id: int, user_id: int, message_id: int, who: ReplyIdentity
@@ -310,20 +355,34 @@ class VentingService:
         await self.repo.log_action(guild_id, moderator_id, action, post_id, message_id, to_timestamp(now), expires)
 
     # Each moderator action and its log entry are one transaction: both are written or neither.
-    async def record_removal(self, guild_id: int, moderator_id: int, message_id: int) -> None:
-        """Note a moderator's removal; links stay until they expire so the author can still be blocked."""
+    async def record_removal(self, guild_id: int, moderator_id: int, message_id: int) -> Removed:
+        """Note a moderator's removal and delete at once the rows that only served the message.
+
+        A post takes its replies and every link in its thread with it; a reply its own row and link. The
+        returned link lives only in the moderator's open menu, so they can still block the author.
+        """
         post, is_post = await self.message_for_moderation(message_id)
+        removed = Removed(post.post_id, await self.repo.message_tag(message_id))
         async with self.repo.db.transaction():
             if is_post:
-                await self.repo.mark_removed(post.post_id, self._now())
+                await self.repo.delete_post(post.post_id)
+            else:
+                await self.repo.delete_reply(message_id)
             await self._log(guild_id, moderator_id, "remove", post.post_id, message_id)
+        return removed
 
     async def block_author(
-        self, guild_id: int, moderator_id: int, message_id: int, length: BlockLength
+        self, guild_id: int, moderator_id: int, message_id: int, length: BlockLength, removed: Removed | None = None
     ) -> tuple[int, int | None]:
-        """Block a message's author without learning who; return its number and end ('lifted': retention)."""
-        post, _ = await self.message_for_moderation(message_id)
-        tag = await self.repo.message_tag(message_id)
+        """Block a message's author without learning who; return its number and end ('lifted': retention).
+
+        `removed` is what the moderator's menu kept when they removed the message first.
+        """
+        if removed is not None and await self.repo.post_for_message(message_id) is None:
+            post_id, tag = removed.post_id, removed.member_tag
+        else:
+            post_id = (await self.message_for_moderation(message_id))[0].post_id
+            tag = await self.repo.message_tag(message_id)
         if tag is None:
             raise UserFacingError(
                 "This message can no longer be linked to its author: that link expired after the server's "
@@ -334,8 +393,8 @@ class VentingService:
         retention = timedelta(days=(await self.guilds.get(guild_id)).retention_days)
         until = to_timestamp(now + min(length.delta or retention, retention))
         async with self.repo.db.transaction():
-            block_id = await self.repo.add_block(guild_id, post.post_id, message_id, tag, to_timestamp(now), until)
-            await self._log(guild_id, moderator_id, f"block ({length.value})", post.post_id, message_id)
+            block_id = await self.repo.add_block(guild_id, post_id, message_id, tag, to_timestamp(now), until)
+            await self._log(guild_id, moderator_id, f"block ({length.value})", post_id, message_id)
         return block_id, until
 
     async def blocks(self, guild_id: int) -> list[Block]:
@@ -424,12 +483,61 @@ class VentingService:
             ],
         }
 
-    async def linked_messages(self, user_id: int) -> list[tuple[int, int, int, bool]]:
-        """(guild, post, message, is_post) of the member's linkable messages, for deleting them on request."""
-        return [(g, p, m, is_post) for g, p, m, is_post, _ in await self._my_links(user_id)]
+    async def schedule_my_deletions(self, user_id: int) -> int:
+        """Queue the member's linkable posts and replies for deletion at random moments; drop their links now.
+
+        The queue holds where each message is and when it goes, nothing about who wrote it, so once this
+        returns nothing connects the messages to the member or to each other beyond sharing the window.
+        """
+        links = await self._my_links(user_id)
+        times = spread_times(self._now(), len(links))
+        pending = [
+            PendingDeletion(message_id, guild_id, post_id, is_post, due_at, 0)
+            for (guild_id, post_id, message_id, is_post, _), due_at in zip(links, times, strict=True)
+        ]
+        return await self.repo.schedule_deletions(pending)
+
+    async def due_deletion(self) -> PendingDeletion | None:
+        """The queued deletion whose moment has come, if any."""
+        pending = await self.repo.next_pending()
+        return pending if pending is not None and pending.due_at <= self._now() else None
+
+    async def deletion_done(self, pending: PendingDeletion) -> None:
+        """The message is gone from Discord (or already was): drop its rows and its place in the queue."""
+        if pending.is_post:
+            await self.repo.delete_post(pending.post_id)
+        else:
+            await self.repo.delete_reply(pending.message_id)
+        await self.repo.drop_pending(pending.message_id)
+
+    async def deletion_refused(self, pending: PendingDeletion) -> bool:
+        """Discord refused: try again later, a few times; return False once given up (the message stays)."""
+        if pending.tries + 1 >= DELETION_TRIES:
+            await self.repo.drop_pending(pending.message_id)
+            return False
+        retry = self.clock.now() + DELETION_RETRY + timedelta(seconds=_random.randrange(600))
+        await self.repo.retry_pending(pending.message_id, to_timestamp(retry))
+        return True
+
+    async def end_finished_blocks(self) -> int:
+        """Delete blocks whose end has come, with the hash each holds."""
+        return await self.repo.delete_ended_blocks(self._now())
+
+    async def seconds_to_next(self) -> float | None:
+        """How long until the next queued deletion or block end; None when there is neither."""
+        pending = await self.repo.next_pending()
+        moments = [m for m in (pending.due_at if pending else None, await self.repo.next_block_end()) if m is not None]
+        return None if not moments else max(0.0, float(min(moments) - self._now()))
 
     async def forget(self, user_id: int) -> dict[str, int]:
-        """Remove every link to the member, and their moderator records; blocks stay (see docs/venting.md)."""
+        """Remove every link to the member; keep their moderator actions without their id.
+
+        Blocks on the member stay until they end or are lifted: erasing is not a way round a moderator's
+        decision, and a block's hash goes the moment it ends.
+        """
         removed = await self.repo.delete_links([m for _, _, m, _, _ in await self._my_links(user_id)])
-        actions = await self.repo.delete_actions_by(user_id)
-        return {"links to anonymous messages": removed, "moderator actions": actions}
+        actions = await self.repo.forget_moderator(user_id)
+        return {
+            "links to anonymous messages": removed,
+            "moderator actions, now shown as 'a former moderator'": actions,
+        }

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.interactions import BaseModal, OwnerView, feature, report_error
-from cogs.venting.service import REMINDER, TEXT_MAX, TITLE_MAX, WARNING_MAX, BlockLength
+from cogs.venting.service import REMINDER, TEXT_MAX, TITLE_MAX, WARNING_MAX, BlockLength, Removed
 
 if TYPE_CHECKING:
     from cogs.venting.cog import Venting
@@ -122,7 +122,9 @@ class BlockSelect(discord.ui.Select[Any]):
         """Block the author for the chosen time."""
         view = self.view
         assert isinstance(view, ModerateView)
-        await _venting(interaction).moderator_block(interaction, view.message_id, BlockLength(self.values[0]))
+        await _venting(interaction).moderator_block(
+            interaction, view.message_id, BlockLength(self.values[0]), view.removed
+        )
 
 
 class ModerateView(OwnerView):
@@ -131,9 +133,12 @@ class ModerateView(OwnerView):
     def __init__(self, moderator_id: int, message_id: int) -> None:
         super().__init__(moderator_id, timeout=300)
         self.message_id = message_id
+        # After "Remove it": the message's thread and link, in memory only while this menu is open (its rows
+        # are already deleted), so the moderator can still block the author.
+        self.removed: Removed | None = None
         self.add_item(BlockSelect())
 
     @discord.ui.button(label="Remove it", style=discord.ButtonStyle.danger)
     async def remove(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         """Remove the message (a post takes its thread with it)."""
-        await _venting(interaction).moderator_remove(interaction, self.message_id)
+        self.removed = await _venting(interaction).moderator_remove(interaction, self.message_id)

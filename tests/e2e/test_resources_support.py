@@ -248,3 +248,76 @@ async def test_explain_short_long_and_server_override(world, simcord_env):
 def test_support_statement_says_the_bot_contacts_nobody():
     assert "never contacts anyone" in STATEMENT and "not recorded" in STATEMENT
     assert discord.AllowedMentions.none().users is False
+
+
+# -- links that could show as something they are not --------------------------------------------
+
+HIDDEN_LINKS = [
+    ("https://peers.example.org/\x00", "a control character (U+0000) at character 27"),
+    ("https://peers.example.org/a\x07b", "a control character (U+0007) at character 28"),
+    ("https://peers.example.org/\u202egro.evil", "(U+202E right-to-left override) at character 27"),
+    ("https://peers.example.org\u202e/x", "(U+202E right-to-left override) at character 26"),
+    ("https://\u2066peers.example.org", "(U+2066 left-to-right isolate) at character 9"),
+    ("https://peers.example.org/\u200bx", "(U+200B zero width space) at character 27"),
+    ("https://peers.example.org/\ufeff", "(U+FEFF zero width no-break space) at character 27"),
+    ("https://peers.example.org/\u00ad", "(U+00AD soft hyphen) at character 27"),
+    ("https://peers.example.org/\U000e0041", "(U+E0041 tag latin capital letter a) at character 27"),
+    ("https://peers.example.org/\u0378", "a character Unicode has not assigned (U+0378) at character 27"),
+    ("https://peers.example.org/\ue000", "(U+E000) at character 27"),
+]
+
+
+@pytest.mark.parametrize(("url", "named"), HIDDEN_LINKS)
+@pytest.mark.parametrize("command", ["resources-manage add", "resources-manage edit", "support-manage add"])
+async def test_links_with_hidden_characters_are_refused_naming_them(world, sim_services: Services, command, url, named):
+    if command == "resources-manage edit":
+        await world.mod.slash(
+            world.general, "resources-manage add", name="Group", url="https://a.example.org", description="x"
+        )
+    options = {"name": "Group", "url": url}
+    if command == "resources-manage add":
+        options["description"] = "x"
+    if command == "support-manage add":
+        options["details"] = "x"
+    result = await world.mod.slash(world.general, command, **options)
+    assert result.ephemeral
+    assert named in result.response.content
+    assert "Type the address again without it." in result.response.content
+    kind = "support" if command.startswith("support") else "resource"
+    stored = [item.url for item in await sim_services.library.items(world.guild.id, kind)]
+    assert stored == (["https://a.example.org"] if command.endswith("edit") else [])
+
+
+@pytest.mark.parametrize("name", ["Peer line\u202e", "\u2067Peer line", "Peer\x1bline"])
+async def test_names_with_bidi_or_control_characters_are_refused(world, sim_services: Services, name):
+    result = await world.mod.slash(
+        world.general, "resources-manage add", name=name, url="https://a.example.org", description="x"
+    )
+    assert "Type the name again without it." in result.response.content
+    assert await sim_services.library.count(world.guild.id, "resource") == 0
+
+
+async def test_names_keep_joiners_that_scripts_and_emoji_need(world, sim_services: Services):
+    name = "Peer group \U0001f469\u200d\U0001f33e \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    result = await world.mod.slash(
+        world.general, "resources-manage add", name=name, url="https://a.example.org/p", description="x"
+    )
+    assert result.response.content.startswith("Added")
+
+
+async def test_a_masked_link_shows_its_real_host(world):
+    await world.mod.slash(
+        world.general,
+        "resources-manage add",
+        name="peers.example.org",
+        url="https://elsewhere.example.net/peers.example.org",
+        description="A name that looks like another address.",
+    )
+    shown = await world.member.slash(world.general, "resources", topic="peers.example.org")
+    text = shown.response.embeds[0].description
+    assert "**[peers.example.org](https://elsewhere.example.net/peers.example.org)** (elsewhere.example.net):" in text
+    everything = (await world.member.slash(world.general, "resources")).response.embeds[0].description
+    assert (
+        "**[Intentional Peer Support](https://www.intentionalpeersupport.org)** (www.intentionalpeersupport.org)"
+        in (everything)
+    )

@@ -403,3 +403,12 @@ def test_error_message_format() -> None:
     assert str(ContentError("content/prompts.toml", None, "file is missing")) == (
         "content/prompts.toml: file is missing"
     )
+
+
+@pytest.mark.parametrize(("escaped", "named"), [("\\u202E", "U+202E"), ("\\u0000", "U+0000"), ("\\u200B", "U+200B")])
+def test_link_with_a_hidden_character(tmp_path: Path, escaped: str, named: str) -> None:
+    directory = copy_content(tmp_path)
+    break_item(
+        directory, "resources.toml", "mindfreedom", "https://mindfreedom.org/", f"https://mindfreedom.org/{escaped}x"
+    )
+    expect_error(directory, "resources.toml", "mindfreedom", "url", named)

@@ -78,3 +78,21 @@ def test_rejects_bad_input() -> None:
         in_quiet_hours(datetime(2026, 6, 1, tzinfo=UTC), LONDON, 0, 1440)
     with pytest.raises(ValueError):
         in_quiet_hours(datetime(2026, 6, 1, tzinfo=UTC), "Nowhere/Land", *NIGHT)
+
+
+@pytest.mark.parametrize(("hour", "minute", "quiet"), [(11, 59, False), (12, 0, True), (12, 59, True), (13, 0, False)])
+def test_edges_of_a_window_within_a_day(hour: int, minute: int, quiet: bool) -> None:
+    assert in_quiet_hours(at(NY, 2026, 6, 1, hour, minute), NY, *LUNCH) is quiet
+
+
+def test_next_allowed_from_the_first_minute_of_a_window_within_a_day() -> None:
+    assert next_allowed(at(NY, 2026, 6, 1, 12, 0), NY, *LUNCH) == at(NY, 2026, 6, 1, 13, 0)
+
+
+@pytest.mark.parametrize("minute", [0, 30])
+def test_next_allowed_from_the_evening_start_of_a_wrapping_window_is_tomorrow_morning(minute: int) -> None:
+    assert next_allowed(at(LONDON, 2026, 6, 1, 22, minute), LONDON, *NIGHT) == at(LONDON, 2026, 6, 2, 7, 0)
+
+
+def test_next_allowed_after_midnight_in_a_wrapping_window_is_the_same_morning() -> None:
+    assert next_allowed(at(LONDON, 2026, 6, 2, 0, 0), LONDON, *NIGHT) == at(LONDON, 2026, 6, 2, 7, 0)

@@ -414,3 +414,17 @@ async def test_an_unregistered_kind_is_not_run_and_can_be_registered_again(db: D
     clock.set(datetime(2026, 6, 2, 9, 0, tzinfo=UTC))
     await scheduler.run_due()
     assert len(again.firings) == 1
+
+
+@pytest.mark.parametrize("bad_position", [0, 2, 4])
+async def test_one_unreadable_schedule_does_not_cut_its_batch_short(db: Database, bad_position: int) -> None:
+    clock = FakeClock(START)
+    scheduler, recorder = make(db, clock, batch_size=5)
+    rows = [await scheduler.add(GUILD, "prompt", DAILY_9) for _ in range(5)]
+    bad = rows[bad_position].id
+    await db.execute("UPDATE schedules SET recurrence = 'garbage' WHERE id = ?", (bad,))
+    clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    assert await scheduler.run_due() == 4
+    assert sorted(f.row.id for f in recorder.firings) == sorted(r.id for r in rows if r.id != bad)
+    # The unreadable one is parked, the others wait for tomorrow.
+    assert await scheduler.repository.earliest_due() == datetime(2026, 6, 2, 9, 0, tzinfo=UTC)

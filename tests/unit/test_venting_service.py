@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
 import pytest
 
 from bot.app import EXTENSIONS, Services
-from bot.clock import FakeClock
+from bot.clock import FakeClock, to_timestamp
 from bot.errors import UserFacingError
 from bot.privacy import load_declarations
 from bot.repositories.schema import rows_mentioning, table_names
@@ -293,3 +294,79 @@ async def test_timed_block_never_outlasts_retention(services, clock, venting):
     await post(venting, ALICE, 1)
     _, until = await venting.block_author(GUILD, 42, 1, BlockLength.MONTH)
     assert until == int(clock.now().timestamp()) + 7 * 86400
+
+
+class _FakeBot:
+    """Just enough bot for the deletion task: every server is there, and taking a post down succeeds."""
+
+    def get_guild(self, guild_id: int) -> object:
+        return object()
+
+
+async def test_overdue_deletions_after_downtime_still_go_one_at_a_time(
+    services: Services, clock: FakeClock, venting: VentingService, monkeypatch
+):
+    from cogs.venting import deletions
+
+    taken_down: list[int] = []
+
+    async def take_down(guild: object, post: object) -> None:
+        taken_down.append(post.post_id)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(deletions, "take_down", take_down)
+    for thread in (1, 2, 3):
+        await post(venting, ALICE, thread)
+    assert await venting.schedule_my_deletions(ALICE) == 3
+    assert await services.db.fetchval("SELECT count(*) FROM vent_links") == 0  # cut at once
+    due = [r["due_at"] for r in await services.db.fetchall("SELECT due_at FROM vent_pending_deletions")]
+    assert len({d // 60 for d in due}) == 3
+    deleter = deletions.SpreadDeleter(_FakeBot(), venting)  # type: ignore[arg-type]
+    clock.advance(timedelta(hours=7))  # the bot was down for the whole window
+    waits = []
+    for left in (2, 1, 0):
+        waits.append(await deleter.run_once())
+        assert await services.db.fetchval("SELECT count(*) FROM vent_pending_deletions") == left
+    assert all(60 <= w < 600 for w in waits[:2]), waits  # minutes apart, never in one burst
+    assert sorted(taken_down) == [1, 2, 3] and await services.db.fetchval("SELECT count(*) FROM vent_posts") == 0
+
+
+def test_spread_times_fall_in_different_minutes_a_minute_apart_within_the_window():
+    from cogs.venting.service import spread_times
+
+    times = sorted(spread_times(1_000_000, 170))
+    assert len({t // 60 for t in times}) == 170
+    assert min(b - a for a, b in itertools.pairwise(times)) > 60
+    assert all(1_000_000 < t <= 1_000_000 + 6 * 3600 for t in times)
+    assert len(spread_times(0, 500)) == 500  # more messages than minutes: the window grows
+
+
+async def test_a_deletion_in_a_server_not_seen_yet_waits_instead_of_being_dropped(
+    services: Services, clock: FakeClock, venting: VentingService
+):
+    from cogs.venting import deletions
+
+    class NoServers:
+        def get_guild(self, guild_id: int) -> None:
+            return None
+
+    await post(venting, ALICE, 1)
+    await venting.schedule_my_deletions(ALICE)
+    clock.advance(timedelta(hours=7))
+    await deletions.SpreadDeleter(NoServers(), venting).run_once()  # type: ignore[arg-type]
+    [row] = await services.db.fetchall("SELECT tries, due_at FROM vent_pending_deletions")
+    assert row["tries"] == 1 and row["due_at"] > to_timestamp(clock.now())
+
+
+async def test_housekeeping_skips_never_servers_and_still_reaches_every_later_one(
+    services: Services, venting: VentingService, clock: FakeClock
+):
+    # Servers 1 and 3 close after a day; server 2 never closes (0 days), whichever order they come in.
+    for guild_id in (1, 2, 3):
+        await venting.record_post(guild_id, 50, 10 * guild_id, 100 * guild_id, 1000 * guild_id, is_forum=True)
+    await services.guilds.set(1, "vent_close_days", "1")
+    await services.guilds.set(3, "vent_close_days", "1")
+    await services.guilds.set(3, "vent_close_action", "delete")
+    assert await venting.posts_to_close() == []
+    clock.advance(timedelta(days=1, minutes=1))
+    due = sorted((post.guild_id, action) for post, action in await venting.posts_to_close())
+    assert due == [(1, "archive"), (3, "delete")]

@@ -1,0 +1,110 @@
+"""After long downtime the freshest missed occurrence is the one judged, however many came before.
+
+The scheduler used to walk missed occurrences one by one and stop after 10,000, so a daily rule
+down for ~27 years or more judged a decades-old occurrence and skipped the one late post the
+policy promises. These tests run the scheduler on a real database file with a fake clock, and check
+the direct computation against a plain walk over many rules, zones and spans.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.clock import FakeClock
+from bot.db import apply_migrations, open_database
+from bot.scheduling.recurrence import Recurrence, count_between, last_occurrence, next_occurrence
+from bot.scheduling.repository import _advance
+from bot.scheduling.scheduler import Firing, Scheduler
+
+GUILD = 1
+CREATED = datetime(1996, 6, 1, 7, 0, tzinfo=UTC)
+BACK_ON = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 BST
+
+
+@pytest.mark.parametrize(("wake_after", "fired"), [(timedelta(minutes=30), 1), (timedelta(hours=3), 0)])
+async def test_a_daily_rule_from_thirty_years_ago_judges_todays_occurrence(
+    tmp_path: Path, wake_after: timedelta, fired: int
+) -> None:
+    db = await open_database(tmp_path / "bot.db")
+    try:
+        await apply_migrations(db)
+        await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, 0)", (GUILD,))
+        clock = FakeClock(CREATED)
+        scheduler = Scheduler(db, clock)
+        firings: list[Firing] = []
+
+        async def record(firing: Firing) -> None:
+            firings.append(firing)
+
+        scheduler.register("prompt", record, feature="reflection")
+        row = await scheduler.add(GUILD, "prompt", Recurrence.daily((9, 0), "Europe/London"))
+        assert row.next_run_at == datetime(1996, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 BST
+        # The bot was down from before that first 09:00 until today: 10,957 daily occurrences passed.
+        clock.set(BACK_ON + wake_after)
+        assert await scheduler.run_due() == fired
+        assert await scheduler.run_due() == 0
+        if fired:
+            (firing,) = firings
+            assert firing.due_at == BACK_ON  # today's 09:00 BST
+            assert firing.late
+            assert firing.missed == (BACK_ON.date() - CREATED.date()).days == 10_957
+        stored = await scheduler.repository.get(row.id)
+        assert stored is not None
+        assert stored.next_run_at == BACK_ON + timedelta(days=1)
+    finally:
+        await db.close()
+
+
+def walk(rec: Recurrence, due: datetime, now: datetime) -> tuple[datetime, int, datetime | None]:
+    """The old walk without its cap: the oracle for short spans."""
+    latest, missed = due, 0
+    upcoming = next_occurrence(rec, latest)
+    while upcoming is not None and upcoming <= now:
+        latest, missed = upcoming, missed + 1
+        upcoming = next_occurrence(rec, latest)
+    return latest, missed, upcoming
+
+
+ZONES = ["UTC", "Europe/London", "America/New_York", "Australia/Lord_Howe", "Pacific/Apia", "America/St_Johns"]
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> Recurrence:
+    at = (draw(st.sampled_from([0, 1, 2, 3, 9, 23])), draw(st.sampled_from([0, 30, 59])))
+    tz = draw(st.sampled_from(ZONES))
+    anchor = date(2008, 1, 1) + timedelta(days=draw(st.integers(0, 365 * 4)))
+    kind = draw(st.sampled_from(["once", "daily", "weekdays", "weekly", "day", "nth"]))
+    if kind == "once":
+        return Recurrence.once(anchor, at, tz)
+    if kind == "daily":
+        return Recurrence.daily(at, tz)
+    if kind == "weekdays":
+        return Recurrence.on_weekdays(tuple(draw(st.sets(st.integers(0, 6), min_size=1))), at, tz)
+    if kind == "weekly":
+        return Recurrence.weekly(anchor, at, tz, every=draw(st.sampled_from([1, 2, 3, 52])))
+    if kind == "day":
+        return Recurrence.monthly_on_day(draw(st.sampled_from([1, 15, 29, 30, 31])), at, tz)
+    return Recurrence.monthly_nth_weekday(draw(st.sampled_from([1, 2, 4, -1])), draw(st.integers(0, 6)), at, tz)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rules(),
+    st.integers(0, 365 * 6 * 24 * 60),
+    st.integers(0, 2 * 365 * 24 * 60),
+)
+def test_direct_computation_matches_the_walk(rec: Recurrence, start_minutes: int, span_minutes: int) -> None:
+    first = next_occurrence(rec, datetime(2008, 1, 1, tzinfo=UTC) + timedelta(minutes=start_minutes))
+    if first is None:
+        return
+    now = first + timedelta(minutes=span_minutes)
+    assert _advance(rec, first, now) == walk(rec, first, now)
+    latest = last_occurrence(rec, now)
+    assert latest is not None and latest <= now
+    assert next_occurrence(rec, latest) is None or next_occurrence(rec, latest) > now  # type: ignore[operator]
+    assert count_between(rec, first, now + timedelta(seconds=1)) == walk(rec, first, now)[1]
