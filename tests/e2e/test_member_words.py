@@ -43,7 +43,8 @@ async def test_role_word_in_both_numbers_reaches_support_explain_and_cards(world
     explained = await world.member.slash(world.general, "explain", length="long")
     text = explained.response.content
     assert "Recovery coaches walk alongside someone" in text and "peer worker" not in text.lower()
-    card = await world.member.slash(world.general, "strategy random")
+    shown = await world.member.slash(world.general, "strategy browse")
+    card = await world.member.select(shown.response.message, ["prejudice"])  # first card: a peer item
     assert "What a recovery coach can do" in card.response.embeds[0].description
 
 

@@ -113,7 +113,7 @@ async def test_stop_removes_the_reminder_and_later_buttons_create_nothing(world,
     later = await world.member.user.click(message, label="Pause for a week")
     assert "nothing changed" in later.response.content
     another = await world.member.user.click(message, label="Another one")
-    assert "What a peer worker can do" in another.response.content  # still a card, from any group
+    assert "What the organization should do" in another.response.content  # still a card, from any group
     assert await sim_services.db.fetchval(count, (REMINDER_KIND, world.member.id)) == 0
     await advance(simcord_env, 2 * DAY)
     assert len(dms(world.member)) == 1
