@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check sync lint typecheck pytest bench docs clean
+.PHONY: run test check sync lint typecheck pytest bench docs check-links clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ test: lint typecheck pytest
 
 docs: $(VENV)/.installed-run
 	$(BIN)/python -m bot.privacy_doc > docs/PRIVACY.md
+
+# Needs internet access: asks each built-in resource link whether it answers, prints the status and
+# final address, then records `checked = <today>` in content/resources.toml for the links that did.
+check-links: $(VENV)/.installed-run
+	$(BIN)/python -m bot.content.check_links
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench

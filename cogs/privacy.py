@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.interactions import OwnerView
+from bot.plain_words import count_in_words
 from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, StoresNothing, count_items
 from bot.ui import send_lines
 
@@ -76,11 +77,7 @@ class ForgetView(OwnerView):
                 done, failed = await cog.delete_user_posts(interaction.user.id)
                 deleted, failed_posts = deleted + done, failed_posts + failed
         erased, failed_features = await self.cog.forget(interaction.user.id)
-        lines = [
-            f"- {feature}: {', '.join(f'{n} {k}' for k, n in counts.items())}"
-            for feature, counts in erased.items()
-            if counts
-        ]
+        lines = [f"- {feature}: {count_in_words(counts)}" for feature, counts in erased.items() if any(counts.values())]
         text = "Done. I erased:\n" + "\n".join(lines) if lines else "Done. There was nothing stored about you."
         if with_posts:
             text += (
@@ -185,7 +182,7 @@ class Privacy(
             if not statement.stores_personal_data:
                 continue
             counts = count_items(data.get(statement.feature, {}))
-            held = ", ".join(f"{n} {k}" for k, n in counts.items()) if counts else "nothing stored"
+            held = count_in_words(counts) if counts else "nothing stored"
             lines.append(f"**{statement.feature}**: {held}. Kept: {statement.how_long}")
         if failed:
             lines.append(f"\nI couldn't check: {', '.join(failed)}.")

@@ -36,8 +36,7 @@ def render_item(item: ResourceItem) -> str:
     lines = [f"{name}: {item.description}"]
     if item.contested:
         lines.append(f"-# Debated: {item.contested}")
-    origin = "added by this server" if item.server_added else f"link checked {item.last_checked}"
-    lines.append(f"-# {', '.join(item.topics) or 'no topic'} · {origin}")
+    lines.append(f"-# {', '.join(item.topics) or 'no topic'} · {item.origin}")
     return "\n".join(lines)
 
 

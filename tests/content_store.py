@@ -19,6 +19,7 @@ STRATEGIES = (
         "Some peers find it helps to say that a coworker's prejudice is not about them.",
         "peer",
         ("003",),
+        answered_by=("train-staff",),
     ),
     Strategy(
         "choose-battles",
@@ -28,6 +29,7 @@ STRATEGIES = (
         "Not every remark needs an answer; some peers save energy for what matters most.",
         "peer",
         ("003",),
+        answered_by=("train-staff",),
     ),
     Strategy(
         "train-staff",
@@ -46,6 +48,7 @@ STRATEGIES = (
         "Many peers find support from peers in other organizations.",
         "peer",
         ("000",),
+        answered_by=("peer-supervision",),
     ),
     Strategy(
         "peer-supervision",
@@ -64,6 +67,7 @@ STRATEGIES = (
         "Teams can set time aside to reflect together on hard situations.",
         "shared",
         ("003",),
+        answered_by=("peer-supervision",),
     ),
 )
 RESOURCES = (
@@ -86,6 +90,7 @@ RESOURCES = (
         "Some clinicians dispute its approach.",
         date(2026, 11, 1),
         ("000",),
+        checked=date(2026, 11, 20),
     ),
 )
 EXPLAIN = ExplainText(

@@ -60,6 +60,8 @@ class Strategy:
     text: str
     who: str
     sources: tuple[str, ...]
+    # Peer-side items name the organization items that answer the same problem (content pairing).
+    answered_by: tuple[str, ...] = ()
 
     @property
     def is_peer_side(self) -> bool:
@@ -84,7 +86,11 @@ class Prompt:
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """A movement or training resource with a checked https link and an optional note on debate."""
+    """A movement or training resource with an https link and an optional note on debate.
+
+    ``added`` is when the entry was written; ``checked`` is set only by ``make check-links`` after
+    the link really answered, so members are never told a link was checked when it was not.
+    """
 
     id: str
     name: str
@@ -92,8 +98,9 @@ class Resource:
     description: str
     tags: tuple[str, ...]
     contested: str | None
-    last_checked: date
+    added: date
     sources: tuple[str, ...]
+    checked: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

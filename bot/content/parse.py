@@ -19,7 +19,7 @@ from bot.content.models import (
     Strategy,
     StrategyGroup,
 )
-from bot.content.validate import ContentError, ItemReader, check_language, table_list
+from bot.content.validate import KNOWN_SOURCES, ContentError, ItemReader, check_language, table_list
 
 __all__ = [
     "LIMITS",
@@ -27,7 +27,9 @@ __all__ = [
     "parse_explain",
     "parse_prompts",
     "parse_resources",
+    "parse_sources",
     "parse_strategies",
+    "parse_synonyms",
 ]
 
 # Character limits, chosen so each text fits where the bot shows it (embed titles, reminders, …).
@@ -43,11 +45,15 @@ LIMITS: dict[str, int] = {
     "resource.contested": 300,
     "explain.short": 600,
     "explain.long": 3500,
+    "source.title": 120,
+    "synonym.term": 60,
 }
 
 # Every group needs at least this many items on the peer side and on the organization side, so
 # wellbeing is never framed as the individual's job alone ([003] pairs "our work" with "others' work").
 MIN_PER_SIDE = 2
+# A card shows the peer item beside at most this many organization items, so it stays readable.
+MAX_ANSWERS = 2
 
 
 def _check_top_level(data: Mapping[str, Any], label: str, allowed: set[str]) -> None:
@@ -85,10 +91,17 @@ def parse_strategies(data: Mapping[str, Any], label: str) -> tuple[tuple[Strateg
                 text=reader.required_text("text", LIMITS["strategy.text"]),
                 who=reader.choice("who", WHO_VALUES),
                 sources=reader.sources(),
+                answered_by=reader.optional_string_list("answered_by"),
             )
         )
         reader.finish()
 
+    _check_sides(label, groups, strategies)
+    _check_pairs(label, strategies)
+    return tuple(groups), tuple(strategies)
+
+
+def _check_sides(label: str, groups: list[StrategyGroup], strategies: list[Strategy]) -> None:
     for group in groups:
         members = [strategy for strategy in strategies if strategy.group == group.id]
         peer_side = sum(1 for strategy in members if strategy.is_peer_side)
@@ -106,7 +119,41 @@ def parse_strategies(data: Mapping[str, Any], label: str) -> tuple[tuple[Strateg
                 f"group has {organization_side} organization item(s); it needs at least {MIN_PER_SIDE} "
                 "so the organization's side of the work shows too",
             )
-    return tuple(groups), tuple(strategies)
+
+
+def _check_pairs(label: str, strategies: list[Strategy]) -> None:
+    """Every peer-side item names its organization partner(s) in its group; every organization item is named."""
+    by_id = {strategy.id: strategy for strategy in strategies}
+    used: set[str] = set()
+    for strategy in strategies:
+        if strategy.who == "organization":
+            if strategy.answered_by:
+                raise ContentError(label, strategy.id, "answered_by is only for peer or shared items")
+            continue
+        if not strategy.answered_by:
+            raise ContentError(
+                label,
+                strategy.id,
+                "answered_by is missing: name the organization item(s) of the same group that answer this",
+            )
+        if len(strategy.answered_by) > MAX_ANSWERS:
+            raise ContentError(label, strategy.id, f"answered_by names more than {MAX_ANSWERS} items")
+        for answer in strategy.answered_by:
+            partner = by_id.get(answer)
+            if partner is None or partner.who != "organization" or partner.group != strategy.group:
+                raise ContentError(
+                    label,
+                    strategy.id,
+                    f"answered_by names {answer!r}, which is not an organization item in group {strategy.group!r}",
+                )
+            used.add(answer)
+    for strategy in strategies:
+        if strategy.who == "organization" and strategy.id not in used:
+            raise ContentError(
+                label,
+                strategy.id,
+                "no peer or shared item names this in answered_by, so it would never be shown on a card",
+            )
 
 
 def parse_prompts(data: Mapping[str, Any], label: str) -> tuple[Prompt, ...]:
@@ -155,8 +202,9 @@ def parse_resources(data: Mapping[str, Any], label: str) -> tuple[tuple[str, ...
                 description=reader.required_text("description", LIMITS["resource.description"]),
                 tags=reader.string_list("tags", tags),
                 contested=reader.text("contested", LIMITS["resource.contested"], required=False),
-                last_checked=reader.date("last_checked"),
+                added=reader.date("added"),
                 sources=reader.sources(),
+                checked=reader.optional_date("checked"),
             )
         )
         reader.finish()
@@ -180,3 +228,40 @@ def parse_explain(data: Mapping[str, Any], label: str) -> ExplainText:
     # Reuse the item checks for the one shared list; errors name the item 'explain'.
     reader = ItemReader(label, {"id": "explain", "sources": data.get("sources")}, 0, set())
     return ExplainText(short=texts["short"], long=texts["long"], sources=reader.sources())
+
+
+def parse_sources(data: Mapping[str, Any], label: str) -> dict[str, str]:
+    """Read ``[[sources]]``: one short human title for each seed id, every known id exactly once."""
+    _check_top_level(data, label, {"sources"})
+    seen: set[str] = set()
+    titles: dict[str, str] = {}
+    for position, table in enumerate(table_list(data, "sources", label)):
+        raw_id = table.get("id")
+        if raw_id not in KNOWN_SOURCES:
+            listed = ", ".join(sorted(KNOWN_SOURCES))
+            raise ContentError(label, str(raw_id), f"id must be one of the known sources: {listed}")
+        reader = ItemReader(label, table, position, seen)
+        titles[reader.id] = reader.required_text("title", LIMITS["source.title"])
+        reader.finish()
+    missing = sorted(KNOWN_SOURCES - set(titles))
+    if missing:
+        raise ContentError(label, missing[0], "this source has no title; add a [[sources]] entry for it")
+    return titles
+
+
+def parse_synonyms(data: Mapping[str, Any], label: str) -> tuple[tuple[str, ...], ...]:
+    """Read ``[[synonyms]]``: each entry a list of at least two terms that mean the same thing."""
+    _check_top_level(data, label, {"synonyms"})
+    groups: list[tuple[str, ...]] = []
+    for position, table in enumerate(table_list(data, "synonyms", label)):
+        # Entries have no id; errors name them by position ("#3").
+        reader = ItemReader(label, {"id": f"synonyms-{position + 1}", **table}, position, set())
+        terms = reader.string_list("terms")
+        if len(terms) < 2:
+            raise reader.error("terms must list at least two words or phrases that mean the same thing")
+        for term in terms:
+            if not term.strip() or len(term) > LIMITS["synonym.term"]:
+                raise reader.error(f"term {term!r} must be 1 to {LIMITS['synonym.term']} characters")
+        reader.finish()
+        groups.append(terms)
+    return tuple(groups)

@@ -1,12 +1,14 @@
 """Load, validate and look up the bot's community-editable content (no Discord imports).
 
-The content lives in four TOML files in the repository's ``content/`` folder:
+The content lives in six TOML files in the repository's ``content/`` folder:
 
 * ``strategies.toml``: ``[[groups]]`` of challenges and ``[[strategies]]`` for each, every group
   showing both the peer's and the organization's side;
 * ``prompts.toml``: check-in, co-reflection, disclosure and onboarding prompts;
 * ``resources.toml``: movement and training resources with https links and declared ``tags``;
-* ``explain.toml``: "what peer support is and is not", short and one-page.
+* ``explain.toml``: "what peer support is and is not", short and one-page;
+* ``sources.toml``: a short human title for each source document, shown instead of its number;
+* ``search.toml``: small synonym groups so a search finds cards in the words peers type.
 
 :func:`load_content` reads and checks all of them and returns a :class:`ContentStore`, or raises
 :class:`ContentError` naming the file, the item and the problem. Every text is also run through
@@ -26,7 +28,14 @@ from bot.content.models import (
     Strategy,
     StrategyGroup,
 )
-from bot.content.parse import parse_explain, parse_prompts, parse_resources, parse_strategies
+from bot.content.parse import (
+    parse_explain,
+    parse_prompts,
+    parse_resources,
+    parse_sources,
+    parse_strategies,
+    parse_synonyms,
+)
 from bot.content.search import StrategyIndex
 from bot.content.validate import ContentError, read_toml
 
@@ -51,6 +60,8 @@ STRATEGIES_FILE = "strategies.toml"
 PROMPTS_FILE = "prompts.toml"
 RESOURCES_FILE = "resources.toml"
 EXPLAIN_FILE = "explain.toml"
+SOURCES_FILE = "sources.toml"
+SEARCH_FILE = "search.toml"
 
 
 class ContentStore:
@@ -65,6 +76,8 @@ class ContentStore:
         tags: tuple[str, ...],
         resources: tuple[Resource, ...],
         explain: ExplainText,
+        source_titles: dict[str, str] | None = None,
+        synonyms: tuple[tuple[str, ...], ...] = (),
     ) -> None:
         self._groups = groups
         self._strategies = strategies
@@ -72,6 +85,7 @@ class ContentStore:
         self._tags = tags
         self._resources = resources
         self._explain = explain
+        self._source_titles = dict(source_titles or {})
         self._strategy_by_id = {strategy.id: strategy for strategy in strategies}
         self._group_by_id = {group.id: group for group in groups}
         self._prompt_by_id = {prompt.id: prompt for prompt in prompts}
@@ -85,7 +99,7 @@ class ContentStore:
         self._by_tag: dict[str, tuple[Resource, ...]] = {
             tag: tuple(resource for resource in resources if tag in resource.tags) for tag in tags
         }
-        self._index = StrategyIndex(strategies, {group.id: group.name for group in groups})
+        self._index = StrategyIndex(strategies, {group.id: group.name for group in groups}, synonyms)
 
     # Strategies -------------------------------------------------------------------------------
 
@@ -150,6 +164,16 @@ class ContentStore:
         """The resource tags declared at the top of resources.toml."""
         return self._tags
 
+    # Sources ----------------------------------------------------------------------------------
+
+    def source_title(self, source_id: str) -> str:
+        """The short human title of a source document (the id itself if a hand-built store has none)."""
+        return self._source_titles.get(source_id, source_id)
+
+    def cite(self, source_ids: tuple[str, ...] | list[str]) -> str:
+        """Source titles for members, joined by semicolons, each once and in id order."""
+        return "; ".join(self.source_title(source_id) for source_id in sorted(set(source_ids)))
+
     # Explainer and summary --------------------------------------------------------------------
 
     @property
@@ -194,6 +218,8 @@ def load_content(directory: Path = DEFAULT_CONTENT_DIR) -> ContentStore:
         read_toml(directory / RESOURCES_FILE, label(RESOURCES_FILE)), label(RESOURCES_FILE)
     )
     explain = parse_explain(read_toml(directory / EXPLAIN_FILE, label(EXPLAIN_FILE)), label(EXPLAIN_FILE))
+    source_titles = parse_sources(read_toml(directory / SOURCES_FILE, label(SOURCES_FILE)), label(SOURCES_FILE))
+    synonyms = parse_synonyms(read_toml(directory / SEARCH_FILE, label(SEARCH_FILE)), label(SEARCH_FILE))
     return ContentStore(
         groups=groups,
         strategies=strategies,
@@ -201,4 +227,6 @@ def load_content(directory: Path = DEFAULT_CONTENT_DIR) -> ContentStore:
         tags=tags,
         resources=resources,
         explain=explain,
+        source_titles=source_titles,
+        synonyms=synonyms,
     )

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.content.language import find_ruled_out_terms
+from bot.content.role_word import PLACEHOLDERS, unknown_placeholders
 from bot.links import hidden_character
 
 __all__ = [
@@ -155,6 +156,13 @@ class ItemReader:
                     raise self.error(f"{key} has unknown value {entry!r}")
         return tuple(value)
 
+    def optional_string_list(self, key: str) -> tuple[str, ...]:
+        """Read a list of distinct strings that may be left out (an empty tuple then)."""
+        if key not in self._table:
+            self._used.add(key)
+            return ()
+        return self.string_list(key)
+
     def sources(self) -> tuple[str, ...]:
         """Read ``sources``: at least one seed number, each one of "000" to "004"."""
         value = self._raw("sources", required=False)
@@ -186,6 +194,13 @@ class ItemReader:
             raise self.error(f"{key} has no host name")
         return value
 
+    def optional_date(self, key: str) -> date | None:
+        """Read a date that may be left out (None then)."""
+        if key not in self._table:
+            self._used.add(key)
+            return None
+        return self.date(key)
+
     def date(self, key: str) -> date:
         """Read a calendar date, written either as a TOML date (2026-11-23) or as an ISO string."""
         value = self._raw(key, required=True)
@@ -208,7 +223,11 @@ class ItemReader:
 
 
 def check_language(label: str, item: str | None, key: str, value: str) -> None:
-    """Raise if ``value`` uses a word the language guide rules out."""
+    """Raise if ``value`` uses a word the language guide rules out, or an unknown {placeholder}."""
+    unknown = unknown_placeholders(value)
+    if unknown:
+        known = ", ".join("{" + name + "}" for name in sorted(PLACEHOLDERS))
+        raise ContentError(label, item, f"{key} has {{{unknown[0]}}}, which is not a placeholder; use one of {known}")
     words = find_ruled_out_terms(value)
     if words:
         listed = ", ".join(repr(word) for word in words)

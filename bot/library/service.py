@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.clock import Clock, to_timestamp
+from bot.content.role_word import fill_role
 from bot.content.store import ContentStore
 from bot.errors import UserFacingError
 from bot.library.repository import (
@@ -178,8 +179,18 @@ class ResourceItem:
     description: str
     topics: tuple[str, ...]
     contested: str | None = None
-    last_checked: str | None = None
+    added: str | None = None  # when a built-in entry was written
+    checked: str | None = None  # when `make check-links` last saw the link answer; None if never
     server_added: bool = False
+
+    @property
+    def origin(self) -> str:
+        """Where the entry comes from, honestly: never "checked" unless a real check happened."""
+        if self.server_added:
+            return "added by this server"
+        if self.checked:
+            return f"link checked {self.checked}"
+        return f"added {self.added}" if self.added else "built in"
 
 
 def clean_name(raw: str) -> str:
@@ -279,7 +290,8 @@ class ServerEntryService:
                 r.description,
                 r.tags,
                 r.contested,
-                r.last_checked.isoformat(),
+                r.added.isoformat(),
+                r.checked.isoformat() if r.checked else None,
             )
             for r in content.resources
         ]
@@ -413,7 +425,12 @@ class ServerEntryService:
         """The short and one-page texts for this server, and whether the server replaced any."""
         short, long = await self.explain_texts.explain(guild_id)
         builtin = self.content.explain
-        return short or builtin.short, long or builtin.long, short is not None or long is not None
+        role = (await self.guilds.get(guild_id)).role_words
+        return (
+            short or fill_role(builtin.short, role),
+            long or fill_role(builtin.long, role),
+            short is not None or long is not None,
+        )
 
     async def set_explain(self, guild_id: int, short: str | None, long: str | None) -> None:
         """Replace one or both texts with the server's own (None keeps the current one)."""

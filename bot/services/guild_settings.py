@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.clock import Clock, from_timestamp, to_timestamp
+from bot.content.role_word import DEFAULT_ROLE_WORD, RoleWord
 from bot.errors import UserFacingError
 from bot.repositories.guilds import GuildRepository
 from bot.services.timezones import validate_zone
@@ -127,7 +128,9 @@ SETTINGS: dict[str, SettingSpec] = {
     for spec in (
         SettingSpec("timezone", "Default time zone", "UTC", validate_zone),
         SettingSpec("retention_days", "Retention (days)", 90, parse_retention),
-        SettingSpec("role_word", "Word for the role", "peer worker", parse_role_word),
+        SettingSpec("role_word", "Word for the role", DEFAULT_ROLE_WORD, parse_role_word),
+        # None: made from the singular (coach → coaches); set when the default reads wrong.
+        SettingSpec("role_word_plural", "Word for the role, plural", None, parse_role_word),
         SettingSpec("vent_channel", "Vent channel", None, parse_snowflake, "channel"),
         SettingSpec("notice_channel", "Channel for bot notices", None, parse_snowflake, "channel"),
         SettingSpec("facilitator_role", "Facilitator role", None, parse_snowflake, "role"),
@@ -184,8 +187,13 @@ class GuildConfig:
 
     @property
     def role_word(self) -> str:
-        """The server's word for the role."""
+        """The server's word for the role (singular)."""
         return str(self.get("role_word"))
+
+    @property
+    def role_words(self) -> RoleWord:
+        """The server's word for the role, singular and plural."""
+        return RoleWord.of(self.role_word, self.get("role_word_plural"))
 
 
 class GuildSettingsService:
@@ -232,6 +240,22 @@ class GuildSettingsService:
         await self.repo.set_setting(guild_id, key, None if raw is None else str(new))
         self._cache.pop(guild_id, None)
         return old, new
+
+    async def set_role_word(self, guild_id: int, singular: str | None, plural: str | None) -> tuple[RoleWord, RoleWord]:
+        """Set both numbers of the role word at once (None resets); return (old, new).
+
+        Without a plural, the stored plural is cleared so the default is made from the new singular.
+        Both are checked before anything is written, and written in one transaction.
+        """
+        old = (await self.get(guild_id)).role_words
+        new_singular = DEFAULT_ROLE_WORD if singular is None else parse_role_word(singular)
+        new_plural = None if plural is None else parse_role_word(plural)
+        await self.ensure_guild(guild_id)
+        async with self.repo.db.transaction():
+            await self.repo.set_setting(guild_id, "role_word", None if singular is None else new_singular)
+            await self.repo.set_setting(guild_id, "role_word_plural", new_plural)
+        self._cache.pop(guild_id, None)
+        return old, RoleWord.of(new_singular, new_plural)
 
     async def set_feature(self, guild_id: int, feature: str, enabled: bool) -> bool:
         """Turn a feature on or off; return whether it was on before."""

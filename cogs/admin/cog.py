@@ -72,7 +72,9 @@ class Admin(
         return await require_moderator(interaction)
 
     async def _confirm(self, interaction: Interaction, what: str, old: str, new: str, more: str = "") -> None:
-        await interaction.response.send_message(f"{what} changed from {old} to {new}.{more}", ephemeral=True)
+        # Saying "changed from on to on" reads as a glitch; say plainly that it already was.
+        text = f"{what} is already {new}; nothing changed." if old == new else f"{what} changed from {old} to {new}."
+        await interaction.response.send_message(text + more, ephemeral=True)
 
     async def _set(self, interaction: Interaction, key: str, raw: str | None) -> None:
         assert interaction.guild_id is not None
@@ -240,16 +242,32 @@ class Admin(
         await self._set(interaction, "retention_days", str(days))
 
     @app_commands.command(name="role-word")
-    @app_commands.describe(word="For example: peer worker, peer supporter, recovery coach")
-    async def role_word(self, interaction: Interaction, word: app_commands.Range[str, 1, ROLE_WORD_MAX]) -> None:
-        """Set the word this server uses for the role."""
-        await self._set(interaction, "role_word", word)
+    @app_commands.describe(
+        singular="For example: peer worker, peer supporter, recovery coach",
+        plural="Only if the usual plural reads wrong (recovery coach → recovery coaches is made for you)",
+    )
+    async def role_word(
+        self,
+        interaction: Interaction,
+        singular: app_commands.Range[str, 1, ROLE_WORD_MAX],
+        plural: app_commands.Range[str, 1, ROLE_WORD_MAX] | None = None,
+    ) -> None:
+        """Set the word this server uses for the role, and its plural."""
+        await self._set_role_word(interaction, singular, plural)
+
+    async def _set_role_word(self, interaction: Interaction, singular: str | None, plural: str | None) -> None:
+        assert interaction.guild_id is not None
+        old, new = await services(interaction).guilds.set_role_word(interaction.guild_id, singular, plural)
+        await self._confirm(interaction, SETTINGS["role_word"].label, str(old), str(new))
 
     @app_commands.command(name="reset")
     @app_commands.describe(setting="The setting to put back to its default")
     @app_commands.choices(setting=[app_commands.Choice(name=SETTINGS[k].label, value=k) for k in RESETTABLE])
     async def reset(self, interaction: Interaction, setting: app_commands.Choice[str]) -> None:
         """Put one setting back to its default (unset a channel or role)."""
+        if setting.value == "role_word":
+            await self._set_role_word(interaction, None, None)  # the plural goes back with it
+            return
         await self._set(interaction, setting.value, None)
 
 

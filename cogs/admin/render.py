@@ -44,7 +44,7 @@ def render_config(
     general = [
         f"{SETTINGS['timezone'].label}: {config.timezone}",
         f"{SETTINGS['retention_days'].label}: {config.retention_days}",
-        f"{SETTINGS['role_word'].label}: {config.role_word}",
+        f"{SETTINGS['role_word'].label}: {config.role_words}",
         "Venting limits: "
         f"{config.get('vent_posts_per_hour')} posts an hour, {config.get('vent_reply_cooldown')} s between replies, "
         + (

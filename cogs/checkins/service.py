@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock, from_timestamp, to_timestamp
+from bot.content.role_word import RoleWord, fill_role
 from bot.delivery.notices import DmNotices
 from bot.errors import UserFacingError
 from bot.keys import Keys
@@ -108,7 +109,7 @@ class CheckinService:
         # Each server's prompt pool, cached because every scheduled DM needs it (10,000 at 09:00),
         # with the library's version of the server's prompts it was built from: any change to them
         # moves the version on, and the pool is built again.
-        self._pools: dict[tuple[int, str], tuple[int, list[ChosenPrompt]]] = {}
+        self._pools: dict[tuple[int, str], tuple[tuple[int, RoleWord], list[ChosenPrompt]]] = {}
 
     # -- the walk-through ----------------------------------------------------------------------------
 
@@ -294,7 +295,9 @@ class CheckinService:
 
     async def pool(self, guild_id: int, prompt_set: str) -> list[ChosenPrompt]:
         """Prompts a server uses for a choice: content prompts not hidden, plus the server's own."""
-        version = self.library.version(guild_id, CHECKIN)
+        # The built-in texts name the role in the server's word, so a new word means a new pool.
+        role = (await self.guilds.get(guild_id)).role_words
+        version = (self.library.version(guild_id, CHECKIN), role)
         cached = self._pools.get((guild_id, prompt_set))
         if cached is not None and cached[0] == version:
             return cached[1]
@@ -302,7 +305,11 @@ class CheckinService:
         found: list[ChosenPrompt] = []
         if self.prompts is not None:
             for set_name in CONTENT_SETS[prompt_set]:
-                found += [ChosenPrompt(p.id, p.text) for p in self.prompts.prompts_in(set_name) if p.id not in hidden]
+                found += [
+                    ChosenPrompt(p.id, fill_role(p.text, role))
+                    for p in self.prompts.prompts_in(set_name)
+                    if p.id not in hidden
+                ]
         wanted = ("daily", "weekly") if prompt_set == "mix" else (prompt_set,)
         for own in await self.library.items(guild_id, CHECKIN):
             if own.variant in wanted:
@@ -322,7 +329,9 @@ class CheckinService:
             own = None if number is None else await self.library.get(guild_id, CHECKIN, number)
             return None if own is None else own.text
         found = self.prompts.prompt(prompt_id) if self.prompts is not None else None
-        return found.text if found is not None else None
+        if found is None:
+            return None
+        return fill_role(found.text, (await self.guilds.get(guild_id)).role_words)
 
     async def add_prompt(self, guild_id: int, prompt_set: str, text: str) -> str:
         """Add a prompt of the server's own to a set (daily or weekly); return its id."""

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock, to_timestamp
+from bot.content.role_word import fill_role
 from bot.db.connection import Database
 from bot.errors import UserFacingError
 from bot.library.repository import ItemFields, ServerItem
@@ -131,10 +132,11 @@ class ReflectionService:
     async def library(self, guild_id: int, *, include_hidden: bool = False) -> list[Prompt]:
         """Built-in prompts (with the server's changes), then the server's own, hidden ones on request."""
         changes = await self.items.builtin_changes(guild_id, REFLECTION)
+        role = (await self.guilds.get(guild_id)).role_words
         found: list[Prompt] = []
         for builtin_id, text in self._builtins():
             change = changes.get(builtin_id)
-            wording = change.text if change is not None and change.text else text
+            wording = change.text if change is not None and change.text else fill_role(text, role)
             hidden = change.hidden if change is not None else False
             changed = change is not None and bool(change.text)
             found.append(Prompt(f"b:{builtin_id}", wording, True, hidden, changed))

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PeerCircleBot
+from bot.content.role_word import RoleWord
 from bot.delivery.notices import NoticeSpec
 from bot.errors import UserFacingError
 from bot.interactions import feature, require_feature, services
@@ -17,6 +18,7 @@ from bot.privacy import DataStatement
 from bot.scheduling.recurrence import describe
 from bot.services import timezones
 from cogs.strategies.jobs import register_jobs, unregister_jobs
+from cogs.strategies.reminder_buttons import ReminderButton
 from cogs.strategies.reminders import CADENCES, NOTICES, REMINDER_KIND, WEEKDAYS, ReminderService, build_recurrence
 from cogs.strategies.render import card_embed, search_list
 from cogs.strategies.service import FEATURE, StrategyService
@@ -27,9 +29,9 @@ CADENCE_CHOICES = [app_commands.Choice(name=c, value=c) for c in CADENCES]
 WEEKDAY_CHOICES = [app_commands.Choice(name=d, value=i) for i, d in enumerate(WEEKDAYS)]
 
 
-async def _role_word(interaction: Interaction) -> str:
+async def _role_word(interaction: Interaction) -> RoleWord:
     assert interaction.guild_id is not None
-    return (await services(interaction).guilds.get(interaction.guild_id)).role_word
+    return (await services(interaction).guilds.get(interaction.guild_id)).role_words
 
 
 def group_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -78,6 +80,7 @@ class StrategyCog(
         self.bot.features.add(self.strategies)
         self.bot.features.add(self.reminders)
         register_jobs(self.bot, self.strategies, self.reminders)
+        self.bot.add_dynamic_items(ReminderButton)
         # Told with the member's next /strategy reply (see _notice), not after just any command.
         self.bot.services.notices.register(
             NoticeSpec(REMINDER_KIND, FEATURE, NOTICES, on_told=self.reminders.notice_told, in_own_reply=True)
@@ -86,6 +89,7 @@ class StrategyCog(
     async def cog_unload(self) -> None:
         """Undo cog_load."""
         self.bot.services.notices.unregister(REMINDER_KIND)
+        self.bot.remove_dynamic_items(ReminderButton)
         unregister_jobs(self.bot)
         self.bot.features.remove(StrategyService)
         self.bot.features.remove(ReminderService)

@@ -17,6 +17,7 @@ from bot.app import PeerCircleBot
 from bot.delivery.dm import OutgoingDM
 from bot.interactions import missing_permissions
 from bot.scheduling.scheduler import Firing
+from cogs.strategies.reminder_buttons import reminder_view
 from cogs.strategies.reminders import REMINDER_KIND, WEEK_KIND, ReminderService
 from cogs.strategies.render import card_embed, short_card_text
 from cogs.strategies.service import FEATURE, StrategyService
@@ -35,18 +36,21 @@ async def send_reminder(
     if await reminders.in_quiet_hours(row):
         log.debug("reminder %d skipped: quiet hours", row.id)
         return
+    if reminders.skipping(row):
+        log.debug("reminder %d skipped: paused for a week", row.id)
+        return
     card = await strategies.reminder_card(
         row.guild_id, row.owner_id, row.target.get("group"), row.target.get("turn", 0)
     )
     if card is None:
         await reminders.pause_with_notice(row, "no_favourites")
         return
-    role_word = (await svc.guilds.get(row.guild_id)).role_word
+    role_word = (await svc.guilds.get(row.guild_id)).role_words
     guild = bot.get_guild(row.guild_id)
     where = f" from {guild.name}" if guild else ""
     text = (
         f"Your strategy reminder{where}:\n{short_card_text(card, role_word)}\n\n"
-        "-# /strategy remind pause or stop in the server changes this."
+        "-# The buttons below, or /strategy remind in the server, change this."
     )
     # The card is drawn now, so the turn moves on now; the queue sends it at its own pace.
     await reminders.advance(row)
@@ -61,7 +65,8 @@ async def send_reminder(
 
     closed = svc.notices.closed(row.guild_id, row.owner_id, REMINDER_KIND, pause)
     lateness = (svc.clock.now() - firing.due_at).total_seconds()
-    await bot.dm.submit(OutgoingDM(row.owner_id, text, None, closed, lateness))
+    view = reminder_view(row.guild_id, card.peer.id)
+    await bot.dm.submit(OutgoingDM(row.owner_id, text, view, closed, lateness))
 
 
 async def post_week(bot: PeerCircleBot, strategies: StrategyService, firing: Firing) -> None:
@@ -84,7 +89,7 @@ async def post_week(bot: PeerCircleBot, strategies: StrategyService, firing: Fir
     late = " (posted late)" if firing.late else ""
     await channel.send(
         content=f"**Strategy of the week**{late}",
-        embed=card_embed(card, config.role_word, footer="/strategy browse shows more"),
+        embed=card_embed(card, config.role_words, footer="/strategy browse shows more"),
     )
 
 

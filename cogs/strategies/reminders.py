@@ -9,10 +9,10 @@ No Discord import.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.clock import Clock
+from bot.clock import Clock, to_timestamp
 from bot.delivery.notices import DM_CLOSED, DmNotices
 from bot.errors import UserFacingError
 from bot.scheduling.quiet_hours import in_quiet_hours
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 REMINDER_KIND = "strategy_reminder"
 WEEK_KIND = "strategy_week"
 CADENCES = ("daily", "weekdays", "weekly")
+PAUSE_DAYS = 7  # "Pause for a week" under a reminder DM
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOTICES = {
     DM_CLOSED: "Your strategy reminders are paused: I couldn't send you a direct message (your DMs from "
@@ -94,6 +95,7 @@ class ReminderService:
                 "when": describe(r.recurrence),
                 "group": r.target.get("group"),
                 "paused": r.paused,
+                "skipping_until": r.target.get("skip_until"),
                 "expires_at": r.expires_at.isoformat() if r.expires_at else None,
             }
             for r in await self.scheduler.owned_by(user_id, (REMINDER_KIND,))
@@ -150,9 +152,24 @@ class ReminderService:
         """Pause the member's reminder."""
         await self.scheduler.pause((await self._require(guild_id, user_id)).id)
 
-    async def resume(self, guild_id: int, user_id: int) -> ScheduleRow:
-        """Resume it from its next occurrence, clearing any notice."""
+    async def pause_for(self, guild_id: int, user_id: int, days: int = PAUSE_DAYS) -> datetime:
+        """Skip the reminder for `days` days; it keeps its rule and starts again by itself afterwards."""
         row = await self._require(guild_id, user_id)
+        until = self.clock.now() + timedelta(days=days)
+        await self.scheduler.update(row.id, target={**row.target, "skip_until": to_timestamp(until)})
+        return until
+
+    def skipping(self, row: ScheduleRow) -> bool:
+        """Whether the member asked to skip this reminder for now (Pause for a week)."""
+        until = row.target.get("skip_until")
+        return until is not None and to_timestamp(self.clock.now()) < int(until)
+
+    async def resume(self, guild_id: int, user_id: int) -> ScheduleRow:
+        """Resume it from its next occurrence, clearing any notice and any week's pause."""
+        row = await self._require(guild_id, user_id)
+        if "skip_until" in row.target:
+            target = {key: value for key, value in row.target.items() if key != "skip_until"}
+            await self.scheduler.update(row.id, target=target)
         await self.notices.clear(guild_id, user_id, REMINDER_KIND)
         resumed = await self.scheduler.resume(row.id)
         assert resumed is not None
@@ -225,4 +242,4 @@ class ReminderService:
         return current is not None and await self.scheduler.remove(current.id)
 
 
-__all__ = ["CADENCES", "NOTICES", "REMINDER_KIND", "WEEKDAYS", "WEEK_KIND", "ReminderService", "describe"]
+__all__ = ["CADENCES", "NOTICES", "PAUSE_DAYS", "REMINDER_KIND", "WEEKDAYS", "WEEK_KIND", "ReminderService", "describe"]

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock, to_timestamp
+from bot.content.role_word import RoleWord
 from bot.content.store import ContentStore, Strategy, StrategyGroup
 from bot.errors import UserFacingError
 from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
@@ -32,27 +33,31 @@ _EPOCH_MONDAY = date(2024, 1, 1)
 
 @dataclass(frozen=True)
 class Card:
-    """One strategy card: the peer's side beside the organization's side of the same challenge."""
+    """One strategy card: a peer-side item beside the organization item(s) that answer the same problem.
+
+    The pairing is written in the content (``answered_by``) and checked when it loads, so a card never
+    shows two unrelated texts side by side.
+    """
 
     group: StrategyGroup
     peer: Strategy
-    organization: Strategy
+    organizations: tuple[Strategy, ...]
+    sources: str  # the source titles, ready for members to read
 
     @property
     def title(self) -> str:
         """The card's heading: the peer-side title."""
         return self.peer.title
 
+    @property
+    def organization(self) -> Strategy:
+        """The first organization item answering the peer item."""
+        return self.organizations[0]
+
 
 def peer_side(strategies: tuple[Strategy, ...]) -> list[Strategy]:
     """What a peer (or peers and the organization together) can take up."""
     return [s for s in strategies if s.who in ("peer", "shared")]
-
-
-def organization_side(strategies: tuple[Strategy, ...]) -> list[Strategy]:
-    """What coworkers, managers or the agency should do; shared items only when a group has no other."""
-    only = [s for s in strategies if s.who == "organization"]
-    return only or [s for s in strategies if s.who == "shared"]
 
 
 class StrategyService:
@@ -77,21 +82,19 @@ class StrategyService:
             self._index_cards(group)
 
     def _build_cards(self, group: StrategyGroup) -> list[Card]:
-        strategies = self.content.strategies_in(group.id)
-        peers, orgs = peer_side(strategies), organization_side(strategies)
-        if not peers or not orgs:
-            return []  # the loader refuses such content; this only guards hand-built test stores
-        pages = max(len(peers), len(orgs))
-        return [Card(group, peers[i % len(peers)], orgs[i % len(orgs)]) for i in range(pages)]
+        cards = []
+        for peer in peer_side(self.content.strategies_in(group.id)):
+            answers = tuple(a for a in (self.content.strategy(i) for i in peer.answered_by) if a is not None)
+            if answers:  # the loader refuses an unpaired item; this only guards hand-built test stores
+                sources = self.content.cite([*peer.sources, *(s for a in answers for s in a.sources)])
+                cards.append(Card(group, peer, answers, sources))
+        return cards
 
     def _index_cards(self, group: StrategyGroup) -> None:
         for card in self._cards[group.id]:
             self._card_of.setdefault(card.peer.id, card)
-            self._card_of.setdefault(card.organization.id, card)
-        for strategy in self.content.strategies_in(group.id):
-            # A shared strategy that was not paired as either side still gets a card of its own.
-            if strategy.id not in self._card_of and self._cards[group.id]:
-                self._card_of[strategy.id] = Card(group, strategy, self._cards[group.id][0].organization)
+            for answer in card.organizations:
+                self._card_of.setdefault(answer.id, card)
 
     # -- looking things up -----------------------------------------------------------------------
 
@@ -192,14 +195,14 @@ class StrategyService:
 
     # -- export --------------------------------------------------------------------------------
 
-    def organization_markdown(self, group_id: str | None, role_word: str) -> str:
+    def organization_markdown(self, group_id: str | None, role: RoleWord) -> str:
         """The organization's side of one group or all, as Markdown to bring to a supervisor or committee."""
         groups = [self.group(group_id)] if group_id else list(self.content.groups)
         lines = [
-            "# What organizations can do to support peer roles",
+            f"# What organizations can do to support {role.plural}",
             "",
-            f"Every challenge a {role_word} meets at work has two sides: what peers can do, and what",
-            "coworkers, supervisors and the organization should do. This is the organization's side.",
+            f"Every challenge {role.with_article} meets at work has two sides: what {role.plural} can do, and",
+            "what coworkers, supervisors and the organization should do. This is the organization's side.",
             "",
         ]
         for group in groups:
@@ -209,6 +212,6 @@ class StrategyService:
                     continue
                 shared = " (shared with peers)" if strategy.who == "shared" else ""
                 lines += [f"### {strategy.title}{shared}", "", strategy.text, ""]
-                lines += [f"_Sources: {', '.join(strategy.sources)}_", ""]
-        lines.append("Shared by the peer-circle bot. Sources refer to the documents listed in its content files.")
+                lines += [f"_Sources: {self.content.cite(strategy.sources)}_", ""]
+        lines.append("Shared by the peer-circle bot. Each item names the talk or writing it draws on.")
         return "\n".join(lines)

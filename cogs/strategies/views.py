@@ -6,6 +6,7 @@ from typing import Any
 
 import discord
 
+from bot.content.role_word import RoleWord
 from bot.interactions import OwnerView, feature
 from cogs.strategies.render import card_embed
 from cogs.strategies.service import Card, StrategyService
@@ -30,7 +31,7 @@ class GroupSelect(discord.ui.Select["BrowseView"]):
 class BrowseView(OwnerView):
     """A group picker and previous/next buttons; only the member who asked can use it."""
 
-    def __init__(self, owner_id: int, groups: list[tuple[str, str, str]], role_word: str) -> None:
+    def __init__(self, owner_id: int, groups: list[tuple[str, str, str]], role_word: RoleWord) -> None:
         super().__init__(owner_id, timeout=600)
         self.role_word = role_word
         self.cards: list[Card] = []

@@ -75,7 +75,7 @@ class SupportCog(commands.Cog):
         svc = services(interaction)
         options = await svc.entries.support_options(interaction.guild_id)
         people = await self.service.listed(interaction.guild_id)
-        role_word = (await svc.guilds.get(interaction.guild_id)).role_word
+        role = (await svc.guilds.get(interaction.guild_id)).role_words
         embed = discord.Embed(title="Support, if and when you want it", description=STATEMENT)
         if options:
             text = "\n".join(f"**{o.name}**{f' ({o.url})' if o.url else ''}: {o.text}" for o in options)
@@ -85,7 +85,7 @@ class SupportCog(commands.Cog):
                 name="Options this community chose", value="Moderators haven't added any yet.", inline=False
             )
         value = " ".join(f"<@{uid}>" for uid in people) if people else "Nobody has volunteered yet."
-        embed.add_field(name=f"{role_word.capitalize()}s who offered to be reachable", value=value[:1024], inline=False)
+        embed.add_field(name=f"{role.plural_title} who offered to be reachable", value=value[:1024], inline=False)
         embed.set_footer(text="Volunteers are members like you, not a crisis service. /support-volunteer to join.")
         # The bot's default AllowedMentions.none() means listing volunteers pings nobody.
         await interaction.response.send_message(embed=embed, ephemeral=True)

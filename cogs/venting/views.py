@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 # custom_ids stay far below Discord's 100 characters; "v1" lets a later layout coexist with old posts.
 POST_BUTTON_TEMPLATE = r"vent:v1:(?P<action>reply|delete)"
 BLOCK_CHOICES = (
-    ("a day", BlockLength.DAY),
-    ("a week", BlockLength.WEEK),
-    ("a month", BlockLength.MONTH),
+    ("for a day", BlockLength.DAY),
+    ("for a week", BlockLength.WEEK),
+    ("for a month", BlockLength.MONTH),
     ("until a moderator lifts it", BlockLength.LIFTED),
 )
 
@@ -115,9 +115,7 @@ class BlockSelect(discord.ui.Select[Any]):
     """How long to pause the author's anonymous posting."""
 
     def __init__(self) -> None:
-        options = [
-            discord.SelectOption(label=f"Block the author for {text}", value=v.value) for text, v in BLOCK_CHOICES
-        ]
+        options = [discord.SelectOption(label=f"Block the author {text}", value=v.value) for text, v in BLOCK_CHOICES]
         super().__init__(placeholder="Block the author from anonymous posting…", options=options)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

@@ -183,7 +183,7 @@ async def test_forget_erases_everything_and_old_buttons_stay_harmless(world, sim
     await answer(world.member, message, "kept one")
     asked = await world.member.slash(world.general, "privacy forget")
     done = await world.member.click(asked.response.message, label="Yes, erase everything")
-    assert "Check-ins: 1 plans, 1 schedules, 1 answers" in done.response.content
+    assert "Check-ins: 1 check-in plan, 1 schedule you set up, 1 check-in answer" in done.response.content
     assert await rows_with(sim_services, world.member.id) == {}
     await world.member.user.click(message, label="Pause for a week")
     await answer(world.member, message, "after forgetting")

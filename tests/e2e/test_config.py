@@ -53,8 +53,10 @@ async def test_moderator_role_without_manage_server_is_a_moderator(world, simcor
     commands = await simcord_env.bot.tree.fetch_commands()
     config = next(c for c in commands if c.name == "config")
     world.guild.set_command_permissions(config, {helper_role: True})
-    result = await helper.slash(world.general, "config role-word", word="peer supporter")
-    assert result.response.content == "Word for the role changed from peer worker to peer supporter."
+    result = await helper.slash(world.general, "config role-word", singular="peer supporter")
+    assert result.response.content == (
+        "Word for the role changed from peer worker (plural: peer workers) to peer supporter (plural: peer supporters)."
+    )
 
 
 @pytest.mark.parametrize("feature", [CHECKINS, STRATEGIES, RESOURCES, VENTING, REFLECTION, SUPPORT])
@@ -113,14 +115,14 @@ async def test_retention_outside_bounds(world, sim_services, days):
 
 
 async def test_role_word_with_markup_is_refused(world, sim_services):
-    result = await world.mod.slash(world.general, "config role-word", word="@everyone")
+    result = await world.mod.slash(world.general, "config role-word", singular="@everyone")
     assert "letters, spaces, hyphens" in result.response.content
     assert (await sim_services.guilds.get(world.guild.id)).role_word == "peer worker"
 
 
 async def test_over_long_role_word_is_refused_by_discord(world):
     with pytest.raises(OptionError, match="at most 40"):
-        await world.mod.slash(world.general, "config role-word", word="x" * 41)
+        await world.mod.slash(world.general, "config role-word", singular="x" * 41)
 
 
 async def test_vent_channel_without_permission_names_it(world, simcord_env, sim_services):

@@ -58,5 +58,5 @@ async def test_privacy_export_and_forget_cover_every_notice(world, simcord_env, 
         assert [n["reason"] for n in data[feature]["notices"]] == ["dm_closed"], feature
     asked = await world.member.user.slash("privacy forget")
     done = await world.member.user.click(asked.response.message, label="Yes, erase everything")
-    assert done.response.content.count("1 notices") == 3
+    assert done.response.content.count("1 notice waiting for you") == 3
     assert await rows_with(sim_services, world.member.id) == {}

@@ -25,7 +25,7 @@ async def test_show_lists_features_with_counts(world):
     await _store_some(world)
     result = await world.member.slash(world.general, "privacy show")
     assert result.ephemeral
-    assert "**Preferences**: 1 preferences." in result.response.content
+    assert "**Preferences**: 1 set of preferences." in result.response.content
 
 
 async def test_show_with_nothing_stored(world):
@@ -53,7 +53,7 @@ async def test_forget_needs_confirmation_and_leaves_nothing_anywhere(world, sim_
     asked = await world.member.slash(world.general, "privacy forget")
     assert asked.ephemeral
     done = await world.member.click(asked.response.message, label="Yes, erase everything")
-    assert "Preferences: 1 preferences" in done.response.content
+    assert "Preferences: 1 set of preferences" in done.response.content
     # Scan every table and column, not trusting the features to have done it.
     db = sim_services.db
     for table in await schema.table_names(db):

@@ -40,7 +40,10 @@ async def test_resources_all_and_by_topic(world):
     text = everything.response.embeds[0].description
     assert "[Intentional Peer Support](https://www.intentionalpeersupport.org)" in text
     assert "Debated: Some clinicians dispute its approach." in text
-    assert "link checked 2026-11-01" in text
+    # Honest dates: "checked" only where a real check was recorded, "added" everywhere else.
+    ips, hvn = text.split("\n\n")[:2]
+    assert "added 2026-11-01" in ips and "checked" not in ips
+    assert "link checked 2026-11-20" in hvn
     groups = await world.member.slash(world.general, "resources", topic="groups")
     assert "Hearing Voices Network" in groups.response.embeds[0].description
     assert "Intentional Peer Support" not in groups.response.embeds[0].description

@@ -61,7 +61,7 @@ async def test_browse_select_group_and_page_through_cards(world):
 
 
 async def test_random_shows_both_sides_and_uses_the_role_word(world):
-    await world.mod.slash(world.general, "config role-word", word="recovery coach")
+    await world.mod.slash(world.general, "config role-word", singular="recovery coach")
     result = await world.member.slash(world.general, "strategy random", group="expectations")
     embed = result.response.embeds[0]
     assert embed.title == "Prejudice and heightened expectations"

@@ -27,7 +27,7 @@ MINIMUM_PROMPTS = {
     "onboarding": 3,
 }
 SEEDS = {"000", "001", "002", "003", "004"}
-FILES = ("strategies.toml", "prompts.toml", "resources.toml", "explain.toml")
+FILES = ("strategies.toml", "prompts.toml", "resources.toml", "explain.toml", "sources.toml", "search.toml")
 
 
 @lru_cache(maxsize=1)
@@ -299,7 +299,14 @@ def test_unknown_source(tmp_path: Path) -> None:
 
 def test_group_with_only_peer_side(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
-    for item_id in ("fund-movement-learning", "protect-radical-voice"):
+    movement_answers = (
+        "fund-movement-learning",
+        "protect-radical-voice",
+        "history-in-onboarding",
+        "room-for-stories",
+        "back-peer-run-alternatives",
+    )
+    for item_id in movement_answers:
         break_item(directory, "strategies.toml", item_id, 'who = "organization"', 'who = "peer"')
     expect_error(directory, "strategies.toml", "movements", "organization")
 
@@ -374,7 +381,7 @@ def test_misspelled_key_is_reported(tmp_path: Path) -> None:
 
 def test_extra_key_is_reported(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
-    break_item(directory, "resources.toml", "mindfreedom", "last_checked = ", 'colour = "blue"\nlast_checked = ')
+    break_item(directory, "resources.toml", "mindfreedom", "added = ", 'colour = "blue"\nadded = ')
     expect_error(directory, "resources.toml", "mindfreedom", "unknown key 'colour'")
 
 

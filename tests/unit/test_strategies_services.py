@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import EXTENSIONS
 from bot.clock import to_timestamp
+from bot.content.role_word import RoleWord
 from bot.content.store import load_content
 from bot.errors import UserFacingError
 from bot.library.service import RESOURCE, SUPPORT, clean_url
@@ -54,8 +55,8 @@ def test_every_card_pairs_a_peer_side_with_an_organization_side(services, strate
     for group in services.content.groups:
         for card in svc.cards(group.id):
             assert card.peer.who in ("peer", "shared")
-            assert card.organization.who in ("organization", "shared")
-            assert card.peer.group == card.organization.group == group.id
+            assert all(answer.who == "organization" for answer in card.organizations)
+            assert card.peer.group == group.id and all(a.group == group.id for a in card.organizations)
     # Every strategy can be shown as a card.
     assert all(svc.card_for(s.id) is not None for s in services.content.strategies)
 
@@ -85,8 +86,8 @@ def test_search_and_week_rotation(services, strategies):
 
 
 def test_organization_markdown_has_only_the_organization_side(services, strategies):
-    text = strategies.organization_markdown(None, "peer supporter")
-    assert "a peer supporter meets" in text
+    text = strategies.organization_markdown(None, RoleWord.of("peer supporter"))
+    assert "a peer supporter meets" in text and "what peer supporters can do" in text
     assert "Offer peer supervision" in text and "It's not about me" not in text
 
 
