@@ -24,7 +24,7 @@ KNOWN_ITEMS: dict[str, tuple[str, str]] = {
     "notices": ("notice waiting for you", "notices waiting for you"),
     "notes": ("private note", "private notes"),
     "moments": ("saved moment", "saved moments"),
-    "settings": ("setting", "settings"),
+    "moment settings": ("setting for good moments", "settings for good moments"),
     "plans": ("check-in plan", "check-in plans"),
     "answers": ("check-in answer", "check-in answers"),
     "prompts": ("prompt you wrote", "prompts you wrote"),
@@ -35,6 +35,12 @@ KNOWN_ITEMS: dict[str, tuple[str, str]] = {
         "schedules you set up, no longer linked to you",
     ),
     "volunteer listings": ("listing as a volunteer", "listings as a volunteer"),
+    "event reminders": ("event reminder", "event reminders"),
+    "look-back schedules": ("weekly look-back", "weekly look-backs"),
+    "welcome sequences": ("welcome sequence", "welcome sequences"),
+    "welcome timers": ("timer for your next welcome message", "timers for your next welcome messages"),
+    "connect entries": ("peer connection entry", "peer connection entries"),
+    "suggestions": ("peer connection suggestion", "peer connection suggestions"),
 }
 
 

@@ -400,7 +400,7 @@ class ConnectService:
                 for m in mine
             )
         notices = await self.notices.export(user_id, NOTICE_KIND)
-        return {"entries": entries, "suggestions": proposals, "notices": notices}
+        return {"connect entries": entries, "suggestions": proposals, "notices": notices}
 
     async def forget(self, user_id: int) -> tuple[dict[str, int], list[Ended]]:
         """Erase the member's entries and suggestions everywhere; the others in them are told no match."""
@@ -410,8 +410,8 @@ class ConnectService:
             await self.repo.delete_proposal(proposal_id)
             if members:
                 ended.append(Ended(members[0].guild_id, tuple(m.user_id for m in members if m.user_id != user_id)))
-        erased = {"entries": await self.repo.delete_entry(user_id), "suggestions": len(ended)}
+        erased = {"connect entries": await self.repo.delete_entry(user_id), "suggestions": len(ended)}
         notices = await self.notices.forget(user_id, NOTICE_KIND)
         if notices:
             erased["notices"] = notices
-        return {k: v for k, v in erased.items() if v or k == "entries"}, ended
+        return {k: v for k, v in erased.items() if v or k == "connect entries"}, ended

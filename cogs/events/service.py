@@ -90,7 +90,7 @@ class EventReminderService:
         """The member's reminders everywhere (the event's id and when the DM goes out)."""
         rows = await self.scheduler.owned_by(user_id, (EVENT_REMINDER_KIND,))
         return {
-            "reminders": [
+            "event reminders": [
                 {
                     "guild_id": str(r.guild_id),
                     "event_id": str(r.target.get("event")),
@@ -102,4 +102,4 @@ class EventReminderService:
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Erase the member's reminders everywhere."""
-        return {"reminders": await self.scheduler.remove_owned(user_id, (EVENT_REMINDER_KIND,))}
+        return {"event reminders": await self.scheduler.remove_owned(user_id, (EVENT_REMINDER_KIND,))}

@@ -248,15 +248,16 @@ class MomentService:
             {"text": e.text, "created_at": e.created_at.isoformat(), "expires_at": e.expires_at.isoformat()}
             for e in decrypt_all(self.keys, await self.repo.list(user_id))
         ]
-        return {"settings": settings, "moments": moments, "notices": await self.notices.export(user_id, LOOKBACK_KIND)}
+        notices = await self.notices.export(user_id, LOOKBACK_KIND)
+        return {"moment settings": settings, "moments": moments, "notices": notices}
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Erase the member's log, moments and look-back schedules everywhere."""
         schedules = await self.scheduler.remove_owned(user_id, (LOOKBACK_KIND,))
         erased = {
             "moments": await self.repo.delete(user_id),
-            "settings": await self.repo.delete_settings(user_id),
-            "schedules": schedules,
+            "moment settings": await self.repo.delete_settings(user_id),
+            "look-back schedules": schedules,
         }
         # Named only when there was one: the forget reply lists every count it gets.
         notices = await self.notices.forget(user_id, LOOKBACK_KIND)

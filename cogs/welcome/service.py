@@ -249,13 +249,14 @@ class WelcomeService:
             {"guild_id": str(s.guild_id), "next": s.next_run_at.isoformat() if s.next_run_at else None}
             for s in await self.scheduler.owned_by(user_id, (STEP_KIND,))
         ]
-        return {"sequences": runs, "schedules": schedules, "notices": await self.notices.export(user_id, STEP_KIND)}
+        notices = await self.notices.export(user_id, STEP_KIND)
+        return {"welcome sequences": runs, "welcome timers": schedules, "notices": notices}
 
     async def forget(self, user_id: int) -> dict[str, int]:
         """Erase the member's welcome sequences and schedules everywhere."""
         erased = {
-            "sequences": await self.repo.delete(user_id),
-            "schedules": await self.scheduler.remove_owned(user_id, (STEP_KIND,)),
+            "welcome sequences": await self.repo.delete(user_id),
+            "welcome timers": await self.scheduler.remove_owned(user_id, (STEP_KIND,)),
         }
         notices = await self.notices.forget(user_id, STEP_KIND)
         if notices:

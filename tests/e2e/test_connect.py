@@ -188,14 +188,14 @@ async def test_export_and_forget_cover_every_table(world, sim_services):
     exported = await world.member.slash(world.general, "privacy export")
     data = json.loads(await exported.response.attachments[0].read())
     mine = data["features"]["Peer connection (/connect)"]
-    [entry] = mine["entries"]
+    [entry] = mine["connect entries"]
     assert entry["settings"] == ["Inpatient"] and entry["workplace_given"] is True
     [suggestion] = mine["suggestions"]
     assert suggestion["accepted"] is False
     assert str(world.other.id) not in json.dumps(data) and "Riverside" not in json.dumps(data)
     asked = await world.member.slash(world.general, "privacy forget")
     done = await world.member.click(asked.response.message, label="Yes, erase everything")
-    assert "Peer connection (/connect): 1 entries, 1 suggestions" in done.response.content
+    assert "Peer connection (/connect): 1 peer connection entry, 1 peer connection suggestion" in done.response.content
     for table in await schema.table_names(sim_services.db):
         assert await schema.rows_mentioning(sim_services.db, table, world.member.id) == 0, table
     assert "No match was made this time" in dms(world.other)[-1].content

@@ -60,11 +60,11 @@ async def test_export_cancel_and_forget(world, sim_services):
     await world.member.select(listed.response.message, [option.value], custom_id="events-remind")
     exported = await world.member.slash(world.general, "privacy export")
     data = json.loads(await exported.response.attachments[0].read())
-    [reminder] = data["features"]["Event reminders"]["reminders"]
+    [reminder] = data["features"]["Event reminders"]["event reminders"]
     assert reminder["event_id"] == option.value
     asked = await world.member.slash(world.general, "privacy forget")
     done = await world.member.click(asked.response.message, label="Yes, erase everything")
-    assert "Event reminders: 1 reminders" in done.response.content
+    assert "Event reminders: 1 event reminder" in done.response.content
     for table in await schema.table_names(sim_services.db):
         assert await schema.rows_mentioning(sim_services.db, table, world.member.id) == 0, table
     cancelled = await world.member.slash(world.general, "events cancel")

@@ -86,7 +86,7 @@ async def test_forget_erases_moments(world, sim_services):
     await world.member.slash(world.general, "moment lookback", on=True)
     asked = await world.member.slash(world.general, "privacy forget")
     done = await world.member.click(asked.response.message, label="Yes, erase everything")
-    assert "Good moments: 1 saved moment, 1 setting, 1 schedule you set up" in done.response.content
+    assert "Good moments: 1 saved moment, 1 setting for good moments, 1 weekly look-back" in done.response.content
     for table in await schema.table_names(sim_services.db):
         assert await schema.rows_mentioning(sim_services.db, table, world.member.id) == 0, table
 

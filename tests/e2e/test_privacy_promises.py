@@ -261,8 +261,9 @@ async def test_a_member_who_left_can_see_export_and_forget_everything_from_a_dm(
     shown = await user.slash("privacy show")
     # The list may take more than one message; every part reaches the member.
     text = "\n".join([shown.response.content] + [f.content for f in shown.followups])
-    assert "**Good moments**: 1 settings, 1 moments" in text and "**Strategies**: 2 saved strategies" in text, text
-    assert "**Check-ins**: 1 answers" in text and "**Preferences**: 1 preferences" in text
+    assert "**Good moments**: 1 setting for good moments, 1 saved moment" in text, text
+    assert "**Strategies**: 2 saved strategies" in text
+    assert "**Check-ins**: 1 check-in answer" in text and "**Preferences**: 1 set of preferences" in text
     assert "including any you have left" in text
     exported = await user.slash("privacy export")
     data = json.loads(await exported.response.attachments[0].read())

@@ -99,11 +99,11 @@ async def test_export_and_forget(world, sim_services):
     exported = await world.member.slash(world.general, "privacy export")
     data = json.loads(await exported.response.attachments[0].read())
     mine = data["features"]["Welcome messages"]
-    assert [s["state"] for s in mine["sequences"]] == ["running"]
-    assert len(mine["schedules"]) == 1
+    assert [s["state"] for s in mine["welcome sequences"]] == ["running"]
+    assert len(mine["welcome timers"]) == 1
     asked = await world.member.slash(world.general, "privacy forget")
     done = await world.member.click(asked.response.message, label="Yes, erase everything")
-    assert "Welcome messages: 1 sequences, 1 schedules" in done.response.content
+    assert "Welcome messages: 1 welcome sequence, 1 timer for your next welcome message" in done.response.content
     for table in await schema.table_names(sim_services.db):
         assert await schema.rows_mentioning(sim_services.db, table, world.member.id) == 0, table
 
