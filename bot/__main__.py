@@ -26,11 +26,11 @@ from dotenv import find_dotenv, load_dotenv
 
 from bot.app import PeerCircleBot, build_services
 from bot.clock import SystemClock
+from bot.command_drift import command_drift
 from bot.config import Settings, SettingsError, level_number, load_settings
 from bot.content.store import ContentError, ContentStore, load_content
 from bot.db import MigrationError, apply_migrations, head_version, open_database
 from bot.db.migrate import version_on_disk
-from bot.command_drift import command_drift
 from bot.keys import load_keys, write_keys_file
 from bot.logging_setup import setup_logging
 

@@ -51,9 +51,7 @@ def published_shapes(published: list[app_commands.AppCommand]) -> dict[str, dict
     found = {}
     for command in published:
         permissions = command.default_member_permissions
-        found[command.name] = command_shape(
-            dict(command.to_dict()), None if permissions is None else permissions.value
-        )
+        found[command.name] = command_shape(dict(command.to_dict()), None if permissions is None else permissions.value)
     return found
 
 

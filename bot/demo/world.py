@@ -17,12 +17,17 @@ from simcord import ChannelHandle, Env, GuildHandle, MemberActor, RoleHandle
 HOUR = 3600.0
 # SimCord settles each step within its timeout; six simulated hours per step keeps every step quick.
 STEP_SECONDS = 6 * HOUR
-FEATURES = ("venting", "reflection", "checkins", "strategies", "resources", "support")
+# Off until a moderator turns them on; check-ins, strategies, resources and support are on by default.
+FEATURES = ("venting", "reflection")
 REFLECTION_PROMPT = "What helped you hold on to peer values this week?"
 SEED_VENT_TITLE = "Talked about, not with"
 SEED_VENT = (
     "Today a team meeting talked about the people we support as if I wasn't in the room. "
     "I said nothing and I'm still turning it over."
+)
+SEED_REFLECTIONS = (
+    "Saying at the start of the meeting that I was there as a peer, not as an extra pair of hands.",
+    "Talking it through with people outside my workplace. It helped to hear it wasn't about me.",
 )
 SEED_REPLY = "That sounds exhausting. Choosing your battles is still a choice, not a failure."
 
@@ -90,7 +95,7 @@ def until_next(now: datetime, hour: int) -> float:
 
 
 async def configure(world: DemoWorld) -> None:
-    """The moderator turns every feature on and chooses the channels and the facilitator role."""
+    """The moderator turns on the features that start off and chooses the channels and the facilitator role."""
     mod, general = world.moderator, world.general
     for feature in FEATURES:
         await mod.slash(general, "config feature", feature=feature, enabled=True)
@@ -109,11 +114,21 @@ async def seed(world: DemoWorld) -> None:
     opened = await world.other_peer.click(post.history()[0], label="Reply anonymously")
     await world.other_peer.submit_modal(opened, {"vent_reply_text": SEED_REPLY})
     await world.facilitator.slash(
-        world.general, "reflect schedule", channel=world.reflection, prompt=REFLECTION_PROMPT,
-        repeat="daily", time="09:00",
+        world.general,
+        "reflect schedule",
+        channel=world.reflection,
+        prompt=REFLECTION_PROMPT,
+        repeat="daily",
+        time="09:00",
     )
     await world.moderator.slash(world.general, "strategy-week set", channel=world.resources, day=3, time="09:00")
     shown = await world.peer.slash(world.general, "checkin start", time="09:00")
+    if shown.response is None:
+        raise RuntimeError("the demo could not start a check-in: /checkin start gave no answer")
     await world.peer.click(shown.response.message, label="Start")
-    # Move to the first 09:00 so the prompt, the check-in and (on a Monday) the strategy card appear.
+    # Move to the first 09:00, when the prompt, the check-in and the strategy card appear.
     await advance(world.env, until_next(world.env.now(), 9) + 60)
+    # Two peers answer the prompt in its thread (members' own messages: the bot never reads them).
+    thread = world.reflection.threads[-1]
+    for person, text in zip((world.other_peer, world.peer), SEED_REFLECTIONS, strict=True):
+        await person.send(thread, text)

@@ -101,8 +101,13 @@ def test_strict_entry_points_exit_2_without_a_token_and_never_start_the_demo(tmp
 
 def test_console_script_lists_its_modes(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--help"], cwd=tmp_path, env=clean_env(tmp_path),
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "bot.cli", "--help"],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0
     assert "{run,check,sync,demo}" in result.stdout
