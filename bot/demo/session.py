@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import discord
 from simcord import ChannelHandle, Env, MemberActor, UserHandle
 from simcord.preview import Preview
 
@@ -60,7 +61,11 @@ class DemoSession:
         found = [Place("#general", w.general, members)]
         found += [Place(f"#vent: {t.name}", t, members) for t in w.vent.threads]
         found.append(Place("#co-reflection", w.reflection, members))
-        found += [Place(f"#co-reflection: {t.name}", t, members) for t in w.reflection.threads]
+        # A daily prompt opens a thread with the same name each day: tell them apart by date.
+        found += [
+            Place(f"#co-reflection: {t.name} ({discord.utils.snowflake_time(t.id):%a %d %b})", t, members)
+            for t in w.reflection.threads
+        ]
         found.append(Place("#resources", w.resources, members))
         for member in members:
             dm = member.user.dm_channel

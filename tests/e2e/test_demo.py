@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.demo.run import handle
 from bot.demo.session import DemoSession, start_session
 from bot.demo.world import REFLECTION_PROMPT, SEED_REPLY, SEED_VENT
 from tests.demo_helpers import authors, buttons, message_texts
@@ -42,7 +43,7 @@ async def test_seeded_vent_shows_post_and_reply_without_anyone_named(session):
 async def test_seeded_places_hold_the_prompt_card_and_checkin(session):
     labels = [p.label for p in session.places()]
     assert labels[:2] == ["#general", "#vent: Talked about, not with"]
-    assert f"#co-reflection: {REFLECTION_PROMPT}" in labels
+    assert f"#co-reflection: {REFLECTION_PROMPT} (Thu 01 Jan)" in labels
     assert REFLECTION_PROMPT in message_texts(await snapshot_of(session, "#co-reflection"))
     assert "Strategy of the week" in message_texts(await snapshot_of(session, "#resources"))
     dm = await snapshot_of(session, "DMs of alex")
@@ -71,3 +72,18 @@ async def test_advancing_time_brings_the_next_prompt(session):
 async def test_demo_database_lives_in_its_own_folder(session, tmp_path):
     assert (tmp_path / "demo.db").exists()
     assert session.env.now().year == 2026  # virtual time, not the machine's clock
+
+
+async def test_terminal_menu_moves_time_opens_places_and_quits(session):
+    shown: list[str] = []
+    assert await handle(session, "d", shown.append, False)
+    assert shown[0] == "Virtual time is now Fri 02 Jan 2026 09:01 UTC."
+    assert f"{REFLECTION_PROMPT} (Fri 02 Jan)" in shown[1]  # the menu lists the new prompt's thread
+    shown.clear()
+    assert await handle(session, "1", shown.append, False)
+    assert session.place is not None and session.place.label == "#general"
+    assert any(line.strip().startswith("http://127.0.0.1:") for line in shown)
+    shown.clear()
+    assert await handle(session, "zz", shown.append, False)
+    assert shown[0].startswith("'zz' is not on the menu")
+    assert not await handle(session, "q", shown.append, False)
