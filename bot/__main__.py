@@ -106,8 +106,9 @@ async def warn_if_commands_differ(bot: PeerCircleBot, dev_guild_id: int | None) 
     """Warn when the slash commands Discord shows differ from this code's (say, after an upgrade)."""
     try:
         drift = await command_drift(bot, dev_guild_id)
-    except discord.HTTPException as error:
-        log.warning("could not compare the published slash commands with the code's (HTTP %s)", error.status)
+    except (discord.HTTPException, discord.ClientException) as error:
+        # Only a warning is at stake: never let the comparison stop the bot from starting.
+        log.warning("could not compare the published slash commands with the code's (%s)", type(error).__name__)
         return
     if drift:
         log.warning(

@@ -35,47 +35,55 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def read_until(proc: subprocess.Popen[str], needle: str, seconds: float = 60.0) -> str:
-    """Everything the process printed up to the first line containing `needle` (fails after `seconds`)."""
+def read_until(proc: subprocess.Popen[bytes], needle: str, seconds: float = 60.0) -> str:
+    """Everything the process printed until `needle` appeared (fails after `seconds`).
+
+    Reads the raw pipe: a buffered readline could hold the awaited line while select() waits.
+    """
     assert proc.stdout is not None
-    seen = ""
+    seen = b""
     with selectors.DefaultSelector() as selector:
         selector.register(proc.stdout, selectors.EVENT_READ)
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and needle.encode() not in seen:
             if selector.select(timeout=0.5):
-                line = proc.stdout.readline()
-                if line == "":
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
                     break
-                seen += line
-                if needle in line:
-                    return seen
-    raise AssertionError(f"never printed {needle!r}; printed:\n{seen}")
+                seen += chunk
+    text = seen.decode()
+    assert needle in text, f"never printed {needle!r}; printed:\n{text}"
+    return text
 
 
 def test_make_run_without_a_token_starts_the_demo_loudly_and_stops_cleanly(tmp_path):
+    # stderr goes to a file: a pipe nobody reads could fill up and stall the demo.
+    errors = (tmp_path / "stderr.txt").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "--demo-without-token"],
         cwd=tmp_path,
         env=clean_env(tmp_path),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=errors,
     )
     try:
-        shown = read_until(proc, "http://127.0.0.1:")
+        # The line after the address, so the address has arrived whole.
+        shown = read_until(proc, "Stop the demo with Ctrl-C", seconds=120)
         assert "No DISCORD_TOKEN is set" in shown
         assert "offline demo" in shown and "simulated server" in shown
-        url = shown.strip().splitlines()[-1].strip()
+        url = next(line.strip() for line in shown.splitlines() if line.strip().startswith("http://127.0.0.1:"))
         with urllib.request.urlopen(url.split("#")[0], timeout=10) as page:  # loopback only
             assert page.status == 200
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        rest, _ = proc.communicate(timeout=60)
+        out = shown + rest.decode()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+        errors.close()
+    err = (tmp_path / "stderr.txt").read_text()
     assert proc.returncode == 0, err
     assert "Demo ended" in out
     assert "Traceback" not in err
