@@ -18,16 +18,15 @@ from bot.demo.browser import ChromiumMissingError, chromium, run_slash
 from bot.demo.session import DemoSession, start_session, temporary_folder
 
 VIEWPORT = {"width": 1100, "height": 900}
+# Short scenarios get a shorter window, so the pictures are not mostly empty.
+HEIGHTS = {"vent": 520, "checkin": 420, "reflection": 480}
 Scenario = Callable[[DemoSession, Any], Awaitable[None]]
 
 
 async def show(session: DemoSession, page: Any, place: str, viewer: str | None = None) -> None:
     """Open a place in the page, viewing it as `viewer` (a member's name) when given."""
-    await page.goto(await session.open(session.find(place)))
+    await page.goto(await session.open(session.find(place), viewer))
     await page.locator(".channel-message").first.wait_for()
-    if viewer:
-        await page.select_option("#viewer-picker", label=viewer)
-        await page.locator(".channel-message").first.wait_for()
 
 
 async def slash(page: Any, command: str) -> None:
@@ -38,8 +37,8 @@ async def slash(page: Any, command: str) -> None:
 
 
 async def vent(session: DemoSession, page: Any) -> None:
-    """The seeded anonymous vent and its anonymous reply, as another peer sees them."""
-    await show(session, page, "#vent", viewer="sam (peer)")
+    """The seeded anonymous vent and its anonymous reply, as the moderator sees them: no names."""
+    await show(session, page, "#vent", viewer="robin (moderator)")
 
 
 async def checkin(session: DemoSession, page: Any) -> None:
@@ -81,7 +80,7 @@ async def take(folder: Path, names: list[str] | None = None) -> list[Path]:
             with temporary_folder() as scratch:
                 session = await start_session(scratch)
                 try:
-                    page = await browser.new_page(viewport=VIEWPORT)
+                    page = await browser.new_page(viewport={**VIEWPORT, "height": HEIGHTS.get(name, 900)})
                     await SCENARIOS[name](session, page)
                     await page.locator(".channel-message").last.scroll_into_view_if_needed()
                     # Let fonts and layout settle before the picture.

@@ -80,10 +80,19 @@ class DemoSession:
             raise LookupError(f"no place starts with {prefix!r}")
         return found[0]
 
-    async def open(self, place: Place) -> str:
-        """Show `place` in the preview (closing the page on the previous one) and return its URL."""
+    async def open(self, place: Place, viewer: str | None = None) -> str:
+        """Show `place` in the preview (closing the page on the previous one) and return its URL.
+
+        The page opens as the first of the place's viewers, or as the one named `viewer`.
+        """
         await self.close_preview()
-        preview = self.env.preview(place.channel, viewers=place.viewers, layout="channel", port=self._port)
+        viewers = place.viewers
+        if viewer is not None:
+            chosen = [v for v in viewers if v.name == viewer]
+            if not chosen:
+                raise LookupError(f"{viewer!r} cannot view {place.label}")
+            viewers = (chosen[0], *(v for v in viewers if v is not chosen[0]))
+        preview = self.env.preview(place.channel, viewers=viewers, layout="channel", port=self._port)
         await preview.__aenter__()
         self.preview, self.place = preview, place
         # Keep the port, so a browser tab only needs the new token in the address.
