@@ -98,7 +98,13 @@ async def log_in(bot: PeerCircleBot, token: str, settings: Settings, pending_key
     """
     await bot.login(token)
     if pending_keys is not None:
-        write_keys_file(settings.keys_path, pending_keys)
+        try:
+            write_keys_file(settings.keys_path, pending_keys)
+        except OSError as error:
+            # Not a network problem: say which file, so the operator can fix its folder's permissions.
+            raise SettingsError(
+                "keys file", f"cannot write {settings.keys_path} ({type(error).__name__}); the bot did not start."
+            ) from error
         log.warning("created new secret keys in %s: back this file up with the database", settings.keys_path)
 
 
@@ -162,6 +168,8 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
             )
         except discord.PrivilegedIntentsRequired:
             return fail("Discord asked for a privileged intent; this bot needs none. Please report this.")
+        except SettingsError as error:
+            return fail(str(error))
         return 0
     finally:
         await db.close()

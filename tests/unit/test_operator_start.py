@@ -163,3 +163,18 @@ async def test_an_accepted_token_writes_keys_and_warns_when_commands_differ(sett
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("new /help" in w and "make sync" in w for w in warnings), warnings
     assert any("created new secret keys" in w for w in warnings), warnings
+
+
+async def test_keys_file_that_cannot_be_written_is_named_not_blamed_on_the_network(settings, no_network, capsys):
+    async def accept(self: PeerCircleBot, token: str) -> None:
+        return None
+
+    def refuse_write(path: Path, stored: dict[str, str]) -> None:
+        raise PermissionError(13, "Permission denied")  # as for a folder this user cannot write (not root)
+
+    no_network.setattr(PeerCircleBot, "login", accept)
+    no_network.setattr(entry, "write_keys_file", refuse_write)
+    assert await entry.run_bot(settings, TOKEN, sync_only=False) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("peer-circle: keys file: cannot write")
+    assert "reach Discord" not in err
