@@ -3,15 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check sync lint typecheck pytest bench docs check-links clean
+.PHONY: run demo test check sync lint typecheck pytest bench docs check-links screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Stamp files so the install runs again only when pyproject.toml changes.
+# `make run` installs the demo's extras too: without a token it starts the offline demo.
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
@@ -22,8 +23,13 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
+# With DISCORD_TOKEN set: the real bot. Without: the offline demo in your browser (says so loudly).
+# A production service runs `peer-circle run` (or `python -m bot`), which exits 2 without a token.
 run: $(VENV)/.installed-run
-	$(BIN)/python -m bot
+	$(BIN)/python -m bot --demo-without-token
+
+demo: $(VENV)/.installed-run
+	$(BIN)/python -m bot --demo
 
 check: $(VENV)/.installed-run
 	$(BIN)/python -m bot --check
@@ -50,6 +56,10 @@ docs: $(VENV)/.installed-run
 # final address, then records `checked = <today>` in content/resources.toml for the links that did.
 check-links: $(VENV)/.installed-run
 	$(BIN)/python -m bot.content.check_links
+
+# PNGs of scripted demo scenarios for the README, taken by Debian's chromium (apt-get install chromium).
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python -m bot.demo.screenshots docs/images
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench

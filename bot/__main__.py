@@ -3,6 +3,11 @@
 `python -m bot`          run the bot
 `python -m bot --check`  validate settings, content and migrations without connecting to Discord
 `python -m bot --sync`   publish the slash commands (to DEV_GUILD_ID when set), then exit
+`python -m bot --demo`   the offline demo: a simulated server in the browser, no Discord account needed
+`python -m bot --demo-without-token`   the bot when DISCORD_TOKEN is set, else the demo (what `make run` does)
+
+Without a token, plain `python -m bot` (and `peer-circle run`) exits 2: a production service never
+falls into the demo.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from dotenv import find_dotenv, load_dotenv
 
 from bot.app import PeerCircleBot, build_services
 from bot.clock import SystemClock
+from bot.command_drift import command_drift
 from bot.config import Settings, SettingsError, level_number, load_settings
 from bot.content.store import ContentError, ContentStore, load_content
 from bot.db import MigrationError, apply_migrations, head_version, open_database
 from bot.db.health import UnusableDatabaseError, check_database_file
 from bot.db.migrate import version_on_disk
-from bot.keys import load_or_create_keys
+from bot.keys import load_keys, write_keys_file
 from bot.logging_setup import setup_logging
 
 log = logging.getLogger("bot")
@@ -86,6 +92,39 @@ async def run_check(settings: Settings) -> int:
     return 0 if not problems else 1
 
 
+async def log_in(bot: PeerCircleBot, token: str, settings: Settings, pending_keys: dict[str, str] | None) -> None:
+    """Log in; only once Discord has accepted the token, write newly generated keys to their file.
+
+    A refused token (discord.LoginFailure) leaves no keys file behind to confuse the next attempt.
+    """
+    await bot.login(token)
+    if pending_keys is not None:
+        try:
+            write_keys_file(settings.keys_path, pending_keys)
+        except OSError as error:
+            # Not a network problem: say which file, so the operator can fix its folder's permissions.
+            raise SettingsError(
+                "keys file", f"cannot write {settings.keys_path} ({type(error).__name__}); the bot did not start."
+            ) from error
+        log.warning("created new secret keys in %s: back this file up with the database", settings.keys_path)
+
+
+async def warn_if_commands_differ(bot: PeerCircleBot, dev_guild_id: int | None) -> None:
+    """Warn when the slash commands Discord shows differ from this code's (say, after an upgrade)."""
+    try:
+        drift = await command_drift(bot, dev_guild_id)
+    except (discord.HTTPException, discord.ClientException) as error:
+        # Only a warning is at stake: never let the comparison stop the bot from starting.
+        log.warning("could not compare the published slash commands with the code's (%s)", type(error).__name__)
+        return
+    if drift:
+        log.warning(
+            "the slash commands members see differ from this code's (%s): run `make sync` "
+            "(or `peer-circle sync`) to publish them",
+            ", ".join(drift),
+        )
+
+
 async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
     """Open storage, build the bot and run it until a signal or disconnect."""
     try:
@@ -103,15 +142,13 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
     try:
         try:
             await apply_migrations(db)
-            keys, created = load_or_create_keys(settings.keys_path, settings.encryption_key, settings.hash_key)
+            keys, pending_keys = load_keys(settings.keys_path, settings.encryption_key, settings.hash_key)
         except UnusableDatabaseError as error:
             return fail(str(error))
         except MigrationError as error:
             return fail(f"{error}. Restore a backup or report this; the bot did not start.")
         except SettingsError as error:
             return fail(str(error))
-        if created:
-            log.warning("created new secret keys in %s: back this file up with the database", settings.keys_path)
         bot = PeerCircleBot(build_services(db, SystemClock(), keys, content), dev_guild_id=settings.dev_guild_id)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -119,12 +156,13 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
                 loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
         try:
             async with bot:
+                await log_in(bot, token, settings, pending_keys)
                 if sync_only:
-                    await bot.login(token)
                     count = await bot.sync_commands()
                     print(f"synced {count} commands" + (" to the dev server" if settings.dev_guild_id else ""))
                 else:
-                    await bot.start(token)
+                    await warn_if_commands_differ(bot, settings.dev_guild_id)
+                    await bot.connect()
         except discord.LoginFailure:
             return fail(
                 "DISCORD_TOKEN was refused by Discord. Reset the token in the developer portal and update .env."
@@ -137,10 +175,28 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
             )
         except discord.PrivilegedIntentsRequired:
             return fail("Discord asked for a privileged intent; this bot needs none. Please report this.")
+        except SettingsError as error:
+            return fail(str(error))
         return 0
     finally:
         await db.close()
         log.info("database closed")
+
+
+def start_demo() -> int:
+    """The offline demo (bot.demo), which needs SimCord's preview: installed by `make run`."""
+    try:
+        from bot.demo.run import run_demo
+    except ImportError as error:
+        return fail(
+            f"the offline demo needs the demo extras ({error.name} is missing): run `make run`, "
+            "or `pip install -e '.[demo]'`. To run the real bot, set DISCORD_TOKEN."
+        )
+    setup_logging(logging.WARNING, secrets=[])
+    try:
+        return asyncio.run(run_demo())
+    except KeyboardInterrupt:
+        return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="validate settings, content and migrations, then exit")
     mode.add_argument("--sync", action="store_true", help="publish slash commands, then exit")
+    mode.add_argument("--demo", action="store_true", help="the offline demo in your browser; needs no Discord account")
+    mode.add_argument(
+        "--demo-without-token",
+        action="store_true",
+        help="run the bot when DISCORD_TOKEN is set, otherwise the offline demo (what `make run` does)",
+    )
     args = parser.parse_args(argv)
     # .env in the folder the bot is started from (not beside this file), as the README says.
     load_dotenv(find_dotenv(usecwd=True))
@@ -158,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(error))
     if args.check:
         return asyncio.run(run_check(settings))
+    if args.demo or (args.demo_without_token and not settings.discord_token):
+        return start_demo()
     try:
         token = settings.require_token()
     except SettingsError as error:

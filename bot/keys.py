@@ -67,39 +67,55 @@ def _decode_hash_key(value: str, setting: str) -> bytes:
     return raw
 
 
-def load_or_create_keys(
+def load_keys(
     keys_path: Path, encryption_key: str | None = None, hash_key: str | None = None
-) -> tuple[Keys, bool]:
-    """Return the keys, creating the keys file when needed; the flag says whether it was created."""
+) -> tuple[Keys, dict[str, str] | None]:
+    """Return the keys, generating in memory any that neither the environment nor the file holds.
+
+    The second value is what the keys file must hold when something was generated (None when the
+    file is already complete). Nothing is written here: the entry point writes the file only once
+    Discord has accepted the token, so a refused token leaves no secrets behind.
+    """
     stored: dict[str, str] = {}
     if keys_path.exists():
         try:
             stored = json.loads(keys_path.read_text("utf-8"))
         except (OSError, ValueError) as error:
             raise SettingsError("keys file", f"{keys_path} cannot be read; restore it from your backup.") from error
-    created = False
     missing = [
         name
         for name, env in (("encryption_key", encryption_key), ("hash_key", hash_key))
         if not env and name not in stored
     ]
-    if missing:
-        if "encryption_key" in missing:
-            stored["encryption_key"] = Fernet.generate_key().decode("ascii")
-        if "hash_key" in missing:
-            stored["hash_key"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
-        keys_path.parent.mkdir(parents=True, exist_ok=True)
-        # Create with owner-only permissions from the start, never world-readable even for a moment.
-        fd = os.open(keys_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(stored, handle)
-        os.chmod(keys_path, 0o600)
-        created = True
+    if "encryption_key" in missing:
+        stored["encryption_key"] = Fernet.generate_key().decode("ascii")
+    if "hash_key" in missing:
+        stored["hash_key"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
     keys = Keys(
         encryption_key=_decode_fernet_key(encryption_key or stored["encryption_key"], "ENCRYPTION_KEY"),
         hash_key=_decode_hash_key(hash_key or stored["hash_key"], "HASH_KEY"),
     )
-    return keys, created
+    return keys, (stored if missing else None)
+
+
+def write_keys_file(keys_path: Path, stored: dict[str, str]) -> None:
+    """Write the keys file, readable by its owner only."""
+    keys_path.parent.mkdir(parents=True, exist_ok=True)
+    # Create with owner-only permissions from the start, never world-readable even for a moment.
+    fd = os.open(keys_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(stored, handle)
+    os.chmod(keys_path, 0o600)
+
+
+def load_or_create_keys(
+    keys_path: Path, encryption_key: str | None = None, hash_key: str | None = None
+) -> tuple[Keys, bool]:
+    """Return the keys, creating the keys file when needed; the flag says whether it was created."""
+    keys, pending = load_keys(keys_path, encryption_key, hash_key)
+    if pending is not None:
+        write_keys_file(keys_path, pending)
+    return keys, pending is not None
 
 
 def ephemeral_keys() -> Keys:

@@ -25,14 +25,18 @@ async def test_signal_closes_bot_and_database(tmp_path, monkeypatch, sig):
         opened.append(db)
         return db
 
-    async def start_until_closed(self, token, *, reconnect=True):
+    async def accept(self, token):
+        return None
+
+    async def connect_until_closed(self, *, reconnect=True):
         # Stands in for the gateway connection: runs until close() is called, like the real one.
         asyncio.get_running_loop().call_later(0.05, os.kill, os.getpid(), sig)
         while not self.is_closed():  # noqa: ASYNC110 - discord.Client offers no awaitable "closed"
             await asyncio.sleep(0.01)
 
     monkeypatch.setattr(entry, "open_database", tracking_open)
-    monkeypatch.setattr(entry.PeerCircleBot, "start", start_until_closed)
+    monkeypatch.setattr(entry.PeerCircleBot, "login", accept)
+    monkeypatch.setattr(entry.PeerCircleBot, "connect", connect_until_closed)
     settings = load_settings({"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path / "bot.db")})
     try:
         code = await asyncio.wait_for(entry.run_bot(settings, TOKEN, sync_only=False), timeout=10)
@@ -50,11 +54,11 @@ async def test_signal_closes_bot_and_database(tmp_path, monkeypatch, sig):
 async def test_unreachable_discord_is_one_plain_line_and_exit_1(tmp_path, monkeypatch, capsys):
     import aiohttp
 
-    async def no_route(self, token, *, reconnect=True):
+    async def no_route(self, token):
         # What aiohttp raises when discord.com cannot be resolved or reached (nothing is contacted here).
         raise aiohttp.ClientConnectionError("Cannot connect to host discord.com:443")
 
-    monkeypatch.setattr(entry.PeerCircleBot, "start", no_route)
+    monkeypatch.setattr(entry.PeerCircleBot, "login", no_route)
     settings = load_settings({"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path / "bot.db")})
     code = await entry.run_bot(settings, TOKEN, sync_only=False)
     err = capsys.readouterr().err

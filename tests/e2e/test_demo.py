@@ -1,0 +1,89 @@
+"""The offline demo without a browser: the seeded server, a scenario, then the preview's snapshot."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.demo.run import handle
+from bot.demo.session import DemoSession, start_session
+from bot.demo.world import REFLECTION_PROMPT, SEED_REPLY, SEED_VENT
+from tests.demo_helpers import authors, buttons, message_texts
+
+
+@pytest.fixture
+async def session(tmp_path: Path) -> AsyncIterator[DemoSession]:
+    """A demo session with its database in the test's own folder."""
+    demo = await start_session(tmp_path)
+    yield demo
+    await demo.close()
+
+
+async def snapshot_of(session: DemoSession, prefix: str) -> dict:
+    await session.open(session.find(prefix))
+    assert session.preview is not None
+    return await session.preview.snapshot()
+
+
+async def test_seeded_vent_shows_post_and_reply_without_anyone_named(session):
+    snapshot = await snapshot_of(session, "#vent")
+    shown = message_texts(snapshot)
+    assert SEED_VENT in shown
+    assert SEED_REPLY in shown
+    assert authors(snapshot) == {"Peer Circle"}  # the bot posts both; nobody's name appears
+    projected = json.dumps(snapshot["messages"])
+    for member in session.world.viewers:
+        assert member.user.name not in projected
+    assert "Reply anonymously" in buttons(snapshot)
+
+
+async def test_seeded_places_hold_the_prompt_card_and_checkin(session):
+    labels = [p.label for p in session.places()]
+    assert labels[:2] == ["#general", "#vent: Talked about, not with"]
+    assert f"#co-reflection: {REFLECTION_PROMPT} (Thu 01 Jan)" in labels
+    assert REFLECTION_PROMPT in message_texts(await snapshot_of(session, "#co-reflection"))
+    assert "Strategy of the week" in message_texts(await snapshot_of(session, "#resources"))
+    dm = await snapshot_of(session, "DMs of alex")
+    assert "Your check-in from **Peer Circle demo**" in message_texts(dm)
+    assert buttons(dm)[:2] == ["Answer", "Not today"]
+
+
+async def test_answering_the_checkin_shows_the_reply_in_the_dm(session):
+    peer = session.world.peer.user
+    prompt = peer.dm_channel.history()[-1]
+    opened = await peer.click(prompt, label="Answer")
+    assert opened.modal is not None
+    await peer.submit_modal(opened, {"checkin-answer": "I spoke up in the team meeting."})
+    shown = message_texts(await snapshot_of(session, "DMs of alex"))
+    assert "Thank you for taking the moment" in shown, shown
+
+
+async def test_advancing_time_brings_the_next_prompt(session):
+    before = len(session.world.peer.user.dm_channel.history())
+    when = await session.advance("d")
+    assert when.startswith("Fri 02 Jan 2026 09:01")
+    assert len(session.world.peer.user.dm_channel.history()) == before + 1
+    assert len(session.world.reflection.threads) == 2
+
+
+async def test_demo_database_lives_in_its_own_folder(session, tmp_path):
+    assert (tmp_path / "demo.db").exists()
+    assert session.env.now().year == 2026  # virtual time, not the machine's clock
+
+
+async def test_terminal_menu_moves_time_opens_places_and_quits(session):
+    shown: list[str] = []
+    assert await handle(session, "d", shown.append, False)
+    assert shown[0] == "Virtual time is now Fri 02 Jan 2026 09:01 UTC."
+    assert f"{REFLECTION_PROMPT} (Fri 02 Jan)" in shown[1]  # the menu lists the new prompt's thread
+    shown.clear()
+    assert await handle(session, "1", shown.append, False)
+    assert session.place is not None and session.place.label == "#general"
+    assert any(line.strip().startswith("http://127.0.0.1:") for line in shown)
+    shown.clear()
+    assert await handle(session, "zz", shown.append, False)
+    assert shown[0].startswith("'zz' is not on the menu")
+    assert not await handle(session, "q", shown.append, False)
