@@ -4,6 +4,10 @@ Many members can be due in the same minute (everyone's 09:00 check-in). Instead 
 DM goes through bot.delivery.queue.DeliveryQueue, whose token bucket stays under Discord's global
 limit; a DM to a member whose DM channel isn't cached costs two requests (open, then post).
 
+A DM that comes from a schedule carries its outbox `Receipt` (bot.delivery.outbox): it is sent with
+the row's nonce and reported to the receipt once over, so a 5xx, a 429 or a timeout is tried again
+later (by the scheduler, from the outbox) and a crash never loses it.
+
 A DM Discord refuses with 50007 ("Cannot send messages to this user") is never retried: the
 item's `on_closed` (usually made by bot.delivery.notices.DmNotices.closed) pauses what sent it and
 the member is told once, at their next command. Logs carry counts and lateness in seconds only,
@@ -22,6 +26,7 @@ from typing import Any
 
 import discord
 
+from bot.delivery.outbox import Receipt
 from bot.delivery.queue import DEFAULT_BURST, DEFAULT_RATE, DeliveryQueue
 
 log = logging.getLogger(__name__)
@@ -41,6 +46,8 @@ class OutgoingDM:
     view: discord.ui.View | None
     on_closed: Callable[[], Awaitable[None]]
     lateness: float = 0.0
+    # A scheduled DM's outbox receipt (Firing.receipt): its nonce, and where to report the outcome.
+    receipt: Receipt | None = None
 
 
 class DmSender:
@@ -104,20 +111,40 @@ class DmSender:
     async def submit(self, item: OutgoingDM) -> None:
         """Queue a DM (waits for room when the queue is full: back-pressure on the scheduler)."""
         self.start()
+        if item.receipt is not None:
+            item.receipt.hand_over()
         if item.lateness > 60:
             # A figure only: never who it was for or what it says.
             log.info("scheduled DM queued %.0f s after its time", item.lateness)
         await self.queue.submit(item, cost=self.cost(item.user_id))
 
     async def _send(self, item: OutgoingDM) -> None:
+        receipt = item.receipt
         try:
-            channel = await self.client.create_dm(discord.Object(item.user_id))
-            if item.view is not None:
-                await channel.send(item.content, view=item.view)
-            else:
-                await channel.send(item.content)
+            await self._post(item)
         except discord.Forbidden as error:
             if error.code != CANNOT_DM:
+                if receipt is not None:
+                    await receipt.failed(error)
                 raise
             self.closed += 1
+            if receipt is not None:
+                await receipt.sent()  # nothing to try again: the feature pauses and the member is told
             await item.on_closed()
+        except Exception as error:
+            if receipt is not None:
+                await receipt.failed(error)  # tried again later from the outbox, or given up
+            raise
+        else:
+            if receipt is not None:
+                await receipt.sent()
+
+    async def _post(self, item: OutgoingDM) -> None:
+        channel = await self.client.create_dm(discord.Object(item.user_id))
+        options: dict[str, Any] = {}
+        if item.view is not None:
+            options["view"] = item.view
+        if item.receipt is not None:
+            # Discord answers a second send with this nonce with the first message (enforce_nonce).
+            options["nonce"] = item.receipt.nonce
+        await channel.send(item.content, **options)

@@ -71,7 +71,8 @@ class TokenBucket:
 
     def _refill(self) -> None:
         now = self._clock()
-        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+        # max(0, ...): the clock may be the bot's wall clock, which can step back (NTP).
+        self._tokens = min(self.capacity, self._tokens + max(0.0, now - self._updated) * self.rate)
         self._updated = now
 
     async def acquire(self, cost: float = 1.0) -> None:

@@ -139,7 +139,7 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
         # Refused DMs pause the look-back; the member is told once, after their next command here.
         closed = self.bot.services.notices.closed(guild_id, user_id, LOOKBACK_KIND, self.service.pause_for_closed_dms)
         lateness = (self.bot.services.clock.now() - firing.due_at).total_seconds()
-        await self.bot.dm.submit(OutgoingDM(user_id, content[:2000], None, closed, lateness))
+        await self.bot.dm.submit(OutgoingDM(user_id, content[:2000], None, closed, lateness, firing.receipt))
 
     @app_commands.command(name="add")
     @app_commands.describe(keep="How long to keep each moment from now on (90 days unless you choose)")
