@@ -16,8 +16,6 @@ never who or what.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -64,44 +62,23 @@ class DmSender:
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self.client = client
-        options: dict[str, Any] = {"rate": rate, "burst": burst, "maxsize": maxsize, "clock": clock}
+        options: dict[str, Any] = {"rate": rate, "burst": burst, "maxsize": maxsize, "clock": clock, "linger": False}
         if sleep is not None:
             options["sleep"] = sleep
         self.queue: DeliveryQueue[OutgoingDM] = DeliveryQueue(self._send, **options)
         self.closed = 0
-        self._started = False
-        self._drainer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        """Start the queue's workers (inside the running loop) until the queue is empty again.
+        """Make sure workers are sending (inside the running loop); they leave again once the queue is empty.
 
         Workers live only while there is something to send: idle tasks parked forever on an empty
         queue would hold shutdown up and look like stuck work to test simulators.
         """
-        if not self._started:
-            self.queue.start()
-            self._started = True
-            self._drainer = asyncio.create_task(self._drain(), name="dm-drain")
-
-    async def _drain(self) -> None:
-        while True:
-            await self.queue.join()
-            # No await between this check and stop()'s cancels, so nothing submitted can be stranded.
-            if self.queue.stats().queued == 0:
-                self._started = False
-                await self.queue.stop()
-                return
+        self.queue.ensure_workers()
 
     async def stop(self) -> None:
-        """Stop the workers (anything still queued is abandoned, as the queue documents)."""
-        drainer, self._drainer = self._drainer, None
-        if drainer is not None:
-            drainer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await drainer
-        if self._started:
-            self._started = False
-            await self.queue.stop()
+        """Stop the workers (anything still queued is abandoned; scheduled DMs stay owed in the outbox)."""
+        await self.queue.stop()
 
     def cost(self, user_id: int) -> float:
         """2 requests when the DM channel must be opened first, else 1."""
@@ -110,13 +87,13 @@ class DmSender:
 
     async def submit(self, item: OutgoingDM) -> None:
         """Queue a DM (waits for room when the queue is full: back-pressure on the scheduler)."""
-        self.start()
         if item.receipt is not None:
             item.receipt.hand_over()
         if item.lateness > 60:
             # A figure only: never who it was for or what it says.
             log.info("scheduled DM queued %.0f s after its time", item.lateness)
         await self.queue.submit(item, cost=self.cost(item.user_id))
+        self.start()
 
     async def _send(self, item: OutgoingDM) -> None:
         receipt = item.receipt

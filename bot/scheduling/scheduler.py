@@ -398,7 +398,7 @@ class Scheduler:
             floor = retry_after(error)
             when = self._clock.now() + timedelta(seconds=backoff(attempts, floor or 0.0))
             if floor is None or when > deadline:
-                await self._give_up(spec, firing, describe(error))
+                await self._give_up(spec, replace(firing, receipt=receipt), describe(error))
                 return
             # A post taken down half-made needs a new nonce, or Discord would answer with the removed one.
             fresh = new_nonce() if isinstance(error, RetractedError) else None
@@ -412,7 +412,8 @@ class Scheduler:
             )
             self.wake()
 
-        return Receipt(outbox_id, nonce, sent, failed)
+        receipt = Receipt(outbox_id, nonce, sent, failed)
+        return receipt
 
     async def _give_up(self, spec: KindSpec, firing: Firing, reason: str) -> None:
         """Drop the owed message and tell the right person, once (only the caller that deleted the row)."""
