@@ -93,6 +93,8 @@ class Claim:
     missed: int
     outbox_id: int | None = None
     nonce: str | None = None
+    # Firings given up in a row before this one (so a success only writes when there is a count to reset).
+    failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -367,7 +369,7 @@ class ScheduleRepository:
                         deadline + OUTBOX_KEEP_AFTER_DEADLINE,
                     ),
                 )
-                claims.append(Claim(advanced, due, missed, outbox_id, code))
+                claims.append(Claim(advanced, due, missed, outbox_id, code, int(r["failures"])))
         return claims
 
     async def record_failure(self, schedule_id: int) -> int:
@@ -411,6 +413,6 @@ SELECT_BY_OWNER_GUILD = (
 EARLIEST_DUE_SQL = "SELECT MIN(next_run_at) FROM schedules WHERE next_run_at IS NOT NULL"
 CLAIM_DUE_SQL = (
     "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
-    " expires_at"
+    " expires_at, failures"
     " FROM schedules WHERE next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at LIMIT ?"
 )

@@ -341,7 +341,8 @@ class Scheduler:
         firing = Firing(row, claim.due_at, lateness > self._late_after, claim.missed, spec.dm)
         if claim.outbox_id is not None and claim.nonce is not None and spec.deadline is not None:
             deadline = claim.due_at + spec.deadline
-            firing = replace(firing, receipt=self._receipt(spec, firing, claim.outbox_id, claim.nonce, 0, deadline))
+            receipt = self._receipt(spec, firing, claim.outbox_id, claim.nonce, 0, deadline, claim.failures > 0)
+            firing = replace(firing, receipt=receipt)
         return await self._run(spec, firing)
 
     async def _resume(self, owed: OutboxRow, now: datetime) -> bool:
@@ -386,12 +387,22 @@ class Scheduler:
         return True
 
     def _receipt(
-        self, spec: KindSpec, firing: Firing, outbox_id: int, nonce: str, attempts: int, deadline: datetime
+        self,
+        spec: KindSpec,
+        firing: Firing,
+        outbox_id: int,
+        nonce: str,
+        attempts: int,
+        deadline: datetime,
+        failures: bool = True,
     ) -> Receipt:
-        """The receipt a firing's send reports to: delete the row, retry it later, or give it up."""
+        """The receipt a firing's send reports to: delete the row, retry it later, or give it up.
+
+        `failures`: the schedule may have a count of failures in a row to reset once this one is sent.
+        """
 
         async def sent() -> None:
-            if await self.outbox.done(outbox_id):
+            if await self.outbox.done(outbox_id) and failures:
                 await self.repository.reset_failures(firing.row.id)
 
         async def failed(error: BaseException) -> None:

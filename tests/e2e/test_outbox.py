@@ -38,7 +38,8 @@ async def world(simcord_env):
     await w.mod.slash(w.general, "config feature", feature="reflection", enabled=True)
     await w.mod.slash(w.general, "config facilitator-role", role=w.facilitator_role)
     await w.mod.slash(w.general, "config reflection-channel", action="add", channel=w.room)
-    await w.facilitator.slash(w.general, "reflect schedule", channel=w.room, prompt=PROMPT, repeat="daily", time="09:00")
+    options = {"prompt": PROMPT, "repeat": "daily", "time": "09:00"}
+    await w.facilitator.slash(w.general, "reflect schedule", channel=w.room, **options)
     return w
 
 
