@@ -5,6 +5,7 @@ Virtual time starts at 2026-01-01 00:00 UTC. Faults are SimCord's injected HTTP 
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -191,6 +192,10 @@ async def test_killed_in_the_middle_of_a_1000_dm_wave_then_restarted(simcord_env
         await fresh.db.close()
 
 
+# SimCord runs a sleep shorter than its settle timeout in real time (it waits for it rather than park
+# it), and the DM queue's pacing sleeps are ~0.1 s: so this wave takes its modelled ~7.5 minutes of real
+# time. Too long for every run of the suite; PEER_CIRCLE_LONG_TESTS=1 runs it.
+@pytest.mark.skipif(not os.environ.get("PEER_CIRCLE_LONG_TESTS"), reason="about 8 minutes; PEER_CIRCLE_LONG_TESTS=1")
 @pytest.mark.simcord(settle_timeout=3600)
 async def test_a_10000_dm_wave_completes_in_virtual_time(simcord_env, sim_services):
     guild = simcord_env.create_guild("Wave")
