@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import Services
 from bot.clock import to_timestamp
+from bot.repositories import schema
 from bot.testing import SimcordClock, make_bot, make_services
 from tests.e2e.checkin_helpers import advance, start
 from tests.e2e.outbox_helpers import check_in_dms, seed_checkins
@@ -214,3 +215,49 @@ async def test_a_10000_dm_wave_completes_in_virtual_time(simcord_env, sim_servic
     await simcord_env.advance_time(60 + 500)
     assert sum(check_in_dms(u) for u in users) == 10_000
     assert await sim_services.scheduler.outbox.count() == 0
+
+
+# -- privacy: what the outbox keeps, and for how long -----------------------------------------------
+
+
+async def owed_rows(services: Services, user_id: int) -> int:
+    await services.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # read what is in the file
+    return await schema.rows_mentioning(services.db, "outbox", user_id)
+
+
+async def test_an_owed_dm_holds_no_text_and_goes_with_privacy_forget(simcord_env, sim_services):
+    world = make_world(simcord_env)
+    await world.mod.slash(world.general, "config feature", feature="checkins", enabled=True)
+    await start(world)
+    await advance(simcord_env, 8 * HOUR + 59 * 60)
+    dm = world.member.user.dm_channel
+    simcord_env.inject_error("POST", f"/channels/{dm.id}/messages", status=503, times=None)
+    await advance(simcord_env, 2 * 60)
+    assert await owed_rows(sim_services, world.member.id) == 1
+    columns = await sim_services.db.fetchall("SELECT * FROM outbox")
+    assert not any("check-in" in str(value).lower() or "prompt" in str(value).lower() for value in columns[0])
+    asked = await world.member.slash(world.general, "privacy forget")
+    await world.member.click(asked.response.message, label="Yes, erase everything")
+    assert await owed_rows(sim_services, world.member.id) == 0
+
+
+async def test_an_owed_message_expires_a_day_after_its_deadline_at_most(simcord_env, sim_services):
+    world = make_world(simcord_env)
+    await world.mod.slash(world.general, "config feature", feature="checkins", enabled=True)
+    await start(world)
+    await advance(simcord_env, 8 * HOUR + 59 * 60)
+    dm = world.member.user.dm_channel
+    simcord_env.inject_error("POST", f"/channels/{dm.id}/messages", status=503, times=None)
+    await advance(simcord_env, 2 * 60)
+    # As if another run of the bot held the row and hung: nothing but the purge will remove it.
+    assert (
+        await sim_services.db.execute("UPDATE outbox SET lease = 'elsewhere', next_attempt_at = ?", (4_102_444_800,))
+        == 1
+    )
+    simcord_env.backend.faults.clear()  # the next day's check-in gets through and leaves nothing owed
+    await advance(simcord_env, 3 * HOUR + 23 * HOUR)
+    await simcord_env.bot.run_maintenance()
+    assert await owed_rows(sim_services, world.member.id) == 1  # deadline 12:00, plus a day: not yet
+    await advance(simcord_env, 2 * HOUR)
+    await simcord_env.bot.run_maintenance()
+    assert await owed_rows(sim_services, world.member.id) == 0
