@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.content.store import ContentStore
 from bot.db.connection import Database
 from bot.delivery.dm import DmSender
-from bot.delivery.notices import DmNotices
+from bot.delivery.notices import UNDELIVERED, DmNotices
 from bot.delivery.repository import NoticeRepository
 from bot.interactions import PeerCircleTree, send_ephemeral
 from bot.keys import Keys
@@ -131,8 +131,15 @@ def build_services(
     """
     guilds = GuildSettingsService(GuildRepository(db), clock)
     preferences = PreferencesService(PreferencesRepository(db), clock, guilds)
+    notices = DmNotices(NoticeRepository(db), clock, guilds)
+
+    async def tell_member(guild_id: int, user_id: int, kind: str) -> None:
+        # A notice already owed about this kind (DMs closed: it was paused) says more; keep that one.
+        if await notices.owed(guild_id, user_id, kind) is None:
+            await notices.record(guild_id, user_id, kind, UNDELIVERED)
+
     # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.
-    scheduler = Scheduler(db, clock, is_enabled=guilds.is_enabled, max_wait=scheduler_max_wait)
+    scheduler = Scheduler(db, clock, is_enabled=guilds.is_enabled, max_wait=scheduler_max_wait, tell_member=tell_member)
     library = ServerItemService(ServerItemRepository(db), clock, guilds)
     return Services(
         db=db,
@@ -144,7 +151,7 @@ def build_services(
         scheduler=scheduler,
         library=library,
         entries=ServerEntryService(library, ExplainRepository(db), content, clock, guilds),
-        notices=DmNotices(NoticeRepository(db), clock, guilds),
+        notices=notices,
     )
 
 
@@ -204,7 +211,9 @@ class PeerCircleBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Load every extension; sync commands only when asked to (never on every boot in production)."""
         if self._dm is None:
-            self._dm = DmSender(self)
+            # One clock: the rate limiter measures time on the bot's clock (SimCord's virtual time in tests).
+            clock = self.services.clock
+            self._dm = DmSender(self, clock=lambda: clock.now().timestamp())
         for name in self.extension_names:
             await self.load_extension(name)
         # Cogs register their schedule kinds while loading; only then may the dispatcher run.

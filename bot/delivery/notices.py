@@ -27,6 +27,14 @@ from bot.services.guild_settings import GuildSettingsService
 from bot.services.notices import PendingNotices
 
 DM_CLOSED = "dm_closed"
+# A scheduled DM that Discord would not take until it was too late to be useful (bot.delivery.outbox).
+# Nothing was paused: the feature's own words and follow-up are for pauses, so one text serves every kind.
+UNDELIVERED = "undelivered"
+UNDELIVERED_TEXT = (
+    "A scheduled message I tried to send you here didn't get through: Discord wasn't answering, and "
+    "by the time it was, it was too late to be useful, so I let it go. Nothing needs doing; the next "
+    "one comes as planned."
+)
 # A notice nobody came back for goes after a year (as unused check-in plans and look-backs do).
 NOTICE_TTL = timedelta(days=365)
 
@@ -137,6 +145,8 @@ class DmNotices:
         # Only the caller that removed the row tells it, so two commands at once never tell it twice.
         if not await self.repo.delete(notice.guild_id, notice.user_id, notice.kind):
             return None
+        if notice.reason == UNDELIVERED:
+            return spec.texts.get(UNDELIVERED, UNDELIVERED_TEXT)
         if spec.on_told is not None and not await spec.on_told(notice.guild_id, notice.user_id):
             return None  # what was paused is gone (stopped, expired): there is nothing to tell
         return spec.texts.get(notice.reason)

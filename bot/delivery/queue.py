@@ -66,26 +66,27 @@ class TokenBucket:
         self._sleep = sleep
         self._tokens = capacity
         self._updated = clock()
-        # One waiter at a time keeps requests in order and the arithmetic simple.
-        self._lock = asyncio.Lock()
 
     def _refill(self) -> None:
         now = self._clock()
-        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+        # max(0, ...): the clock may be the bot's wall clock, which can step back (NTP).
+        self._tokens = min(self.capacity, self._tokens + max(0.0, now - self._updated) * self.rate)
         self._updated = now
 
     async def acquire(self, cost: float = 1.0) -> None:
-        """Wait until `cost` tokens are available, then take them."""
+        """Wait until `cost` tokens are available, then take them.
+
+        Each caller reserves its tokens at once (the balance may go below zero) and sleeps until the
+        refill covers them: callers keep their order without a lock, and every waiter is a plain
+        sleep, which simulators such as SimCord recognise as idle and move through in virtual time.
+        """
         if cost > self.capacity:
             raise ValueError(f"a cost of {cost} can never fit a bucket of {self.capacity}")
-        async with self._lock:
-            self._refill()
-            # The tolerance absorbs float rounding, which could otherwise ask for a sleep too short
-            # to move the clock at all and loop forever.
-            while self._tokens + _EPSILON < cost:
-                await self._sleep((cost - self._tokens) / self.rate)
-                self._refill()
-            self._tokens -= cost
+        self._refill()
+        self._tokens -= cost
+        # The tolerance absorbs float rounding, which could otherwise ask for a sleep too short to matter.
+        if self._tokens < -_EPSILON:
+            await self._sleep(-self._tokens / self.rate)
 
 
 class DeliveryQueue(Generic[T]):
@@ -101,7 +102,10 @@ class DeliveryQueue(Generic[T]):
         workers: int = 4,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        linger: bool = True,
     ) -> None:
+        # linger=False: workers leave once the queue is empty, and `ensure_workers` brings them back.
+        self._linger = linger
         self._send = send
         self._bucket = TokenBucket(rate, burst, clock=clock, sleep=sleep)
         self._clock = clock
@@ -138,7 +142,13 @@ class DeliveryQueue(Generic[T]):
 
     async def _work(self) -> None:
         while True:
-            item, cost, submitted_at = await self._queue.get()
+            if self._linger:
+                item, cost, submitted_at = await self._queue.get()
+            else:
+                try:
+                    item, cost, submitted_at = self._queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return  # no await between the check and leaving, so `ensure_workers` sees it gone
             try:
                 await self._bucket.acquire(cost)
                 await self._send(item)
@@ -159,6 +169,12 @@ class DeliveryQueue(Generic[T]):
         if self._workers:
             raise RuntimeError("the delivery queue is already running")
         self._workers = [asyncio.create_task(self._work(), name=f"delivery-{n}") for n in range(self._worker_count)]
+
+    def ensure_workers(self) -> None:
+        """Start workers up to the configured number (for a queue whose workers leave when it is empty)."""
+        self._workers = [w for w in self._workers if not w.done()]
+        for n in range(len(self._workers), self._worker_count):
+            self._workers.append(asyncio.create_task(self._work(), name=f"delivery-{n}"))
 
     async def join(self) -> None:
         """Wait until everything submitted so far has been sent or has failed."""

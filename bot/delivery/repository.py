@@ -11,8 +11,8 @@ declare(
     TableDeclaration(
         table="dm_notices",
         feature="notices",
-        purpose="That I paused something of yours (check-ins, the weekly look-back, strategy reminders), so I "
-        "can tell you why, once, the next time you use a command.",
+        purpose="That I paused something of yours (check-ins, the weekly look-back, strategy reminders), or that "
+        "a scheduled message couldn't get through in time, so I can tell you, once, the next time you use a command.",
         personal=True,
         who_can_see="Nobody but you.",
         retention="Until you are told (after your next command in that server), resume or stop what was "
@@ -23,7 +23,8 @@ declare(
             "guild_id": "The server it happened in.",
             "user_id": "Your Discord id.",
             "kind": "What was paused.",
-            "reason": "Why: I couldn't send you a direct message, or a reminder had no saved strategies left.",
+            "reason": "Why: I couldn't send you a direct message, a reminder had no saved strategies left, or a "
+            "scheduled message couldn't get through in time.",
             "created_at": "When it was paused.",
             "expires_at": "When this is deleted if you haven't been told by then.",
         },
@@ -91,3 +92,101 @@ class NoticeRepository:
     async def delete_for_user(self, user_id: int, kind: str) -> int:
         """Remove the member's notices of one kind everywhere (for /privacy forget)."""
         return await self.db.execute("DELETE FROM dm_notices WHERE user_id = ? AND kind = ?", (user_id, kind))
+
+
+declare(
+    TableDeclaration(
+        table="outbox",
+        feature="delivery",
+        purpose="Scheduled messages I still owe (a check-in, a reminder, a look-back, a co-reflection prompt), "
+        "so one that Discord did not take, or that a restart interrupted, is sent once it can be.",
+        personal=True,
+        who_can_see="Nobody: only the bot reads it, to send the message.",
+        retention="Until the message is sent, or given up when it would no longer be useful (a few hours for "
+        "a direct message, the late window for a channel post); a day after that at most. Deleted with the "
+        "schedule it belongs to, so /privacy forget erases yours.",
+        user_columns=("user_id",),
+        expires_column="expires_at",
+        columns={
+            "id": "Number of the message.",
+            "guild_id": "The server it belongs to.",
+            "schedule_id": "The schedule that owes it.",
+            "kind": "What it is (check-in, reminder, look-back, reflection prompt...).",
+            "user_id": "For a direct message, your Discord id; empty for a channel post.",
+            "due_at": "When it was due.",
+            "deadline_at": "When it stops being useful and is given up.",
+            "nonce": "A random code sent with it, so Discord drops a second copy.",
+            "attempts": "How many times Discord did not take it.",
+            "next_attempt_at": "When to try again.",
+            "lease": "Which run of the bot is sending it (a random code per start).",
+            "created_at": "When it was owed.",
+            "expires_at": "When this is deleted whatever happened.",
+        },
+    )
+)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One owed message. Never any text: it is composed from its schedule at each attempt."""
+
+    id: int
+    guild_id: int
+    schedule_id: int
+    kind: str
+    user_id: int | None
+    due_at: int
+    deadline_at: int
+    nonce: str
+    attempts: int
+    next_attempt_at: int
+
+
+OUTBOX_COLUMNS = "id, guild_id, schedule_id, kind, user_id, due_at, deadline_at, nonce, attempts, next_attempt_at"
+
+
+class OutboxRepository:
+    """SQL for the outbox (rows are inserted by the scheduler's claim, in its transaction)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def take_resumable(self, now: int, lease: str, limit: int) -> list[OutboxRow]:
+        """Lease up to `limit` rows due for an attempt that this process does not hold; return them."""
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall(
+                f"SELECT {OUTBOX_COLUMNS} FROM outbox"  # noqa: S608 - constant
+                " WHERE next_attempt_at <= ? AND (lease IS NULL OR lease != ?) ORDER BY next_attempt_at LIMIT ?",
+                (now, lease, limit),
+            )
+            taken = [OutboxRow(**dict(r)) for r in rows]
+            await tx.executemany("UPDATE outbox SET lease = ? WHERE id = ?", [(lease, row.id) for row in taken])
+        return taken
+
+    async def earliest(self, lease: str) -> int | None:
+        """When the next row not held by this process is due for an attempt."""
+        value = await self.db.fetchval(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE lease IS NULL OR lease != ?", (lease,)
+        )
+        return None if value is None else int(value)
+
+    async def done(self, outbox_id: int) -> bool:
+        """Remove a row (sent, given up or no longer owed); True only for the caller that removed it."""
+        return await self.db.execute("DELETE FROM outbox WHERE id = ?", (outbox_id,)) > 0
+
+    async def retry_at(self, outbox_id: int, attempts: int, when: int, nonce: str | None = None) -> None:
+        """Release a row for another attempt at `when` (any process may take it then)."""
+        if nonce is None:
+            await self.db.execute(
+                "UPDATE outbox SET attempts = ?, next_attempt_at = ?, lease = NULL WHERE id = ?",
+                (attempts, when, outbox_id),
+            )
+            return
+        await self.db.execute(
+            "UPDATE outbox SET attempts = ?, next_attempt_at = ?, lease = NULL, nonce = ? WHERE id = ?",
+            (attempts, when, nonce, outbox_id),
+        )
+
+    async def count(self) -> int:
+        """How many messages are owed (for /status-like checks and tests)."""
+        return int(await self.db.fetchval("SELECT COUNT(*) FROM outbox") or 0)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import from_timestamp, to_timestamp
 from bot.db.connection import Database, Row
+from bot.delivery.outbox import new_nonce
 from bot.privacy import TableDeclaration, declare
 from bot.scheduling.recurrence import Recurrence, count_between, last_occurrence, next_occurrence
 
@@ -48,9 +49,13 @@ declare(
             "expires_at": "When a member's own schedule is deleted unless used again.",
             "renewed_at": "For a schedule kept the server's retention period (a strategy reminder): when you last "
             "set it, from which that period counts; empty for every other schedule.",
+            "failures": "How many times in a row its message could not be delivered.",
         },
     )
 )
+
+# An outbox row given up (or never finished) is deleted by the retention purge this long after its deadline.
+OUTBOX_KEEP_AFTER_DEADLINE = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,18 @@ class Claim:
     row: ScheduleRow
     due_at: datetime
     missed: int
+    outbox_id: int | None = None
+    nonce: str | None = None
+    # Firings given up in a row before this one (so a success only writes when there is a count to reset).
+    failures: int = 0
+
+
+@dataclass(frozen=True)
+class OutboxPlan:
+    """How claim_due writes the outbox row of a firing: its deadline, and whether it is a member's DM."""
+
+    deadline: timedelta
+    dm: bool
 
 
 def _optional_time(value: int | None) -> datetime | None:
@@ -307,11 +324,20 @@ class ScheduleRepository:
         value = await self._db.fetchval(EARLIEST_DUE_SQL)
         return None if value is None else from_timestamp(int(value))
 
-    async def claim_due(self, now: datetime, limit: int = 100) -> list[Claim]:
+    async def claim_due(
+        self,
+        now: datetime,
+        limit: int = 100,
+        *,
+        outbox: Mapping[str, OutboxPlan] | None = None,
+        lease: str = "",
+        nonce: Callable[[], str] = new_nonce,
+    ) -> list[Claim]:
         """Take up to `limit` due schedules, advancing each past `now` in the same transaction.
 
-        Claiming before any handler runs gives at-most-once delivery: a crash after this commits
-        loses at most one occurrence and never repeats one.
+        For a kind in `outbox`, the message the firing owes is written to the outbox in that same
+        transaction (leased by this process), so a crash after this commits loses nothing: the next
+        start resumes the row. Other kinds (housekeeping) stay at most once.
         """
         stamp = to_timestamp(now)
         claims: list[Claim] = []
@@ -330,10 +356,45 @@ class ScheduleRepository:
                     "UPDATE schedules SET next_run_at = ?, last_run_at = ? WHERE id = ? AND next_run_at = ?",
                     (_stamp(upcoming), stamp, row.id, r["next_run_at"]),
                 )
-                if changed:
-                    advanced = replace(row, next_run_at=upcoming, last_run_at=from_timestamp(stamp))
+                if not changed:
+                    continue
+                advanced = replace(row, next_run_at=upcoming, last_run_at=from_timestamp(stamp))
+                plan = (outbox or {}).get(row.kind)
+                if plan is None:
                     claims.append(Claim(advanced, due, missed))
+                    continue
+                code = nonce()
+                deadline = to_timestamp(due + plan.deadline)
+                outbox_id = await tx.insert(
+                    "INSERT INTO outbox (guild_id, schedule_id, kind, user_id, due_at, deadline_at, nonce,"
+                    " next_attempt_at, lease, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        row.guild_id,
+                        row.id,
+                        row.kind,
+                        row.owner_id if plan.dm else None,
+                        to_timestamp(due),
+                        deadline,
+                        code,
+                        stamp,
+                        lease,
+                        stamp,
+                        deadline + OUTBOX_KEEP_AFTER_DEADLINE,
+                    ),
+                )
+                claims.append(Claim(advanced, due, missed, outbox_id, code, int(r["failures"])))
         return claims
+
+    async def record_failure(self, schedule_id: int) -> int:
+        """One more firing given up in a row; return how many now."""
+        async with self._db.transaction() as tx:
+            await tx.execute("UPDATE schedules SET failures = failures + 1 WHERE id = ?", (schedule_id,))
+            value = await tx.fetchval("SELECT failures FROM schedules WHERE id = ?", (schedule_id,))
+        return int(value or 0)
+
+    async def reset_failures(self, schedule_id: int) -> None:
+        """A firing got through: the count of failures in a row starts again."""
+        await self._db.execute("UPDATE schedules SET failures = 0 WHERE id = ? AND failures != 0", (schedule_id,))
 
 
 # Literal statements (no string building), module-level so tests can EXPLAIN exactly what runs.
@@ -365,6 +426,6 @@ SELECT_BY_OWNER_GUILD = (
 EARLIEST_DUE_SQL = "SELECT MIN(next_run_at) FROM schedules WHERE next_run_at IS NOT NULL"
 CLAIM_DUE_SQL = (
     "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
-    " expires_at"
+    " expires_at, failures"
     " FROM schedules WHERE next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at LIMIT ?"
 )

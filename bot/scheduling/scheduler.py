@@ -5,9 +5,15 @@ waits until then (never more than `max_wait`, so a wall-clock jump or a row writ
 process is noticed within minutes) or until `wake()` is called by add/update/remove, then claims
 the due rows and calls each kind's handler.
 
-Delivery is at most once: `claim_due` advances `next_run_at` in the same transaction that selects
-the row, before any handler runs. A crash between claim and post therefore skips that occurrence
-rather than posting it twice.
+`claim_due` advances `next_run_at` in the same transaction that selects the row, before any handler
+runs, so an occurrence is never claimed twice. For a kind that sends a message (registered with
+`dm=True` or a `deadline`), that transaction also writes the firing's outbox row (bot.delivery.outbox):
+the handler gets a `Receipt` in `Firing.receipt`, and the row stays until the message is sent or
+given up. A passing failure (5xx, 429, timeout) is tried again with backoff until the deadline; rows
+an earlier process held (a crash, a restart) are resumed on the next pass. A firing given up tells
+the right person once: the kind's `on_give_up` (a channel post: its facilitator), or for a member's
+DM a notice at their next command; after PAUSE_AFTER in a row a channel schedule is paused too.
+Kinds without a message (housekeeping) stay at most once: a crash skips that occurrence.
 
 Missed runs (downtime, a long pause of the event loop) are judged per kind by the `grace` given to
 `register` (default: one hour, DEFAULT_GRACE):
@@ -25,16 +31,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import Clock
+from bot.clock import Clock, from_timestamp, to_timestamp
 from bot.db.connection import Database
+from bot.delivery.outbox import (
+    DM_DEADLINE,
+    PAUSE_AFTER,
+    Receipt,
+    RetractedError,
+    backoff,
+    describe,
+    new_nonce,
+    retry_after,
+)
+from bot.delivery.repository import OutboxRepository, OutboxRow
 from bot.errors import frame_trail
 from bot.scheduling.recurrence import Recurrence, check_min_interval
-from bot.scheduling.repository import Claim, ScheduleRepository, ScheduleRow
+from bot.scheduling.repository import Claim, OutboxPlan, ScheduleRepository, ScheduleRow
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +73,20 @@ class Firing:
     late: bool
     missed: int = 0
     dm: bool = False
+    # Set for kinds that send a message: pass it on (OutgoingDM(receipt=...)) and send with its nonce.
+    receipt: Receipt | None = None
+
+    @property
+    def nonce(self) -> str | None:
+        """The nonce to send the message with, if it has an outbox row."""
+        return None if self.receipt is None else self.receipt.nonce
 
 
 Handler = Callable[[Firing], Awaitable[None]]
+# A firing's message was given up (reason: a type and status); `paused` when the schedule was paused too.
+GiveUp = Callable[[Firing, str, bool], Awaitable[None]]
+# A member's scheduled DM was given up: owe them a notice (guild id, user id, kind).
+TellMember = Callable[[int, int, str], Awaitable[None]]
 FeatureCheck = Callable[[int, str], Awaitable[bool]]
 Waiter = Callable[[asyncio.Event, float], Awaitable[None]]
 
@@ -74,6 +103,8 @@ class KindSpec:
     feature: str | None
     grace: timedelta
     dm: bool
+    deadline: timedelta | None = None
+    on_give_up: GiveUp | None = None
 
 
 class Wakeup(asyncio.Event):
@@ -130,8 +161,13 @@ class Scheduler:
         late_after: timedelta = LATE_AFTER,
         batch_size: int = 100,
         concurrency: int = 10,
+        tell_member: TellMember | None = None,
     ) -> None:
         self.repository = ScheduleRepository(db)
+        self.outbox = OutboxRepository(db)
+        # Rows this process holds; a row still leased by another token was interrupted and is resumed.
+        self.lease = secrets.token_hex(8)
+        self._tell_member = tell_member
         self._clock = clock
         self._is_enabled = is_enabled
         self._wait = wait
@@ -152,16 +188,23 @@ class Scheduler:
         feature: str | None = None,
         grace: timedelta = DEFAULT_GRACE,
         dm: bool = False,
+        deadline: timedelta | None = None,
+        on_give_up: GiveUp | None = None,
     ) -> None:
         """Say how to run schedules of `kind`.
 
         `feature` gates it per server; `grace` is its missed-run policy (see the module docstring).
+        A kind that sends a message gets an outbox row per firing: `dm` kinds (deadline DM_DEADLINE
+        unless given), and any kind given a `deadline` (how long after its due time the message is
+        still worth sending). `on_give_up` is told when one is given up.
         """
         if kind in self._kinds:
             raise ValueError(f"schedule kind {kind!r} is already registered")
         if grace < timedelta(0):
             raise ValueError("grace cannot be negative")
-        self._kinds[kind] = KindSpec(handler, feature, grace, dm)
+        if dm and deadline is None:
+            deadline = DM_DEADLINE
+        self._kinds[kind] = KindSpec(handler, feature, grace, dm, deadline, on_give_up)
 
     def unregister(self, kind: str) -> None:
         """Stop running schedules of `kind` (its feature was unloaded); its rows stay for the next load."""
@@ -247,41 +290,87 @@ class Scheduler:
     # -- running -----------------------------------------------------------------------------------
 
     async def run_due(self, now: datetime | None = None) -> int:
-        """Claim every schedule due at `now` and run its handler; return how many handlers ran."""
+        """Claim every schedule due at `now`, resume owed messages, run the handlers; return how many ran."""
         now = now or self._clock.now()
         fired = 0
+        plans = self._outbox_plans()
         while True:
-            claims = await self.repository.claim_due(now, self._batch_size)
+            claims = await self.repository.claim_due(now, self._batch_size, outbox=plans, lease=self.lease)
             results = await asyncio.gather(*(self._dispatch(claim, now) for claim in claims))
             fired += sum(results)
             # Claimed rows now point past `now`, so each batch is new rows and the loop ends.
             if len(claims) < self._batch_size:
+                break
+        while True:
+            rows = await self.outbox.take_resumable(to_timestamp(now), self.lease, self._batch_size)
+            results = await asyncio.gather(*(self._resume(row, now) for row in rows))
+            fired += sum(results)
+            if len(rows) < self._batch_size:
                 return fired
 
-    async def _dispatch(self, claim: Claim, now: datetime) -> bool:
-        row = claim.row
-        spec = self._kinds.get(row.kind)
+    def _outbox_plans(self) -> dict[str, OutboxPlan]:
+        return {k: OutboxPlan(s.deadline, s.dm) for k, s in self._kinds.items() if s.deadline is not None}
+
+    async def _skip(self, row: ScheduleRow, spec: KindSpec | None) -> bool:
+        """True when the firing must not run: unregistered kind, feature off or unknown."""
         if spec is None:
             log.warning("schedule %d has unregistered kind %r; skipped", row.id, row.kind)
-            return False
+            return True
         if spec.feature is not None and self._is_enabled is not None:
             try:
                 enabled = await self._is_enabled(row.guild_id, spec.feature)
             except Exception as error:
                 log.error("feature check for schedule %d failed (%s); skipped", row.id, type(error).__name__)
-                return False
+                return True
             if not enabled:
                 log.debug("schedule %d skipped: feature %s is off", row.id, spec.feature)
-                return False
+                return True
+        return False
+
+    async def _dispatch(self, claim: Claim, now: datetime) -> bool:
+        row = claim.row
+        spec = self._kinds.get(row.kind)
         lateness = now - claim.due_at
+        if await self._skip(row, spec) or spec is None:
+            await self._drop(claim.outbox_id)
+            return False
         if lateness > spec.grace:
             log.info("schedule %d missed its run by %s (grace %s); skipped", row.id, lateness, spec.grace)
+            await self._drop(claim.outbox_id)
             return False
         firing = Firing(row, claim.due_at, lateness > self._late_after, claim.missed, spec.dm)
+        if claim.outbox_id is not None and claim.nonce is not None and spec.deadline is not None:
+            deadline = claim.due_at + spec.deadline
+            receipt = self._receipt(spec, firing, claim.outbox_id, claim.nonce, 0, deadline, claim.failures > 0)
+            firing = replace(firing, receipt=receipt)
+        return await self._run(spec, firing)
+
+    async def _resume(self, owed: OutboxRow, now: datetime) -> bool:
+        """Try an owed message again: after a passing failure, or left by a process that stopped."""
+        spec = self._kinds.get(owed.kind)
+        row = await self.repository.get(owed.schedule_id)
+        if row is None or await self._skip(row, spec) or spec is None or spec.deadline is None:
+            await self._drop(owed.id)
+            return False
+        due, deadline = from_timestamp(owed.due_at), from_timestamp(owed.deadline_at)
+        firing = Firing(row, due, now - due > self._late_after, 0, spec.dm)
+        receipt = self._receipt(spec, firing, owed.id, owed.nonce, owed.attempts, deadline)
+        firing = replace(firing, receipt=receipt)
+        if now > deadline:
+            await self._give_up(spec, firing, "too late")
+            return False
+        log.info("owed message %d for schedule %d: attempt %d", owed.id, row.id, owed.attempts + 1)
+        return await self._run(spec, firing)
+
+    async def _run(self, spec: KindSpec, firing: Firing) -> bool:
+        row = firing.row
         try:
             async with self._slots:
                 await spec.handler(firing)
         except Exception as error:
+            if firing.receipt is not None and retry_after(error) is not None:
+                await firing.receipt.failed(error)
+                return False
             # Type and place only: exception messages can quote the payload or posted text.
             log.error(
                 "handler for schedule %d (%s) failed: %s at %s",
@@ -290,13 +379,78 @@ class Scheduler:
                 type(error).__name__,
                 frame_trail(error),
             )
+            if firing.receipt is not None:
+                await firing.receipt.failed(error)
             return False
+        if firing.receipt is not None and not firing.receipt.handed_over:
+            await firing.receipt.sent()
         return True
 
+    def _receipt(
+        self,
+        spec: KindSpec,
+        firing: Firing,
+        outbox_id: int,
+        nonce: str,
+        attempts: int,
+        deadline: datetime,
+        failures: bool = True,
+    ) -> Receipt:
+        """The receipt a firing's send reports to: delete the row, retry it later, or give it up.
+
+        `failures`: the schedule may have a count of failures in a row to reset once this one is sent.
+        """
+
+        async def sent() -> None:
+            if await self.outbox.done(outbox_id) and failures:
+                await self.repository.reset_failures(firing.row.id)
+
+        async def failed(error: BaseException) -> None:
+            floor = retry_after(error)
+            when = self._clock.now() + timedelta(seconds=backoff(attempts, floor or 0.0))
+            if floor is None or when > deadline:
+                await self._give_up(spec, replace(firing, receipt=receipt), describe(error))
+                return
+            # A post taken down half-made needs a new nonce, or Discord would answer with the removed one.
+            fresh = new_nonce() if isinstance(error, RetractedError) else None
+            await self.outbox.retry_at(outbox_id, attempts + 1, to_timestamp(when), fresh)
+            log.warning(
+                "schedule %d (%s): %s; trying again in %.0f s",
+                firing.row.id,
+                firing.row.kind,
+                describe(error),
+                (when - self._clock.now()).total_seconds(),
+            )
+            self.wake()
+
+        receipt = Receipt(outbox_id, nonce, sent, failed)
+        return receipt
+
+    async def _give_up(self, spec: KindSpec, firing: Firing, reason: str) -> None:
+        """Drop the owed message and tell the right person, once (only the caller that deleted the row)."""
+        row = firing.row
+        if firing.receipt is None or not await self.outbox.done(firing.receipt.outbox_id):
+            return
+        failures = await self.repository.record_failure(row.id)
+        log.warning("schedule %d (%s): message given up (%s); %d in a row", row.id, row.kind, reason, failures)
+        paused = False
+        if spec.on_give_up is not None:
+            paused = failures >= PAUSE_AFTER and await self.pause(row.id)
+            await spec.on_give_up(firing, reason, paused)
+        elif spec.dm and row.owner_id is not None and self._tell_member is not None:
+            await self._tell_member(row.guild_id, row.owner_id, row.kind)
+
+    async def _drop(self, outbox_id: int | None) -> None:
+        if outbox_id is not None:
+            await self.outbox.done(outbox_id)
+
     async def seconds_until_due(self) -> float:
-        """How long the dispatcher should wait: until the earliest due row, capped at max_wait."""
+        """How long the dispatcher should wait: until the earliest due row or owed message, capped at max_wait."""
         cap = self._max_wait.total_seconds()
         earliest = await self.repository.earliest_due()
+        owed = await self.outbox.earliest(self.lease)
+        if owed is not None:
+            earliest = from_timestamp(owed) if earliest is None else min(earliest, from_timestamp(owed))
         if earliest is None:
             return cap
         return min(cap, max(0.0, (earliest - self._clock.now()).total_seconds()))

@@ -112,7 +112,7 @@ class Checkins(commands.GroupCog, group_name="checkin", group_description="Your 
         )
         lateness = (self.bot.services.clock.now() - firing.due_at).total_seconds()
         view = prompt_view(delivery.guild_id, delivery.token, delivery.prompt.id)
-        await self.bot.dm.submit(OutgoingDM(delivery.user_id, content, view, closed, lateness))
+        await self.bot.dm.submit(OutgoingDM(delivery.user_id, content, view, closed, lateness, receipt=firing.receipt))
 
     # -- commands ---------------------------------------------------------------------------------------
 

@@ -106,7 +106,9 @@ class Events(commands.GroupCog, group_name="events", group_description="Upcoming
 
         text = f"Reminder: **{event.name}** starts {discord.utils.format_dt(event.start_time, 'R')}. {event.url}"
         lateness = (self.bot.services.clock.now() - firing.due_at).total_seconds()
-        await self.bot.dm.submit(OutgoingDM(firing.row.owner_id, text[:2000], None, closed, lateness))
+        await self.bot.dm.submit(
+            OutgoingDM(firing.row.owner_id, text[:2000], None, closed, lateness, receipt=firing.receipt)
+        )
 
     @app_commands.command(name="list")
     async def list_events(self, interaction: Interaction) -> None:

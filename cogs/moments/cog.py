@@ -149,7 +149,9 @@ class Moments(commands.GroupCog, group_name="moment", group_description="Your pr
             # The DM quotes these moments: it is deleted when any of them goes (bot.services.quoting).
             await self.bot.quoting.record(message.channel.id, message.id, guild_id, user_id, quoted)
 
-        await self.bot.dm.submit(OutgoingDM(user_id, content[:2000], None, closed, lateness, on_sent=sent))
+        await self.bot.dm.submit(
+            OutgoingDM(user_id, content[:2000], None, closed, lateness, on_sent=sent, receipt=firing.receipt)
+        )
 
     @app_commands.command(name="add")
     @app_commands.describe(keep="How long to keep each moment from now on (90 days unless you choose)")

@@ -23,6 +23,7 @@ from bot.interactions import (
 )
 from bot.privacy import DataStatement
 from bot.scheduling.recurrence import describe
+from bot.scheduling.scheduler import DEFAULT_GRACE
 from bot.services import timezones
 from bot.ui import send_lines
 from cogs.reflection.options import WEEK_CHOICES, Repeat, ScheduleOptions
@@ -100,8 +101,17 @@ class Reflection(
         """Register both schedule kinds (before the bot starts the dispatcher)."""
         self.bot.features.add(self.service)
         scheduler = self.bot.services.scheduler
-        scheduler.register(KIND, self.runner.fire, feature=FEATURE)
-        scheduler.register(CLOSE_KIND, self.runner.fire_closing, feature=FEATURE)
+        # Through the outbox: tried again within the late window (the documented grace), then given up.
+        scheduler.register(
+            KIND, self.runner.fire, feature=FEATURE, deadline=DEFAULT_GRACE, on_give_up=self.runner.gave_up
+        )
+        scheduler.register(
+            CLOSE_KIND,
+            self.runner.fire_closing,
+            feature=FEATURE,
+            deadline=DEFAULT_GRACE,
+            on_give_up=self.runner.closing_given_up,
+        )
 
     async def cog_unload(self) -> None:
         """Undo cog_load."""

@@ -16,7 +16,7 @@ import discord
 from bot.app import PeerCircleBot
 from bot.delivery.dm import OutgoingDM
 from bot.interactions import missing_permissions
-from bot.scheduling.scheduler import Firing
+from bot.scheduling.scheduler import DEFAULT_GRACE, Firing
 from cogs.strategies.reminder_buttons import reminder_view
 from cogs.strategies.reminders import REMINDER_KIND, WEEK_KIND, ReminderService
 from cogs.strategies.render import card_embed, short_card_text
@@ -66,7 +66,7 @@ async def send_reminder(
     closed = svc.notices.closed(row.guild_id, row.owner_id, REMINDER_KIND, pause)
     lateness = (svc.clock.now() - firing.due_at).total_seconds()
     view = reminder_view(row.guild_id, card.peer.id)
-    await bot.dm.submit(OutgoingDM(row.owner_id, text, view, closed, lateness))
+    await bot.dm.submit(OutgoingDM(row.owner_id, text, view, closed, lateness, receipt=firing.receipt))
 
 
 async def post_week(bot: PeerCircleBot, strategies: StrategyService, firing: Firing) -> None:
@@ -87,10 +87,13 @@ async def post_week(bot: PeerCircleBot, strategies: StrategyService, firing: Fir
         return
     card = strategies.week_card(row.guild_id, firing.due_at.date())
     late = " (posted late)" if firing.late else ""
-    await channel.send(
-        content=f"**Strategy of the week**{late}",
-        embed=card_embed(card, config.role_words, footer="/strategy browse shows more"),
-    )
+    embed = card_embed(card, config.role_words, footer="/strategy browse shows more")
+    content = f"**Strategy of the week**{late}"
+    if firing.nonce is None:
+        await channel.send(content=content, embed=embed)
+    else:
+        # From the outbox: a 5xx or timeout is tried again within the late window, never posted twice.
+        await channel.send(content=content, embed=embed, nonce=firing.nonce)
 
 
 def register_jobs(bot: PeerCircleBot, strategies: StrategyService, reminders: ReminderService) -> None:
@@ -104,7 +107,7 @@ def register_jobs(bot: PeerCircleBot, strategies: StrategyService, reminders: Re
         await post_week(bot, strategies, firing)
 
     scheduler.register(REMINDER_KIND, reminder, feature=FEATURE, dm=True)
-    scheduler.register(WEEK_KIND, week, feature=FEATURE)
+    scheduler.register(WEEK_KIND, week, feature=FEATURE, deadline=DEFAULT_GRACE)
 
 
 def unregister_jobs(bot: PeerCircleBot) -> None:

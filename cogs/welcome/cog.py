@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.app import PeerCircleBot
 from bot.delivery.dm import OutgoingDM
 from bot.delivery.notices import DM_CLOSED, NoticeSpec
+from bot.delivery.outbox import Receipt
 from bot.interactions import OwnerView, feature, report_error, require_feature, require_moderator, send_ephemeral
 from bot.privacy import DataStatement
 from bot.scheduling.scheduler import Firing
@@ -128,9 +129,13 @@ class Welcome(commands.GroupCog, group_name="welcome", group_description="Welcom
         """Only while welcome messages are on in this server."""
         return await require_feature(interaction, FEATURE)
 
-    async def _send(self, guild_id: int, user_id: int, text: str, lateness: float = 0.0) -> None:
+    async def _send(
+        self, guild_id: int, user_id: int, text: str, lateness: float = 0.0, receipt: Receipt | None = None
+    ) -> None:
         closed = self.bot.services.notices.closed(guild_id, user_id, STEP_KIND, self.service.stop_for_closed_dms)
-        await self.bot.dm.submit(OutgoingDM(user_id, text[:2000], stop_view(guild_id), closed, lateness))
+        await self.bot.dm.submit(
+            OutgoingDM(user_id, text[:2000], stop_view(guild_id), closed, lateness, receipt=receipt)
+        )
 
     async def start_for(self, guild_id: int, user_id: int) -> None:
         """Start the sequence and send its first message at once."""
@@ -145,7 +150,7 @@ class Welcome(commands.GroupCog, group_name="welcome", group_description="Welcom
         if due is None or firing.row.owner_id is None:
             return
         lateness = (self.bot.services.clock.now() - firing.due_at).total_seconds()
-        await self._send(firing.row.guild_id, firing.row.owner_id, due[0], lateness)
+        await self._send(firing.row.guild_id, firing.row.owner_id, due[0], lateness, firing.receipt)
 
     @app_commands.command(name="start")
     async def start(self, interaction: Interaction) -> None:
