@@ -36,6 +36,7 @@ KNOWN_ITEMS: dict[str, tuple[str, str]] = {
     ),
     "volunteer listings": ("listing as a volunteer", "listings as a volunteer"),
     "event reminders": ("event reminder", "event reminders"),
+    "messages waiting": ("direct message waiting to be sent", "direct messages waiting to be sent"),
     "look-back schedules": ("weekly look-back", "weekly look-backs"),
     "welcome sequences": ("welcome sequence", "welcome sequences"),
     "welcome timers": ("timer for your next welcome message", "timers for your next welcome messages"),

@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot.app import PeerCircleBot
 from bot.interactions import OwnerView
 from bot.plain_words import count_in_words
-from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, StoresNothing, count_items
+from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, count_items
 from bot.ui import send_lines
 
 log = logging.getLogger(__name__)
@@ -122,17 +122,32 @@ class IncludeAnonymousView(OwnerView):
 
 
 class Privacy(
-    StoresNothing,
     commands.GroupCog,
     group_name="privacy",
     group_description="See, download or erase what the bot keeps about you",
 ):
     """The privacy commands; they work in servers and in direct messages."""
 
-    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement.nothing(
-        "Privacy commands",
-        "Nothing. Asking what is stored, downloading it or erasing it is not recorded.",
+    # Asking what is stored, downloading it or erasing it is never recorded. What this speaks for is the
+    # one core table with a member's id that no feature owns: direct messages the bot still owes.
+    DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
+        feature="Messages waiting to be sent",
+        what="A scheduled direct message (a check-in, a reminder, a look-back) that Discord has not taken yet: "
+        "what kind it is and when it was due, never its text. Using /privacy is never recorded.",
+        why="So a message that met an outage or a restart is sent once, later, instead of being lost.",
+        who_can_see="Nobody: only the bot reads it, to send the message.",
+        how_long="Until it is sent, or given up after a few hours, and a day after that at most; "
+        "/privacy forget erases it at once.",
+        tables=("outbox",),
     )
+
+    async def export_user_data(self, user_id: int) -> dict[str, Any]:
+        """Direct messages still owed to the member (kind and times only)."""
+        return {"messages waiting": await self.bot.services.scheduler.owed_to(user_id)}
+
+    async def delete_user_data(self, user_id: int) -> dict[str, int]:
+        """Forget every direct message still owed to the member."""
+        return {"messages waiting": await self.bot.services.scheduler.forget_owed(user_id)}
 
     def __init__(self, bot: PeerCircleBot) -> None:
         self.bot = bot

@@ -187,6 +187,27 @@ class OutboxRepository:
             (attempts, when, nonce, outbox_id),
         )
 
+    async def for_user(self, user_id: int) -> list[dict[str, object]]:
+        """The direct messages still owed to a member, for /privacy export (no text is ever stored)."""
+        rows = await self.db.fetchall(
+            "SELECT guild_id, kind, due_at, deadline_at, attempts FROM outbox WHERE user_id = ? ORDER BY due_at",
+            (user_id,),
+        )
+        return [
+            {
+                "guild_id": str(r["guild_id"]),
+                "kind": r["kind"],
+                "due_at": r["due_at"],
+                "given_up_at": r["deadline_at"],
+                "attempts": r["attempts"],
+            }
+            for r in rows
+        ]
+
+    async def delete_for_user(self, user_id: int) -> int:
+        """Forget every message still owed to a member (their schedules go too; this covers any other)."""
+        return await self.db.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
+
     async def count(self) -> int:
         """How many messages are owed (for /status-like checks and tests)."""
         return int(await self.db.fetchval("SELECT COUNT(*) FROM outbox") or 0)

@@ -221,6 +221,14 @@ class Scheduler:
         rows = await self.repository.list_by_owner(user_id, guild_id)
         return [row for row in rows if row.kind in kinds]
 
+    async def owed_to(self, user_id: int) -> list[dict[str, object]]:
+        """Direct messages still owed to a member from the outbox (kind and times, never text)."""
+        return await self.outbox.for_user(user_id)
+
+    async def forget_owed(self, user_id: int) -> int:
+        """Drop every direct message still owed to a member (privacy forget)."""
+        return await self.outbox.delete_for_user(user_id)
+
     async def remove_owned(self, user_id: int, kinds: tuple[str, ...], guild_id: int | None = None) -> int:
         """Remove the member's schedules of these kinds; return how many went."""
         removed = await self.repository.delete_by_owner(user_id, kinds, guild_id)

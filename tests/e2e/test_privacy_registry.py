@@ -100,6 +100,9 @@ async def _seed(world: World, env, services):
         shown = await person.slash(general, "connect join", workplace=workplace)
         await person.select(shown.response.message, ["inpatient"], custom_id="connect-settings")
         await person.click(shown.response.message, label="Join")
+    # The next morning's check-in meets a Discord outage: it waits in the outbox to be sent again.
+    env.inject_error("POST", "/channels/*/messages", status=503, message="Service Unavailable", times=1)
+    await advance(env, 15 * HOUR - 50)
     return riley
 
 
