@@ -17,6 +17,11 @@ from bot.app import PeerCircleBot
 from bot.interactions import require_moderator, services
 from bot.library.service import EXPLAIN_LONG_MAX, EXPLAIN_SHORT_MAX
 from bot.privacy import DataStatement, StoresNothing
+from bot.services.help_tips import Tip, register_tip
+
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(Tip("member", 80, None, "explain", "what peer support is and is not, to copy and share with coworkers"))
+
 
 Interaction = discord.Interaction[PeerCircleBot]
 LENGTHS = [app_commands.Choice(name="short", value="short"), app_commands.Choice(name="one page", value="long")]

@@ -2,8 +2,8 @@
 
 /help differs for a member, a facilitator and a moderator. It reads the feature switches and channel
 settings from the core, and names a command only when that command is loaded, so it never suggests
-something this bot does not have. It imports no other feature: commands are named as text and
-checked against the command tree (a test checks every name here exists).
+something this bot does not have. It imports no other feature: each feature declares its own tips
+(bot.services.help_tips), and a test checks every command named there exists.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.app import PeerCircleBot
 from bot.interactions import is_facilitator, is_moderator, services
 from bot.privacy import DataStatement, StoresNothing
 from bot.services.guild_settings import FEATURES, REFLECTION_CHANNELS, GuildConfig
+from bot.services.help_tips import Tip, tips_for
 from bot.setup_check import find_problems
 
 Interaction = discord.Interaction[PeerCircleBot]
@@ -27,40 +28,6 @@ PACKAGE = "peer-circle"
 FIELD_MAX = 1024
 
 
-@dataclass(frozen=True)
-class Tip:
-    """A command worth knowing, shown when its feature (None: always) is on and the command is loaded."""
-
-    feature: str | None
-    command: str
-    text: str
-
-
-MEMBER_TIPS = (
-    Tip(
-        "strategies",
-        "strategy random",
-        "a way peers withstand prejudice and discrimination, beside the organization's part",
-    ),
-    Tip("checkins", "checkin start", "private check-ins by DM, at a time you choose; you see what is kept first"),
-    Tip("checkins", "moment add", "a private note of a good moment at work"),
-    Tip("checkins", "disclosure", "think through sharing part of your story at work"),
-    Tip("resources", "resources", "movement and peer-run resources"),
-    Tip("support", "support", "support options your community chose; the bot never contacts anyone for you"),
-    Tip("venting", "vent", "post without your name; others can reply, also without theirs"),
-    Tip(None, "explain", "what peer support is and is not, to copy and share with coworkers"),
-    Tip(None, "privacy show", "what the bot keeps about you; /privacy export and /privacy forget too"),
-)
-FACILITATOR_TIPS = (
-    Tip("reflection", "reflect prompts list", "the prompts you can choose from"),
-    Tip("reflection", "reflect schedule", "post a prompt into an allowed channel, once or repeating"),
-    Tip("reflection", "reflect list", "the schedules in this server"),
-)
-MODERATOR_TIPS = (
-    Tip(None, "config setup", "a step-by-step guide: what is off, what needs a channel or a role"),
-    Tip(None, "config show", "every setting, and anything that needs fixing"),
-    Tip("venting", "vent-mod blocks", "anonymous posting paused after a removed post (nobody learns who wrote it)"),
-)
 NEVER = (
     "reads messages in channels (it has no access to what people write there)",
     "reports, escalates or contacts anyone on its own, or looks for 'crisis' words",
@@ -116,7 +83,7 @@ def tip_line(place: Place, tip: Tip) -> str:
 
 def member_fields(place: Place) -> list[tuple[str, str]]:
     """What every member sees: what is on, what is off, and where co-reflection happens."""
-    lines = [tip_line(place, tip) for tip in place.tips(MEMBER_TIPS)]
+    lines = [tip_line(place, tip) for tip in place.tips(tips_for("member"))]
     if is_on(place.config, "reflection") and place.reflection_channels:
         rooms = ", ".join(f"<#{cid}>" for cid in place.reflection_channels)
         lines.append(f"Co-reflection prompts are posted in {rooms}; answer in their threads if you wish.")
@@ -134,7 +101,7 @@ def facilitator_fields(place: Place) -> list[tuple[str, str]]:
     if not place.reflection_channels:
         text = "No channel allows co-reflection prompts yet. A moderator allows one with /config reflection-channel."
         return [("As a facilitator", text)]
-    return [("As a facilitator", clip([tip_line(place, tip) for tip in place.tips(FACILITATOR_TIPS)]))]
+    return [("As a facilitator", clip([tip_line(place, tip) for tip in place.tips(tips_for("facilitator"))]))]
 
 
 def first_thing(role: str, place: Place, problems: list[str]) -> str:
@@ -145,7 +112,7 @@ def first_thing(role: str, place: Place, problems: list[str]) -> str:
         return "Run /config setup for a step-by-step guide to what is on, what is off and what each needs."
     if role == "facilitator" and is_on(place.config, "reflection") and place.reflection_channels:
         return "Look through /reflect prompts list, then post one with /reflect schedule (try it once first)."
-    for tip in place.tips(MEMBER_TIPS):
+    for tip in place.tips(tips_for("member")):
         if place.ready(tip):
             return f"Try /{tip.command}: {tip.text}."
     return "Try /explain, or ask a moderator what this server has set up."
@@ -253,7 +220,7 @@ class Help(StoresNothing, commands.Cog):
             for name, value in facilitator_fields(place):
                 embed.add_field(name=name, value=value, inline=False)
         if role == "moderator":
-            lines = [tip_line(place, tip) for tip in place.tips(MODERATOR_TIPS)]
+            lines = [tip_line(place, tip) for tip in place.tips(tips_for("moderator"))]
             lines += [f"⚠ {problem}" for problem in problems] or ["Nothing in the set-up needs fixing."]
             embed.add_field(name="As a moderator", value=clip(lines), inline=False)
         embed.set_footer(

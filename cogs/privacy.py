@@ -20,11 +20,18 @@ from bot.app import PeerCircleBot
 from bot.interactions import OwnerView
 from bot.plain_words import count_in_words
 from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, count_items
+from bot.services.help_tips import Tip, register_tip
 from bot.ui import send_lines
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Interaction = discord.Interaction[PeerCircleBot]
+
+
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(
+    Tip("member", 90, None, "privacy show", "what the bot keeps about you; /privacy export and /privacy forget too")
+)
 
 
 def participants(bot: commands.Bot) -> list[PrivacyParticipant]:

@@ -14,6 +14,7 @@ from bot.library.service import DESCRIPTION_MAX, NAME_MAX, RESOURCE, TOPIC_MAX, 
 from bot.links import link_host
 from bot.privacy import DataStatement, StoresNothing
 from bot.services.guild_settings import FeatureSwitch, register_feature
+from bot.services.help_tips import Tip, register_tip
 
 Interaction = discord.Interaction[PeerCircleBot]
 NOTHING_STORED = DataStatement(
@@ -27,6 +28,8 @@ NOTHING_STORED = DataStatement(
 
 
 FEATURE = register_feature(FeatureSwitch("resources", "Resources", default=True))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(Tip("member", 50, FEATURE.key, "resources", "movement and peer-run resources"))
 
 
 def render_item(item: ResourceItem) -> str:

@@ -10,7 +10,15 @@ import discord
 
 from bot.services.channel_needs import CHANNEL_NEEDS
 from bot.services.guild_settings import FEATURES, GuildConfig, GuildSettingsService, feature_switches
+from bot.services.help_tips import Tip, register_tip
 from bot.setup_check import chosen_channels, find_problems
+
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(
+    Tip("moderator", 10, None, "config setup", "a step-by-step guide: what is off, what needs a channel or a role")
+)
+register_tip(Tip("moderator", 20, None, "config show", "every setting, and anything that needs fixing"))
+
 
 FIELD_MAX = 1024  # Discord's limit for one embed field
 

@@ -12,9 +12,14 @@ from pathlib import Path
 
 from bot.content.store import DEFAULT_CONTENT_DIR
 from bot.services.guild_settings import FeatureSwitch, register_feature
+from bot.services.help_tips import Tip, register_tip
 
 # Shares the check-ins switch: one setting turns every private reflection tool on or off.
 FEATURE = register_feature(FeatureSwitch("checkins", "Check-ins", default=True))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(
+    Tip("member", 45, FEATURE.key, "battle", "a private walk-through for deciding whether to take something on")
+)
 
 CONTENT_FILE = "battle.toml"
 NOTE_MAX = 600

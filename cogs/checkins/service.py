@@ -26,6 +26,7 @@ from bot.scheduling.recurrence import zone
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
 from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
+from bot.services.help_tips import Tip, register_tip
 from bot.services.preferences import PreferencesService
 from bot.services.timezones import validate_zone
 from cogs.checkins.plan import (
@@ -51,6 +52,16 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 FEATURE = register_feature(FeatureSwitch("checkins", "Check-ins", default=True))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(
+    Tip(
+        "member",
+        20,
+        FEATURE.key,
+        "checkin start",
+        "private check-ins by DM, at a time you choose; you see what is kept first",
+    )
+)
 
 KIND = "checkin"
 PLAN_TTL = timedelta(days=365)

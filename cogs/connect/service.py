@@ -29,6 +29,7 @@ from bot.services.guild_settings import (
     register_feature,
     register_setting,
 )
+from bot.services.help_tips import Tip, register_tip
 from bot.services.preferences import PreferencesService
 from cogs.connect.repository import ConnectRepository, Entry, ProposalMember
 
@@ -37,6 +38,16 @@ if TYPE_CHECKING:
 
 # Off until a moderator turns it on: introductions open private threads in a channel they choose.
 FEATURE = register_feature(FeatureSwitch("connect", "Peer connection", default=False))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(
+    Tip(
+        "member",
+        65,
+        FEATURE.key,
+        "connect join",
+        "meet a peer from another workplace; nothing is shared until both of you agree",
+    )
+)
 CHANNEL_SETTING = "connect_channel"
 register_setting(SettingSpec(CHANNEL_SETTING, "Channel for /connect introductions", None, parse_snowflake, "channel"))
 

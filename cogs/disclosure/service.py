@@ -13,6 +13,7 @@ from bot.clock import Clock, from_timestamp, to_timestamp
 from bot.errors import UserFacingError
 from bot.keys import Keys
 from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
+from bot.services.help_tips import Tip, register_tip
 from cogs.disclosure.repository import DisclosureRepository, StoredNote
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 # Shares the check-ins switch: one setting turns every private check-in tool on or off.
 FEATURE = register_feature(FeatureSwitch("checkins", "Check-ins", default=True))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(Tip("member", 40, FEATURE.key, "disclosure", "think through sharing part of your story at work"))
 
 NOTES_KEEP_DAYS = 30
 # The /disclosure notes form: one field per step, stored as "Who: ..." lines. NOTES_MAX is exactly

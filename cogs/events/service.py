@@ -16,12 +16,23 @@ from bot.scheduling.recurrence import Recurrence
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
 from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
+from bot.services.help_tips import Tip, register_tip
 from bot.services.preferences import PreferencesService
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 FEATURE = register_feature(FeatureSwitch("events", "Event reminders", default=True))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(
+    Tip(
+        "member",
+        75,
+        FEATURE.key,
+        "events list",
+        "the server's upcoming events, with an optional reminder an hour before",
+    )
+)
 EVENT_REMINDER_KIND = "event-reminder"
 BEFORE = timedelta(hours=1)
 MAX_REMINDERS = 20

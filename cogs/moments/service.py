@@ -20,6 +20,7 @@ from bot.scheduling.recurrence import Recurrence, zone
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
 from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
+from bot.services.help_tips import Tip, register_tip
 from bot.services.preferences import PreferencesService
 from cogs.moments.repository import MomentRepository, MomentSettings, StoredText
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 # Shares the check-ins switch: one setting turns every private check-in tool on or off.
 FEATURE = register_feature(FeatureSwitch("checkins", "Check-ins", default=True))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(Tip("member", 30, FEATURE.key, "moment add", "a private note of a good moment at work"))
 
 LOOKBACK_KIND = "moments-lookback"
 MOMENT_KEEP_CHOICES = (30, 90, 365)

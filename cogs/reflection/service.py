@@ -27,10 +27,17 @@ from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
 from bot.services.channel_needs import ChannelNeed, register_channel_need
 from bot.services.guild_settings import REFLECTION_CHANNELS, FeatureSwitch, GuildSettingsService, register_feature
+from bot.services.help_tips import Tip, register_tip
 from cogs.reflection.options import ScheduleOptions, build_recurrence, options_of
 
 # Off in a new server: it posts into a channel, so a moderator sets it up first.
 FEATURE = register_feature(FeatureSwitch("reflection", "Co-reflection", default=False))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(Tip("facilitator", 10, FEATURE.key, "reflect prompts list", "the prompts you can choose from"))
+register_tip(
+    Tip("facilitator", 20, FEATURE.key, "reflect schedule", "post a prompt into an allowed channel, once or repeating")
+)
+register_tip(Tip("facilitator", 30, FEATURE.key, "reflect list", "the schedules in this server"))
 register_channel_need(
     ChannelNeed(
         FEATURE.key,

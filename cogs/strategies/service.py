@@ -17,6 +17,7 @@ from bot.content.role_word import RoleWord
 from bot.content.store import ContentStore, Strategy, StrategyGroup
 from bot.errors import UserFacingError
 from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
+from bot.services.help_tips import Tip, register_tip
 from cogs.strategies.repository import FavouritesRepository
 
 if TYPE_CHECKING:
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
 
 
 FEATURE = register_feature(FeatureSwitch("strategies", "Strategies", default=True))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(
+    Tip(
+        "member",
+        10,
+        FEATURE.key,
+        "strategy random",
+        "a way peers withstand prejudice and discrimination, beside the organization's part",
+    )
+)
 
 MAX_FAVOURITES = 50
 SEARCH_LIMIT = 10

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock, to_timestamp
 from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
+from bot.services.help_tips import Tip, register_tip
 from cogs.support.repository import VOLUNTEER_DAYS, VolunteerRepository
 
 if TYPE_CHECKING:
@@ -25,6 +26,16 @@ STATEMENT = (
 
 
 FEATURE = register_feature(FeatureSwitch("support", "Support on request", default=True))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(
+    Tip(
+        "member",
+        60,
+        FEATURE.key,
+        "support",
+        "support options your community chose; the bot never contacts anyone for you",
+    )
+)
 
 
 class SupportService:

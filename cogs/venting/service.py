@@ -32,6 +32,7 @@ from bot.services.guild_settings import (
     register_feature,
     register_setting,
 )
+from bot.services.help_tips import Tip, register_tip
 from cogs.venting.limits import FloodLimiter, discord_time
 from cogs.venting.repository import Block, ModAction, PendingDeletion, VentingRepository, VentPost
 
@@ -41,6 +42,17 @@ if TYPE_CHECKING:
 
 # Off in a new server: it posts into a channel, so a moderator sets it up first.
 FEATURE = register_feature(FeatureSwitch("venting", "Anonymous venting", default=False))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(Tip("member", 70, FEATURE.key, "vent", "post without your name; others can reply, also without theirs"))
+register_tip(
+    Tip(
+        "moderator",
+        30,
+        FEATURE.key,
+        "vent-mod blocks",
+        "anonymous posting paused after a removed post (nobody learns who wrote it)",
+    )
+)
 register_channel_need(ChannelNeed(FEATURE.key, "vent", "the vent channel", "/config vent-channel", "vent_channel"))
 
 TEXT_MAX = 4000  # Discord's limit for a modal text input

@@ -23,6 +23,7 @@ from bot.scheduling.recurrence import Recurrence, zone
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
 from bot.services.guild_settings import FeatureSwitch, GuildSettingsService, register_feature
+from bot.services.help_tips import Tip, register_tip
 from bot.services.preferences import PreferencesService
 from cogs.welcome.repository import Run, WelcomeRepository
 
@@ -30,6 +31,16 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 FEATURE = register_feature(FeatureSwitch("welcome", "Welcome messages", default=True))
+# What /help suggests for this feature (bot.services.help_tips).
+register_tip(
+    Tip(
+        "member",
+        25,
+        FEATURE.key,
+        "welcome start",
+        "a short series of DMs over two weeks for someone new to the role; stop any time",
+    )
+)
 STEP_KIND = "welcome-step"
 ITEM_KIND = "welcome"
 SEND_AT = (10, 0)  # local time of each later message

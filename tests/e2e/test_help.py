@@ -14,8 +14,8 @@ from simcord import SetupError
 from simcord.backend.models.channel import Overwrite
 from simcord.enums import OverwriteType
 
-import cogs.help
 from bot.app import Services
+from bot.services.help_tips import TIPS
 from bot.testing import SimcordClock, make_services
 from tests.e2e.world import make_world
 
@@ -111,7 +111,7 @@ async def test_facilitator_with_co_reflection_set_up_is_pointed_at_the_prompts(w
 
 async def test_every_command_help_names_is_loaded(simcord_env):
     loaded = {c.qualified_name for c in simcord_env.bot.tree.walk_commands()}
-    named = {tip.command for tip in (*cogs.help.MEMBER_TIPS, *cogs.help.FACILITATOR_TIPS, *cogs.help.MODERATOR_TIPS)}
+    named = {tip.command for tip in TIPS.values()}
     assert named <= loaded, f"/help names commands that do not exist: {sorted(named - loaded)}"
 
 
