@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run demo test check sync lint typecheck pytest bench docs check-links screenshots clean
+.PHONY: run demo test check sync lint typecheck pytest bench docs check-links screenshots mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,17 @@ check-links: $(VENV)/.installed-run
 # PNGs of scripted demo scenarios for the README, taken by Debian's chromium (apt-get install chromium).
 screenshots: $(VENV)/.installed-dev
 	$(BIN)/python -m bot.demo.screenshots docs/images
+
+# Mutation testing of the core modules listed under [tool.mutmut] in pyproject.toml (tens of minutes;
+# run before a release and when a core module changes). Scores and judged survivors: docs/testing.md.
+$(VENV)/.installed-mutation: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
+	touch $@
+
+mutation: $(VENV)/.installed-mutation
+	rm -rf mutants
+	$(BIN)/mutmut run
+	$(BIN)/mutmut results
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
