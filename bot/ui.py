@@ -74,3 +74,44 @@ class FullTextView(OwnerView):
         super().__init__(owner_id, timeout=600)
         for n, (label, text) in enumerate(entries[:25]):
             self.add_item(ShowInFull(label, text, row=n // 5))
+
+
+class StepsView(OwnerView):
+    """A private walk-through, one step per page: Back and Next edit the same message.
+
+    A subclass gives `page()` (the text for `self.step`; the page after the last step closes the
+    walk-through) and a decorated `keep` button, which is enabled only on that closing page.
+    """
+
+    keep: discord.ui.Button[Any]
+
+    def __init__(self, owner_id: int, steps: int, *, timeout: float = 1800) -> None:
+        super().__init__(owner_id, timeout=timeout)
+        self.steps, self.step = steps, 0
+        self._sync()
+
+    def page(self) -> str:
+        """The text of the current page."""
+        raise NotImplementedError
+
+    def _sync(self) -> None:
+        last = self.step >= self.steps
+        self.back.disabled = self.step == 0
+        self.next.disabled = last
+        self.keep.disabled = not last
+
+    async def _show(self, interaction: discord.Interaction[Any]) -> None:
+        self._sync()
+        await interaction.response.edit_message(content=self.page(), view=self)
+
+    @discord.ui.button(label="Back", style=discord.ButtonStyle.secondary)
+    async def back(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        """The previous step."""
+        self.step = max(0, self.step - 1)
+        await self._show(interaction)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
+    async def next(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        """The next step."""
+        self.step = min(self.steps, self.step + 1)
+        await self._show(interaction)

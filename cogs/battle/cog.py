@@ -13,8 +13,9 @@ from discord.ext import commands
 
 from bot.app import PeerCircleBot
 from bot.delivery.dm import OutgoingDM
-from bot.interactions import BaseModal, OwnerView, require_feature, send_ephemeral
+from bot.interactions import BaseModal, require_feature, send_ephemeral
 from bot.privacy import DataStatement, StoresNothing
+from bot.ui import StepsView
 from cogs.battle.service import FEATURE, NOTE_MAX, Card, load_card, notes_text
 
 Interaction = discord.Interaction[PeerCircleBot]
@@ -52,13 +53,12 @@ class NotesModal(BaseModal):
         await send_ephemeral(interaction, "Sent to your DMs (if they're open). The bot keeps no copy.")
 
 
-class WalkThrough(OwnerView):
+class WalkThrough(StepsView):
     """One question at a time; Back and Next edit the same private message."""
 
     def __init__(self, bot: PeerCircleBot, card: Card, owner_id: int) -> None:
-        super().__init__(owner_id, timeout=1800)
-        self.bot, self.card, self.step = bot, card, 0
-        self._sync()
+        self.bot, self.card = bot, card
+        super().__init__(owner_id, len(card.steps))
 
     def page(self) -> str:
         """The current question, or the closing note."""
@@ -70,28 +70,6 @@ class WalkThrough(OwnerView):
             f"{self.card.closing}\n\nNothing from this walk-through was stored. If you'd like to keep your "
             "thoughts, I can send them to your DMs; leave out names and details of people you support."
         )
-
-    def _sync(self) -> None:
-        last = self.step >= len(self.card.steps)
-        self.back.disabled = self.step == 0
-        self.next.disabled = last
-        self.keep.disabled = not last
-
-    async def _show(self, interaction: Interaction) -> None:
-        self._sync()
-        await interaction.response.edit_message(content=self.page(), view=self)
-
-    @discord.ui.button(label="Back", style=discord.ButtonStyle.secondary)
-    async def back(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
-        """The previous question."""
-        self.step = max(0, self.step - 1)
-        await self._show(interaction)
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
-    async def next(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
-        """The next question."""
-        self.step = min(len(self.card.steps), self.step + 1)
-        await self._show(interaction)
 
     @discord.ui.button(label="Send notes to my DMs", style=discord.ButtonStyle.secondary)
     async def keep(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:

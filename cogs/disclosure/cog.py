@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.app import PeerCircleBot
 from bot.interactions import BaseModal, OwnerView, require_feature, send_ephemeral
 from bot.privacy import DataStatement
-from bot.ui import ShowInFull, preview
+from bot.ui import ShowInFull, StepsView, preview
 from cogs.disclosure.service import DISCLOSURE_STEPS, FEATURE, NOTE_FIELD_MAX, NOTES_KEEP_DAYS, DisclosureNotes
 
 Interaction = discord.Interaction[PeerCircleBot]
@@ -74,13 +74,12 @@ class NotesModal(BaseModal):
         )
 
 
-class WalkThrough(OwnerView):
+class WalkThrough(StepsView):
     """One step at a time; Back and Next edit the same private message."""
 
     def __init__(self, notes: DisclosureNotes, guild_id: int, owner_id: int, texts: list[str]) -> None:
-        super().__init__(owner_id, timeout=1800)
-        self.notes, self.guild_id, self.texts, self.step = notes, guild_id, texts, 0
-        self._sync()
+        self.notes, self.guild_id, self.texts = notes, guild_id, texts
+        super().__init__(owner_id, len(STEPS))
 
     def page(self) -> str:
         """The text of the current step (the last page is the closing reminder)."""
@@ -90,28 +89,6 @@ class WalkThrough(OwnerView):
             f"{self.texts[-1]}\n\nNothing from this walk-through was stored. If you'd like, you can keep notes "
             f"(encrypted, deleted after {NOTES_KEEP_DAYS} days); leave out names and details of people you support."
         )
-
-    def _sync(self) -> None:
-        last = self.step >= len(STEPS)
-        self.back.disabled = self.step == 0
-        self.next.disabled = last
-        self.keep.disabled = not last
-
-    async def _show(self, interaction: Interaction) -> None:
-        self._sync()
-        await interaction.response.edit_message(content=self.page(), view=self)
-
-    @discord.ui.button(label="Back", style=discord.ButtonStyle.secondary)
-    async def back(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
-        """The previous step."""
-        self.step = max(0, self.step - 1)
-        await self._show(interaction)
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
-    async def next(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
-        """The next step."""
-        self.step = min(len(STEPS), self.step + 1)
-        await self._show(interaction)
 
     @discord.ui.button(label="Keep notes", style=discord.ButtonStyle.secondary)
     async def keep(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:

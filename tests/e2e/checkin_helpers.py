@@ -50,7 +50,8 @@ async def start(world: World, actor=None, **options):
 
 def dms(actor) -> list:
     """The messages in the actor's DM channel with the bot, oldest first."""
-    return actor.user.dm_channel.history()
+    channel = actor.user.dm_channel
+    return channel.history() if channel is not None else []
 
 
 async def answer(actor, message, text: str, *, in_dm: bool = True):
@@ -75,7 +76,7 @@ async def file_bytes(services: Services, path: Path) -> bytes:
     """The WAL as it stands, then the database file after a checkpoint: what an operator could read."""
     wal = path.with_name(path.name + "-wal")
     data = _read(wal)
-    await services.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    await services.db.checkpoint()
     return data + _read(path)
 
 

@@ -2,65 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from bot.app import Services
-from bot.repositories import schema
-from bot.testing import SimcordClock, make_services
+from tests.e2e.checkin_helpers import advance, dms, file_bytes, rows_with
 from tests.e2e.world import World, make_world
+
+__all__ = ["DAY", "HOUR", "advance", "dms", "file_bytes", "rows_with", "world"]
 
 HOUR = 3600
 DAY = 24 * HOUR
 
 
 @pytest.fixture
-async def sim_services(tmp_path: Path) -> AsyncIterator[Services]:
-    """A file database (so its bytes can be scanned) and the shipped content."""
-    svc = await make_services(clock=SimcordClock(), db_path=str(tmp_path / "x.db"))
-    yield svc
-    await svc.db.close()
-
-
-@pytest.fixture
 def world(simcord_env) -> World:
     """The standard small server."""
     return make_world(simcord_env)
-
-
-async def advance(env, seconds: float) -> None:
-    """Move virtual time in steps of at most six hours, each well inside SimCord's settle timeout."""
-    while seconds > 0:
-        step = min(seconds, 6 * HOUR)
-        await env.advance_time(step)
-        seconds -= step
-
-
-def dms(actor) -> list:
-    """The messages in the actor's DM channel with the bot, oldest first."""
-    channel = actor.user.dm_channel
-    return channel.history() if channel is not None else []
-
-
-async def rows_with(services: Services, value: str | int) -> dict[str, int]:
-    """Every table holding `value` in any column, with counts."""
-    found = {}
-    for table in await schema.table_names(services.db):
-        count = await schema.rows_mentioning(services.db, table, value)
-        if count:
-            found[table] = count
-    return found
-
-
-async def file_bytes(services: Services, path: Path) -> bytes:
-    """The WAL as it stands, then the database file after a checkpoint: what an operator could read."""
-    wal = path.with_name(path.name + "-wal")
-    data = _read(wal)
-    await services.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return data + _read(path)
-
-
-def _read(path: Path) -> bytes:
-    return path.read_bytes() if path.exists() else b""

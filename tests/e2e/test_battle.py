@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from simcord.backend.errors import SetupError
 
-from tests.e2e.peer_helpers import dms, rows_with, sim_services, world
+from tests.e2e.peer_helpers import dms, rows_with, world
 
-__all__ = ["sim_services", "world"]
+__all__ = ["world"]
 
 NOTE = "qx-battle-4410 the new intake rule"
 

@@ -4,16 +4,15 @@ people leaving or closing DMs mid-suggestion, the moderators' count, export and 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from bot.delivery.dm import DmSender
 from bot.repositories import schema
 from bot.testing import make_bot
-from tests.e2e.peer_helpers import DAY, advance, dms, file_bytes, rows_with, sim_services, world
+from tests.e2e.peer_helpers import DAY, advance, dms, file_bytes, rows_with, world
 
-__all__ = ["sim_services", "world"]
+__all__ = ["world"]
 
 WORKPLACE = "Riverside Clinic qx-7731"
 
@@ -116,12 +115,12 @@ async def test_no_answer_expires_and_pauses_the_silent(world, simcord_env, sim_s
     assert paused == 1
 
 
-async def test_colleagues_are_never_matched_and_the_name_is_not_kept(world, sim_services, tmp_path):
+async def test_colleagues_are_never_matched_and_the_name_is_not_kept(world, sim_services, db_path):
     await _setup(world)
     await _join(world, world.member, workplace=WORKPLACE)
     same = await _join(world, world.other, workplace="  riverside   CLINIC qx-7731 ")
     assert "No one else is waiting" in same.response.content
-    assert b"qx-7731" not in await file_bytes(sim_services, Path(tmp_path / "x.db"))
+    assert b"qx-7731" not in await file_bytes(sim_services, db_path)
     other_place = await _join(world, world.facilitator, workplace="Hilltop")
     assert "possible match" in other_place.response.content
 

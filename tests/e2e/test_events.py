@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from bot.repositories import schema
-from tests.e2e.peer_helpers import DAY, HOUR, advance, dms, sim_services, world
+from tests.e2e.peer_helpers import DAY, HOUR, advance, dms, world
 
-__all__ = ["sim_services", "world"]
+__all__ = ["world"]
 
 # Virtual time starts at 2026-01-01 00:00 UTC.
 TOMORROW_18 = "2026-01-02T18:00:00+00:00"

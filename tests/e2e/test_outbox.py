@@ -221,7 +221,7 @@ async def test_a_10000_dm_wave_completes_in_virtual_time(simcord_env, sim_servic
 
 
 async def owed_rows(services: Services, user_id: int) -> int:
-    await services.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # read what is in the file
+    await services.db.checkpoint()  # read what is in the file
     return await schema.rows_mentioning(services.db, "outbox", user_id)
 
 

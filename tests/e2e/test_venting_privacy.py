@@ -81,7 +81,7 @@ async def test_author_appears_nowhere(world, simcord_env, sim_services, tmp_path
     menu = await moderate(world, thread, thread.history()[-1])
     await world.mod.select(menu.response, ["day"])
     other_export = await export_of(world.other, world)
-    await sim_services.db.execute("PRAGMA wal_checkpoint(FULL)")
+    await sim_services.db.checkpoint()
 
     secrets_text = [str(author.id), author.name, "Willow Q Marsh", "Wil from Ward Four"]
     db_bytes = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("x.db"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from bot.repositories import schema
-from tests.e2e.peer_helpers import DAY, HOUR, advance, dms, rows_with, sim_services, world
+from tests.e2e.peer_helpers import DAY, HOUR, advance, dms, rows_with, world
 
-__all__ = ["sim_services", "world"]
+__all__ = ["world"]
 
 
 async def _start(world, actor=None):
