@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import discord
 import pytest
 
 from tests.dbfile import count
@@ -12,7 +11,6 @@ from tests.e2e.circle_helpers import (
     BUILTIN_TEXT,
     CLOSING,
     DAY,
-    HOUR,
     SECOND,
     THIRD,
     circle_rows,
@@ -116,4 +114,3 @@ async def test_a_circles_whole_life_across_a_dst_change(world, simcord_env, sim_
     assert scan_member(db_path, world.facilitator.id) == {}
     await simcord_env.advance_time(14 * DAY)
     assert len(meetings(world.room)) == 3
-    assert HOUR  # (imported for the other tests)
