@@ -468,13 +468,15 @@ class CircleService:
         stamp = to_timestamp(meeting.due_at)
         when = meeting.closes_at.astimezone(UTC)
         rule = Recurrence.once(when.date(), (when.hour, when.minute), "UTC")
-        target = {"circle": circle.id, "thread": thread_id, "last": meeting.last}
+        target = {"circle": circle.id, "thread": thread_id, "last": meeting.last, "due": stamp}
+        queued = any(r.target.get("due") == stamp for r in await self._rows(circle, CLOSE_KIND))
         async with self.db.transaction():
             if circle.last_due != stamp:
                 await self.repo.update(
                     circle.id, {"held": circle.held + 1, "next_prompt": circle.next_prompt + 1, "last_due": stamp}
                 )
-            await self.scheduler.add(circle.guild_id, CLOSE_KIND, rule, target=target)
+            if not queued:
+                await self.scheduler.add(circle.guild_id, CLOSE_KIND, rule, target=target)
             if moved_row is not None:
                 await self.scheduler.remove(moved_row)
 

@@ -59,6 +59,9 @@ async def test_a_circles_whole_life_across_a_dst_change(world, simcord_env, sim_
     assert role.id not in member_roles(simcord_env, world.guild.id, world.member.id)
     await world.member.click(announcement, label="Tell me when this circle meets")
     assert role.id in member_roles(simcord_env, world.guild.id, world.member.id)
+    # Who joined is Discord's role only; who set it up is not kept either.
+    assert scan_member(db_path, world.member.id) == {}
+    assert scan_member(db_path, world.facilitator.id) == {}
 
     # Meeting 1: Tuesday 3 March, 18:00 EST = 23:00 UTC.
     await advance_to(simcord_env, "2026-03-03T22:59")
