@@ -51,6 +51,15 @@ async def create(world: World, actor: Any = None, **options: Any) -> Any:
     return await (actor or world.facilitator).slash(world.general, "circle create", **values)
 
 
+async def advance(env: Any, seconds: float) -> None:
+    """Move virtual time on, two days at a time: each step must settle within SimCord's timeout, and
+    SimCord spends real time on every wake-up of the bot's background loops in between."""
+    while seconds > 0:
+        step = min(seconds, 2 * DAY)
+        await env.advance_time(step)
+        seconds -= step
+
+
 def bot_posts(channel: Any) -> list[discord.Message]:
     """The bot's own posts (not the system line Discord adds when a thread is opened)."""
     return [m for m in channel.history() if m.author.bot and m.type is discord.MessageType.default]

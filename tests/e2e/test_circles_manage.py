@@ -13,6 +13,7 @@ from tests.e2e.circle_helpers import (
     HOUR,
     SECOND,
     THIRD,
+    advance,
     bot_posts,
     circle_rows,
     create,
@@ -63,7 +64,7 @@ async def test_turned_off_refuses_and_skips_meetings(world, simcord_env):
     await world.mod.slash(world.general, "config feature", feature="circles", enabled=False)
     refused = await world.facilitator.slash(world.general, "circle list")
     assert "Co-reflection circles is turned off" in refused.response.content
-    await simcord_env.advance_time(FIRST + HOUR)
+    await advance(simcord_env, FIRST + HOUR)
     assert meetings(world.room) == []
 
 
@@ -74,7 +75,7 @@ async def test_preview_is_private_and_exactly_the_meeting(world, simcord_env):
     await soon(world)
     shown = await world.facilitator.slash(world.general, "circle preview", circle="Tuesday circle")
     assert shown.ephemeral
-    await simcord_env.advance_time(FIRST + 60)
+    await advance(simcord_env, FIRST + 60)
     (posted,) = meetings(world.room)
     assert shown.response.content == posted.content
     notes = shown.followups[0].content
@@ -86,13 +87,13 @@ async def test_pause_and_resume(world, simcord_env, sim_services):
     await soon(world)
     paused = await world.facilitator.slash(world.general, "circle pause", circle="Tuesday circle")
     assert "Tuesday circle is paused" in paused.response.content
-    await simcord_env.advance_time(FIRST + HOUR)
+    await advance(simcord_env, FIRST + HOUR)
     assert meetings(world.room) == []
     listed = await world.facilitator.slash(world.general, "circle list")
     assert "· paused" in listed.response.content
     resumed = await world.facilitator.slash(world.general, "circle resume", circle="Tuesday circle")
     assert "Next meeting: Tue 13 Jan 2026, 18:00 (UTC)" in resumed.response.content
-    await simcord_env.advance_time(WEEK)
+    await advance(simcord_env, WEEK)
     (first,) = meetings(world.room)
     assert "(meeting 1 of 3)" in first.content  # a meeting missed while paused is not counted
 
@@ -102,9 +103,9 @@ async def test_skip_one_meeting(world, simcord_env):
     skipped = await world.facilitator.slash(world.general, "circle skip", circle="Tuesday circle")
     assert "on Tue 6 Jan 2026, 18:00 (UTC) is skipped" in skipped.response.content
     assert "The one after is Tue 13 Jan 2026, 18:00 (UTC)" in skipped.response.content
-    await simcord_env.advance_time(FIRST + HOUR)
+    await advance(simcord_env, FIRST + HOUR)
     assert meetings(world.room) == []
-    await simcord_env.advance_time(WEEK)
+    await advance(simcord_env, WEEK)
     (first,) = meetings(world.room)
     assert "(meeting 1 of 3)" in first.content
 
@@ -115,13 +116,13 @@ async def test_move_one_meeting(world, simcord_env):
         world.general, "circle move", circle="Tuesday circle", date="2026-01-07", time="19:30"
     )
     assert "on Tue 6 Jan 2026, 18:00 (UTC) moves to Wed 7 Jan 2026, 19:30 (UTC)" in moved.response.content
-    await simcord_env.advance_time(FIRST + HOUR)
+    await advance(simcord_env, FIRST + HOUR)
     assert meetings(world.room) == []
-    await simcord_env.advance_time(DAY + 90 * 60)
+    await advance(simcord_env, DAY + 90 * 60)
     (first,) = meetings(world.room)
     assert "(meeting 1 of 3)" in first.content
     assert [t.name for t in world.room.threads] == ["Tuesday circle · 7 Jan"]
-    await simcord_env.advance_time(WEEK - DAY)  # the next Tuesday keeps its time
+    await advance(simcord_env, WEEK - DAY)  # the next Tuesday keeps its time
     assert len(meetings(world.room)) == 2 and SECOND in meetings(world.room)[-1].content
     refused = await world.facilitator.slash(
         world.general, "circle move", circle="Tuesday circle", date="2026-01-01", time="10:00"
@@ -142,7 +143,7 @@ async def test_edit_the_coming_prompts_and_two_editors_at_once(world, simcord_en
     assert "A prompt written at the same time" in refused.followups[0].content  # handed back, not lost
     ((prompts,),) = rows(db_path, "SELECT prompts FROM circles")
     assert "What surprised you" in prompts and "same time" not in prompts
-    await simcord_env.advance_time(FIRST + 2 * HOUR)
+    await advance(simcord_env, FIRST + 2 * HOUR)
     (first,) = meetings(world.room)
     assert "What surprised you this week?" in first.content
     (thread,) = world.room.threads
@@ -152,7 +153,7 @@ async def test_edit_the_coming_prompts_and_two_editors_at_once(world, simcord_en
 
 async def test_end_now(world, simcord_env, sim_services, db_path):
     await soon(world)
-    await simcord_env.advance_time(FIRST + 60)  # a meeting is open
+    await advance(simcord_env, FIRST + 60)  # a meeting is open
     ended = await world.facilitator.slash(world.general, "circle end", circle="Tuesday circle")
     assert "Tuesday circle has ended" in ended.response.content and "Its role is deleted" in ended.response.content
     (thread,) = world.room.threads
@@ -162,8 +163,7 @@ async def test_end_now(world, simcord_env, sim_services, db_path):
     assert role_named(simcord_env, world.guild.id, "Tuesday circle") is None
     assert count(db_path, "circles") == 0
     assert await circle_rows(sim_services, world.guild.id) == []
-    for _ in range(3):
-        await simcord_env.advance_time(WEEK)
+    await advance(simcord_env, 3 * WEEK)
     assert len(meetings(world.room)) == 1
 
 
@@ -171,7 +171,7 @@ async def test_until_a_date_and_an_existing_role_that_stays(world, simcord_env, 
     existing = world.guild.create_role("Circle folk")
     made = await soon(world, meetings=None, until="2026-01-13", role=existing)
     assert "It mentions" in made.response.content and "stays when the circle ends" in made.response.content
-    await simcord_env.advance_time(FIRST + WEEK + 2 * HOUR)
+    await advance(simcord_env, FIRST + WEEK + 2 * HOUR)
     assert len(meetings(world.room)) == 2
     assert "Tuesday circle** has ended" in bot_posts(world.room)[-1].content
     assert "Its role stays as it was" in bot_posts(world.room)[-1].content
@@ -185,14 +185,14 @@ async def test_until_a_date_and_an_existing_role_that_stays(world, simcord_env, 
 @pytest.mark.strict_errors
 async def test_a_thread_deleted_by_hand_neither_crashes_nor_stops_the_circle(world, simcord_env, sim_services):
     await soon(world)
-    await simcord_env.advance_time(FIRST + 60)
+    await advance(simcord_env, FIRST + 60)
     (thread,) = world.room.threads
     simcord_env.backend.delete_channel(thread.id)
     await simcord_env.settle()
-    await simcord_env.advance_time(2 * HOUR)  # its closing round comes due
+    await advance(simcord_env, 2 * HOUR)  # its closing round comes due
     rows = await circle_rows(sim_services, world.guild.id)
     assert [r.kind for r in rows] == ["circle-meeting"]  # the closing row is gone, not retried
-    await simcord_env.advance_time(WEEK)
+    await advance(simcord_env, WEEK)
     assert len(meetings(world.room)) == 2
 
 
@@ -202,11 +202,10 @@ async def test_a_deleted_channel_pauses_the_circle_and_tells_the_notice_channel(
     await soon(world)
     simcord_env.backend.delete_channel(world.room.id)
     await simcord_env.settle()
-    await simcord_env.advance_time(FIRST + HOUR)
+    await advance(simcord_env, FIRST + HOUR)
     (notice,) = bot_posts(notices)
     assert "The circle Tuesday circle is paused: its channel" in notice.content and "was deleted" in notice.content
-    await simcord_env.advance_time(WEEK)
-    await simcord_env.advance_time(WEEK)
+    await advance(simcord_env, 2 * WEEK)
     assert len(bot_posts(notices)) == 1  # not retried
     listed = await world.facilitator.slash(world.general, "circle list")
     assert "paused: its channel" in listed.response.content
