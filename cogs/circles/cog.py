@@ -44,6 +44,8 @@ Meetings = app_commands.Range[int, 1, plan.MAX_MEETINGS]
 Minutes = app_commands.Range[int, plan.MIN_MINUTES, plan.MAX_MINUTES]
 # Anyone may see which circles there are; everything else is for facilitators.
 OPEN_TO_ALL = {"list"}
+# The most a form's text field holds (Discord's limit).
+FORM_MAX = 4000
 
 
 async def choose_role(guild: discord.Guild, given: discord.Role | None, name: str) -> tuple[discord.Role, bool]:
@@ -298,6 +300,11 @@ class Circles(StoresNothing, commands.GroupCog, group_name="circle", group_descr
         """Change the coming prompts, the opening agreement and the closing round in a form."""
         found = await self._circle(interaction, circle)
         agreement = found.agreement or self.service.texts.agreement
+        if len("\n".join(self.service.coming_prompts(found))) > FORM_MAX:
+            raise UserFacingError(
+                f"{found.name}'s coming prompts are longer than one form can hold ({FORM_MAX} characters), so "
+                "editing them here could cut one off. End the circle and set it up again with shorter prompts."
+            )
         await interaction.response.send_modal(EditModal(found, self.service.coming_prompts(found), agreement))
 
     @app_commands.command(name="end")

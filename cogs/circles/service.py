@@ -499,10 +499,11 @@ class CircleService:
         nxt = await self.next_meetings(circle, 1)
         if not nxt:
             return None
+        # As a moved meeting: the next one may be a meeting moved within its own (skipped) day.
         fake = ScheduleRow(
             0,
             circle.guild_id,
-            MEETING_KIND,
+            MOVED_KIND,
             None,
             {"circle": circle.id},
             await self.rule(circle),

@@ -130,6 +130,19 @@ async def test_move_one_meeting(world, simcord_env):
     assert "has passed" in refused.response.content
 
 
+async def test_a_meeting_moved_within_its_own_day_is_previewed_and_held_once(world, simcord_env):
+    await soon(world)
+    await world.facilitator.slash(
+        world.general, "circle move", circle="Tuesday circle", date="2026-01-06", time="20:00"
+    )
+    shown = await world.facilitator.slash(world.general, "circle preview", circle="Tuesday circle")
+    assert "(meeting 1 of 3)" in shown.response.content
+    assert "Next meetings: Tue 6 Jan 2026, 20:00 (UTC), Tue 13 Jan 2026, 18:00 (UTC)" in shown.followups[0].content
+    await advance(simcord_env, FIRST + 3 * HOUR)
+    (first,) = meetings(world.room)
+    assert first.created_at.hour == 20
+
+
 async def test_edit_the_coming_prompts_and_two_editors_at_once(world, simcord_env, sim_services, db_path):
     await soon(world)
     mine = await world.facilitator.slash(world.general, "circle edit", circle="Tuesday circle")
