@@ -53,6 +53,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.welcome",
     "cogs.battle",
     "cogs.events",
+    "cogs.circles",
 )
 
 

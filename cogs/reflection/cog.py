@@ -53,7 +53,7 @@ RECURRENCE_HELP = {
     "day": "For monthly-day: the day of the month (1-31)",
     "week": "For monthly-nth: which week of the month",
     "zone": "Time zone (default: the server's), e.g. Europe/London",
-    "closing": "Optional closing prompt posted into the thread later (library or your own text)",
+    "closing": "Optional closing prompt for the thread later: a key (b:… or s:3) or your own words",
     "close_after": f"Hours after the post for the closing prompt (1-{MAX_CLOSE_AFTER}, default 24)",
 }
 Hours = app_commands.Range[int, 1, MAX_CLOSE_AFTER]
@@ -133,7 +133,7 @@ class Reflection(
     @app_commands.command(name="schedule")
     @app_commands.describe(
         channel="An allowed text or forum channel",
-        prompt="Choose from the library, or write your own",
+        prompt="A key from /reflect prompts list (b:… or s:3), or your own words",
         **RECURRENCE_HELP,
     )
     @app_commands.choices(repeat=REPEAT_CHOICES, week=WEEK_OPTION)
@@ -182,14 +182,14 @@ class Reflection(
         await send_lines(interaction, f"Reflection schedules (times in {zone_name}):", lines)
 
     @app_commands.command(name="pause")
-    @app_commands.describe(number="The schedule's number (see /reflect list)")
+    @app_commands.describe(number="The schedule's number from /reflect list (not a prompt key)")
     async def pause(self, interaction: Interaction, number: int) -> None:
         """Pause a schedule until you resume it."""
         await self.service.pause(self._guild(interaction), number)
         await send_ephemeral(interaction, f"Schedule #{number} is paused. /reflect resume number:{number} restarts it.")
 
     @app_commands.command(name="resume")
-    @app_commands.describe(number="The schedule's number (see /reflect list)")
+    @app_commands.describe(number="The schedule's number from /reflect list (not a prompt key)")
     async def resume(self, interaction: Interaction, number: int) -> None:
         """Resume a paused schedule from its next time (missed ones are not posted)."""
         guild_id = self._guild(interaction)
@@ -207,10 +207,10 @@ class Reflection(
 
     @app_commands.command(name="edit")
     @app_commands.describe(
-        number="The schedule's number (see /reflect list)",
+        number="The schedule's number from /reflect list (not a prompt key)",
         channel="A new allowed channel",
-        prompt="A new prompt: from the library, or your own",
-        **{**RECURRENCE_HELP, "closing": "A new closing prompt, or 'none' to stop posting one"},
+        prompt="A new prompt: a key from /reflect prompts list, or your own words",
+        **{**RECURRENCE_HELP, "closing": "A new closing prompt (a key or your own words), or 'none' for none"},
     )
     @app_commands.choices(repeat=REPEAT_CHOICES, week=WEEK_OPTION)
     async def edit(
@@ -252,7 +252,7 @@ class Reflection(
         )
 
     @app_commands.command(name="delete")
-    @app_commands.describe(number="The schedule's number (see /reflect list)")
+    @app_commands.describe(number="The schedule's number from /reflect list (not a prompt key)")
     async def delete(self, interaction: Interaction, number: int) -> None:
         """Delete a schedule (posts already made stay in their channel)."""
         await self.service.delete(self._guild(interaction), number)
@@ -304,7 +304,12 @@ class Reflection(
             await send_ephemeral(interaction, "The library is empty. /reflect prompts add adds a prompt.")
             return
         lines = [f"{'(hidden) ' if p.hidden else ''}{'(changed) ' if p.changed else ''}{p.label}" for p in library]
-        await send_lines(interaction, "Reflection prompts (use the key, e.g. s:3, in other commands):", lines)
+        await send_lines(
+            interaction,
+            "Reflection prompts. Use a prompt's key (b:… built-in, s:3 this server's own) where a command asks "
+            "for a prompt; schedules have numbers instead (#4 in /reflect list):",
+            lines,
+        )
 
     @prompts.command(name="add")
     @app_commands.describe(text="The prompt (at most 1000 characters); never ask about the people members support")
@@ -314,21 +319,23 @@ class Reflection(
         await send_ephemeral(interaction, f"Added as {prompt.key}.")
 
     @prompts.command(name="edit")
-    @app_commands.describe(prompt="The prompt to change", text="Its new wording (at most 1000 characters)")
+    @app_commands.describe(
+        prompt="The prompt's key from /reflect prompts list, e.g. s:3", text="Its new wording (at most 1000 characters)"
+    )
     async def prompts_edit(self, interaction: Interaction, prompt: str, text: str) -> None:
         """Change a prompt's wording in this server (built-in ones too)."""
         changed = await self.service.edit_prompt(self._guild(interaction), prompt, text, interaction.user.id)
         await send_ephemeral(interaction, f"{changed.key} now reads: {changed.text}")
 
     @prompts.command(name="hide")
-    @app_commands.describe(prompt="The prompt to hide from the library")
+    @app_commands.describe(prompt="The key of the prompt to hide, e.g. s:3")
     async def prompts_hide(self, interaction: Interaction, prompt: str) -> None:
         """Hide a prompt from the library (schedules already using it keep posting it)."""
         hidden = await self.service.set_hidden(self._guild(interaction), prompt, True, interaction.user.id)
         await send_ephemeral(interaction, f"{hidden.key} is hidden. /reflect prompts unhide brings it back.")
 
     @prompts.command(name="unhide")
-    @app_commands.describe(prompt="The hidden prompt to offer again")
+    @app_commands.describe(prompt="The key of the hidden prompt to offer again")
     async def prompts_unhide(self, interaction: Interaction, prompt: str) -> None:
         """Offer a hidden prompt in the library again."""
         shown = await self.service.set_hidden(self._guild(interaction), prompt, False, interaction.user.id)

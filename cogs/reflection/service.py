@@ -33,7 +33,15 @@ from cogs.reflection.options import ScheduleOptions, build_recurrence, options_o
 # Off in a new server: it posts into a channel, so a moderator sets it up first.
 FEATURE = register_feature(FeatureSwitch("reflection", "Co-reflection", default=False))
 # What /help suggests for this feature (bot.services.help_tips).
-register_tip(Tip("facilitator", 10, FEATURE.key, "reflect prompts list", "the prompts you can choose from"))
+register_tip(
+    Tip(
+        "facilitator",
+        10,
+        FEATURE.key,
+        "reflect prompts list",
+        "the prompt library, with each prompt's key (b:… or s:3)",
+    )
+)
 register_tip(
     Tip("facilitator", 20, FEATURE.key, "reflect schedule", "post a prompt into an allowed channel, once or repeating")
 )

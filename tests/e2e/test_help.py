@@ -201,6 +201,9 @@ async def test_config_setup_next_step_follows_the_set_up(world):
     await world.mod.slash(world.general, "config reflection-channel", action="add", channel=room)
     result = await world.mod.slash(world.general, "config setup")
     # Every feature that is off in a new server is suggested in turn; peer connection is the last one.
+    assert "Co-reflection circles is off" in field(result, "Next step")
+    await world.mod.slash(world.general, "config feature", feature="circles", enabled=True)
+    result = await world.mod.slash(world.general, "config setup")
     assert "Peer connection is off" in field(result, "Next step")
     await world.mod.slash(world.general, "config feature", feature="connect", enabled=True)
     await world.mod.slash(world.general, "connect channel", channel=room)

@@ -364,3 +364,17 @@ async def test_forget_unlinks_the_facilitator_and_the_schedule_keeps_running(wor
         assert await schema.rows_mentioning(db, table, world.facilitator.id) == 0, table
     await simcord_env.advance_time(24 * HOUR)
     assert len(bot_posts(world.room)) == 2
+
+
+async def test_help_text_never_mixes_prompt_keys_with_schedule_numbers(simcord_env):
+    reflect = simcord_env.bot.tree.get_command("reflect")
+    described = {}
+    for command in reflect.walk_commands():
+        for param in getattr(command, "parameters", []):
+            described[f"{command.qualified_name} {param.name}"] = param.description
+    for where, text in described.items():
+        if where.endswith((" prompt", " closing")):
+            assert "key" in text, where  # a prompt is named by its key (b:… or s:3) or typed out
+        if where.endswith(" number"):
+            assert "prompt key" not in text or "not a prompt key" in text, where
+    assert "not a prompt key" in described["reflect delete number"]
