@@ -14,7 +14,7 @@ WAIT_MS = 15_000
 async def test_answering_a_checkin_in_the_dm(demo, browser):
     page = await browser.new_page()
     await page.goto(await demo.open(demo.find("DMs of alex")))
-    await page.get_by_role("button", name="Answer").click()
+    await page.get_by_role("button", name="Answer", exact=True).click()
     dialog = page.get_by_role("dialog")
     await dialog.locator("textarea").fill(ANSWER)
     await dialog.get_by_role("button", name="Submit").click()
