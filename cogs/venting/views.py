@@ -179,7 +179,10 @@ class ModerateView(OwnerView):
         await _venting(interaction).show_guide(interaction)
 
 
-REASON_LABEL = "A short reason for the author (optional)"
+REASON_LABEL = f"Reason for the author (optional, max {REASON_MAX})"
+# The form takes more than a reason may hold, so a long paste is refused with its length and the limit
+# (and the moderator's other words kept in the form) instead of being cut off silently.
+REASON_INPUT_MAX = 1000
 REASON_PLACEHOLDER = "They read it privately; you won't learn who they are. Kind and plain works best."
 
 
@@ -198,7 +201,7 @@ class RedactModal(BaseModal, title="Hide some words"):
         style=discord.TextStyle.paragraph,
         placeholder=REASON_PLACEHOLDER,
         required=False,
-        max_length=REASON_MAX,
+        max_length=REASON_INPUT_MAX,
         custom_id="redact_reason",
     )
 
@@ -218,10 +221,10 @@ class ReasonModal(BaseModal, title="Tell the author why"):
     """A short reason for what was done, which the author reads privately the next time they vent."""
 
     reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="A short reason for the author",
+        label=f"Reason for the author (up to {REASON_MAX} characters)",
         style=discord.TextStyle.paragraph,
         placeholder=REASON_PLACEHOLDER,
-        max_length=REASON_MAX,
+        max_length=REASON_INPUT_MAX,
         custom_id="note_reason",
     )
 
