@@ -499,7 +499,7 @@ class Venting(commands.Cog):
 
     @mod.command(name="log")
     async def action_log(self, interaction: Interaction) -> None:
-        """Recent moderator actions on anonymous posts: who acted, what, on which post."""
+        """Recent moderator actions on anonymous posts and threads: who acted, what, where (never the author)."""
         assert interaction.guild_id is not None
         await require_moderator(interaction)
         actions = await self.svc.actions(interaction.guild_id)

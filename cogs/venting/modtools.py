@@ -20,6 +20,7 @@ from bot.errors import UserFacingError
 from bot.interactions import OwnerView, missing_permissions, report_error, require_moderator, send_ephemeral
 from bot.privacy import DataStatement, StoresNothing
 from bot.scheduling.scheduler import Firing
+from bot.services.help_tips import Tip, register_tip
 from cogs.venting.author_notes import AuthorNotes
 from cogs.venting.guidance import Guidance
 from cogs.venting.thread_pauses import (
@@ -33,6 +34,13 @@ from cogs.venting.thread_pauses import (
 )
 
 log = logging.getLogger(__name__)
+# Not behind venting's switch: thread tools and the note work in any thread, whatever is switched on.
+register_tip(
+    Tip("moderator", 32, None, "moderation thread", "pause or slow a heated thread for a while, with a line saying so")
+)
+register_tip(
+    Tip("moderator", 33, None, "moderation guide", "a short note on responding to someone struggling by connecting")
+)
 Interaction = discord.Interaction[PeerCircleBot]
 NO_MENTIONS = discord.AllowedMentions.none()
 THREAD_PERMS = ("view_channel", "send_messages_in_threads", "manage_threads")

@@ -173,8 +173,9 @@ async def _circle_thread(world, simcord_env):
     """A thread no feature of this bot knows about (as a circle's would be), with one message in it."""
     channel = simcord_env.bot.get_channel(world.general.id)
     thread = await channel.create_thread(name="circle", type=discord.ChannelType.public_thread)
-    await world.member.send([t for t in world.general.threads if t.id == thread.id][0], "hello circle")
-    return [t for t in world.general.threads if t.id == thread.id][0]
+    handle = next(t for t in world.general.threads if t.id == thread.id)
+    await world.member.send(handle, "hello circle")
+    return handle
 
 
 async def test_thread_pause_and_slow_mode_show_a_line_and_end_on_time(world, simcord_env, db_path):
@@ -261,5 +262,7 @@ async def test_vent_role_keeps_venting_to_peers_and_shows_in_config(world):
     assert (await world.member.click(thread.history()[0], label="Delete")).modal is None  # still their own post
     assert (await peer.slash(world.general, "vent")).modal is not None
     await world.mod.slash(world.general, "config vent-role")
-    assert "open to everyone" in (await world.mod.slash(world.general, "config show")).response.embeds[0].fields[3].value
+    assert (
+        "open to everyone" in (await world.mod.slash(world.general, "config show")).response.embeds[0].fields[3].value
+    )
     assert (await world.other.slash(world.general, "vent")).modal is not None
