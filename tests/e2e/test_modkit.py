@@ -81,6 +81,8 @@ async def test_redact_with_reason_hides_words_everywhere_and_reaches_only_the_au
     actions = [r[1] for r in _log_rows(db_path)]
     assert actions == ["redact", "note to author (redact)"]
     _assert_log_names_only_the_moderator(db_path, world, world.member)
+    author_tag = sim_services.keys.tag("vent-member", world.guild.id, thread.id, world.member.id)
+    assert author_tag not in " ".join(str(v) for r in _log_rows(db_path) for v in r)
     await sim_services.db.checkpoint()
     assert not scan(db_path, {"the hidden words": SECRET.encode()})
     # Someone else using venting sees nothing; the author sees the reason once at their next /vent.
