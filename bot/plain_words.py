@@ -17,6 +17,14 @@ KNOWN_ITEMS: dict[str, tuple[str, str]] = {
     "links to anonymous messages": ("link to an anonymous message", "links to anonymous messages"),
     "blocks_on_you": ("pause on your anonymous posting", "pauses on your anonymous posting"),
     "moderator_actions_you_took": ("moderation action you took", "moderation actions you took"),
+    "notes_from_moderators": (
+        "unread note from a moderator about your anonymous messages",
+        "unread notes from moderators about your anonymous messages",
+    ),
+    "notes from moderators": (
+        "unread note from a moderator about your anonymous messages",
+        "unread notes from moderators about your anonymous messages",
+    ),
     "moderator actions": ("moderation action you took", "moderation actions you took"),
     "preferences": ("set of preferences", "sets of preferences"),
     "saved strategies": ("saved strategy", "saved strategies"),

@@ -180,6 +180,12 @@ class Admin(
         lines = [f"{SETTINGS[key].label}: {config.get(key)}" for key in given]
         await interaction.response.send_message("Venting limits:\n" + "\n".join(lines), ephemeral=True)
 
+    @app_commands.command(name="vent-role")
+    @app_commands.describe(role="Only members with this role can vent or reply anonymously (leave empty: anyone can)")
+    async def vent_role(self, interaction: Interaction, role: discord.Role | None = None) -> None:
+        """Keep anonymous venting to peers: require a role for /vent and anonymous replies, or clear it."""
+        await self._set(interaction, "vent_role", None if role is None else str(role.id))
+
     @app_commands.command(name="notice-channel")
     @app_commands.describe(channel="Where the bot tells moderators and facilitators about problems")
     async def notice_channel(self, interaction: Interaction, channel: discord.TextChannel) -> None:

@@ -65,6 +65,13 @@ def render_config(
         f"Facilitators: {describe_role(guild, config.get('facilitator_role'))}",
         f"Moderators: {describe_role(guild, config.get('moderator_role'))} (and anyone with Manage Server)",
     ]
+    if "vent_role" in SETTINGS:  # registered by anonymous venting, when it is loaded
+        vent_role = config.get("vent_role")
+        roles.append(
+            f"Venting: {describe_role(guild, vent_role)} needed to vent or reply anonymously"
+            if vent_role is not None
+            else "Venting: open to everyone (no role needed; /config vent-role limits it)"
+        )
     embed.add_field(name="Roles", value="\n".join(roles), inline=False)
     attention = "\n".join(f"⚠ {problem}" for problem in problems) or "Nothing needs fixing."
     embed.add_field(name="Needs attention", value=attention[:1024], inline=False)

@@ -18,8 +18,12 @@ from bot.app import PeerCircleBot
 from bot.errors import UserFacingError
 from bot.interactions import missing_for, report_error, require_feature, require_moderator, send_ephemeral
 from bot.privacy import DataStatement
+from cogs.venting.access import require_vent_role
+from cogs.venting.author_notes import AuthorNotes, NoteTarget, clean_reason, render_notes
 from cogs.venting.deletions import SpreadDeleter
 from cogs.venting.discord_ops import delete_quietly, delete_reply, render_post, take_down
+from cogs.venting.modtools import ModeratorTools
+from cogs.venting.redact import clean_words, redact_message, redact_text, redact_thread_name
 from cogs.venting.service import (
     FEATURE,
     BlockLength,
@@ -29,7 +33,7 @@ from cogs.venting.service import (
     validate_draft,
     validate_reply,
 )
-from cogs.venting.views import ModerateView, PostButton, ReplyModal, VentModal, post_view
+from cogs.venting.views import ModerateView, NotesFirstView, PostButton, ReplyModal, VentModal, post_view
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[PeerCircleBot]
@@ -45,7 +49,8 @@ class Venting(commands.Cog):
         what=(
             "For each anonymous post or reply: a keyed hash (HMAC with the server's secret) of the server, the "
             "thread and your id. Never your id, name or nickname. If a moderator blocks the author of a message, "
-            "the block keeps that message's hash. If you moderate, what you did and on which post."
+            "the block keeps that message's hash. If a moderator leaves you a reason, it is kept against that "
+            "hash until you read it. If you moderate, what you did and on which post."
         ),
         why=(
             "So you can delete your post and keep one pseudonym per thread, and so moderators can pause an "
@@ -62,11 +67,11 @@ class Venting(commands.Cog):
             "erasing can't undo a moderator's decision. For a moderator, /privacy forget removes your name from "
             "the moderation log: each action stays, as by 'a former moderator'."
         ),
-        tables=("vent_links", "vent_blocks", "vent_mod_actions"),
+        tables=("vent_links", "vent_blocks", "vent_mod_actions", "vent_author_notes"),
     )
 
     # Left out of /privacy export unless the member chooses them: the file would pair them with their posts.
-    ANONYMOUS_EXPORT_KEYS: ClassVar[tuple[str, ...]] = ("anonymous_posts", "anonymous_replies")
+    ANONYMOUS_EXPORT_KEYS: ClassVar[tuple[str, ...]] = ("anonymous_posts", "anonymous_replies", "notes_from_moderators")
 
     mod = app_commands.Group(
         name="vent-mod",
@@ -79,6 +84,7 @@ class Venting(commands.Cog):
         self.bot = bot
         self.svc = service
         self.deleter = SpreadDeleter(bot, service)
+        self.notes = AuthorNotes.build(bot.services)
         self.menu = app_commands.ContextMenu(name="Moderate anonymous message", callback=self.moderate_menu)
         self.menu.guild_only = True
         self.menu.default_permissions = discord.Permissions(manage_guild=True)
@@ -130,10 +136,40 @@ class Venting(commands.Cog):
         """Post something anonymously in this server's vent channel."""
         assert interaction.guild is not None
         await require_feature(interaction, FEATURE)
+        await require_vent_role(interaction)
         await self._vent_channel(interaction.guild)
-        # Refuse before the member types anything, not after.
+        # A note from a moderator comes first (even for a blocked member: it may be the block's reason).
+        if await self._notes_first(interaction, None):
+            return
+        await self.open_vent_form(interaction)
+
+    async def open_vent_form(self, interaction: Interaction) -> None:
+        """Check the member may post (before they type anything, not after), then open the form."""
+        assert interaction.guild is not None
+        await require_feature(interaction, FEATURE)
+        await require_vent_role(interaction)
         await self.svc.check_can_post(interaction.guild.id, interaction.user.id)
         await interaction.response.send_modal(VentModal())
+
+    async def _notes_first(self, interaction: Interaction, message_id: int | None) -> bool:
+        """Show the member any waiting note from a moderator (then deleted), with a button to carry on."""
+        assert interaction.guild is not None
+        notes = await self.notes.take(interaction.guild.id, interaction.user.id)
+        if not notes:
+            return False
+        await interaction.response.send_message(
+            render_notes(notes)[:2000], ephemeral=True, view=NotesFirstView(interaction.user.id, message_id)
+        )
+        return True
+
+    @app_commands.command(name="vent-notes")
+    @app_commands.guild_only()
+    async def vent_notes(self, interaction: Interaction) -> None:
+        """Read any note a moderator left for you about one of your anonymous messages."""
+        assert interaction.guild is not None
+        notes = await self.notes.take(interaction.guild.id, interaction.user.id)
+        text = render_notes(notes) if notes else "There is no note from a moderator waiting for you here."
+        await interaction.response.send_message(text[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def submit_vent(self, interaction: Interaction, title: str, text: str, warning: str) -> None:
         """Validate, check limits, post with no author, and record only keyed hashes."""
@@ -141,6 +177,7 @@ class Venting(commands.Cog):
         guild = interaction.guild
         draft = validate_draft(title, text, warning)
         await require_feature(interaction, FEATURE)
+        await require_vent_role(interaction)
         channel = await self._vent_channel(guild)
         # Take the flood-limit slot now, not after posting, so two submits at once can't both pass the check.
         reservation = await self.svc.reserve_post(guild.id, interaction.user.id)
@@ -233,8 +270,19 @@ class Venting(commands.Cog):
     async def start_reply(self, interaction: Interaction, message_id: int) -> None:
         """'Reply anonymously': check first, then open the reply modal."""
         assert interaction.guild is not None
+        await self.svc.post_id_for_message(message_id)
+        await require_feature(interaction, FEATURE)
+        await require_vent_role(interaction)
+        if await self._notes_first(interaction, message_id):
+            return
+        await self.open_reply_form(interaction, message_id)
+
+    async def open_reply_form(self, interaction: Interaction, message_id: int) -> None:
+        """Check the member may reply here, then open the reply form."""
+        assert interaction.guild is not None
         post_id = await self.svc.post_id_for_message(message_id)
         await require_feature(interaction, FEATURE)
+        await require_vent_role(interaction)
         await self._open_thread(interaction.guild, post_id)
         await self.svc.check_can_reply(interaction.guild.id, interaction.user.id)
         await interaction.response.send_modal(ReplyModal(post_id))
@@ -244,6 +292,7 @@ class Venting(commands.Cog):
         assert interaction.guild is not None
         guild = interaction.guild
         body = validate_reply(text)
+        await require_vent_role(interaction)
         thread = await self._open_thread(guild, post_id)
         release = await self.svc.check_can_reply(guild.id, interaction.user.id, reserve=True)
         try:
@@ -269,8 +318,10 @@ class Venting(commands.Cog):
         assert interaction.guild is not None
         post_id = await self.svc.post_id_for_message(message_id)
         post = await self.svc.check_author_delete(post_id, interaction.user.id)
+        notes = await self.notes.take(interaction.guild.id, interaction.user.id)
+        said = "Deleting your anonymous post and its thread now." + (f"\n\n{render_notes(notes)}" if notes else "")
         # Answer first: in a forum the button sits inside the thread, which is about to disappear.
-        await interaction.response.send_message("Deleting your anonymous post and its thread now.", ephemeral=True)
+        await interaction.response.send_message(said[:2000], ephemeral=True)
         await take_down(interaction.guild, post)
         await self.svc.forget_post(post.post_id)
 
@@ -279,11 +330,15 @@ class Venting(commands.Cog):
         """Moderators: remove an anonymous post or reply, or block its author, without learning who it is."""
         try:
             await require_moderator(interaction)
-            _, is_post = await self.svc.message_for_moderation(message.id)
+            post, is_post = await self.svc.message_for_moderation(message.id)
             kind = "post (and its whole thread)" if is_post else "reply"
+            # The link stays in this menu's memory only, so a reason can still reach the author after a removal.
+            target = await self.notes.target(message.id)
             await interaction.response.send_message(
-                f"What would you like to do with this anonymous {kind}? Nobody, you included, can see who wrote it.",
-                view=ModerateView(interaction.user.id, message.id),
+                f"What would you like to do with this anonymous {kind}? Nobody, you included, can see who wrote it. "
+                "Before acting, 'Responding with connection' has this server's short note on replying to someone "
+                "who is struggling.",
+                view=ModerateView(interaction.user.id, message.id, post.post_id, target),
                 ephemeral=True,
             )
         except Exception as error:
@@ -338,6 +393,65 @@ class Venting(commands.Cog):
             "They'll be told plainly if they try. /vent-mod lift ends it early.",
         )
 
+    async def moderator_redact(
+        self, interaction: Interaction, message_id: int, words: str, reason: str, target: NoteTarget | None
+    ) -> None:
+        """Hide the pasted words in an anonymous message; keep no copy; leave the reason if one was given."""
+        assert interaction.guild is not None and interaction.guild_id is not None
+        await require_moderator(interaction)
+        hidden, why = clean_words(words), clean_reason(reason)
+        if why is not None and target is None:
+            raise UserFacingError(
+                "This message can no longer be linked to its author, so a reason can't reach them. Leave the reason "
+                "empty to hide the words anyway. Nothing was changed."
+            )
+        try:
+            post, is_post = await self.svc.message_for_moderation(message_id)
+        except UserFacingError:
+            raise UserFacingError("That message was already removed, so there is nothing to hide.") from None
+        channel_id = post.channel_id if is_post and not post.is_forum else post.post_id
+        try:
+            message = await self.bot.get_partial_messageable(channel_id).fetch_message(message_id)
+        except discord.NotFound:
+            raise UserFacingError("That message was already deleted, so there is nothing to hide.") from None
+        found = await redact_message(message, hidden)
+        thread = interaction.guild.get_thread(post.post_id) if is_post else None
+        found += await redact_thread_name(thread, hidden)
+        await self.notes.log(interaction.guild_id, interaction.user.id, "redact", post.post_id, message_id)
+        if why is not None:
+            await self.notes.leave(interaction.guild_id, interaction.user.id, target, "redact", why)
+        title_left = thread is not None and redact_text(thread.name, hidden)[1] > 0
+        await send_ephemeral(
+            interaction,
+            f"Hidden in {found} place{'s' if found != 1 else ''}; I kept no copy of the words."
+            + (" The author will read your reason privately the next time they use venting." if why else "")
+            + (" Discord didn't let me change the post's title, which still shows them." if title_left else ""),
+        )
+
+    async def moderator_note(
+        self, interaction: Interaction, target: NoteTarget | None, action: str, reason: str
+    ) -> None:
+        """Keep a reason for the author of a message this menu acted on; the moderator learns nothing more."""
+        assert interaction.guild_id is not None
+        await require_moderator(interaction)
+        why = clean_reason(reason)
+        if why is None:
+            raise UserFacingError("The reason was empty, so nothing was kept.")
+        await self.notes.leave(interaction.guild_id, interaction.user.id, target, action, why)
+        await send_ephemeral(
+            interaction,
+            "Kept. The author will read it privately the next time they use venting (or /vent-notes); it is deleted "
+            "once read, or when the message's link expires. You won't learn who they are.",
+        )
+
+    async def thread_tools(self, interaction: Interaction, thread_id: int) -> None:
+        """Open the thread tools (pause, slow, open) for this message's thread."""
+        await self.bot.features.get(ModeratorTools).open_thread_tools(interaction, thread_id)
+
+    async def show_guide(self, interaction: Interaction) -> None:
+        """Show this server's note on responding by connecting."""
+        await self.bot.features.get(ModeratorTools).show_guide(interaction)
+
     @mod.command(name="blocks")
     async def blocks(self, interaction: Interaction) -> None:
         """List blocks in force, by the post that caused them."""
@@ -385,7 +499,7 @@ class Venting(commands.Cog):
 
     @mod.command(name="log")
     async def action_log(self, interaction: Interaction) -> None:
-        """Recent moderator actions on anonymous posts: who acted, what, on which post."""
+        """Recent moderator actions on anonymous posts and threads: who acted, what, where (never the author)."""
         assert interaction.guild_id is not None
         await require_moderator(interaction)
         actions = await self.svc.actions(interaction.guild_id)
@@ -421,12 +535,12 @@ class Venting(commands.Cog):
 
     # -- privacy contract ------------------------------------------------------------------------
     async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """The member's still-linkable anonymous messages, found by recomputing their keyed hashes."""
-        return dict(await self.svc.export(user_id))
+        """The member's still-linkable anonymous messages and unread notes, found by recomputing their hashes."""
+        return {**await self.svc.export(user_id), "notes_from_moderators": await self.notes.export(user_id)}
 
     async def delete_user_data(self, user_id: int) -> dict[str, int]:
-        """Remove every link between the member and their anonymous messages."""
-        return dict(await self.svc.forget(user_id))
+        """Remove every link between the member and their anonymous messages, and their unread notes."""
+        return {**await self.svc.forget(user_id), "notes from moderators": await self.notes.forget(user_id)}
 
     async def delete_user_posts(self, user_id: int) -> tuple[int, int]:
         """Queue the member's still-linkable anonymous posts and replies for deletion (offered by /privacy forget).

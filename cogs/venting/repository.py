@@ -451,3 +451,96 @@ class VentingRepository:
         """When the next block ends."""
         value = await self.db.fetchval("SELECT min(until_at) FROM vent_blocks")
         return None if value is None else int(value)
+
+
+# -- notes for authors (issue 16) ------------------------------------------------------------------
+declare(
+    TableDeclaration(
+        table="vent_author_notes",
+        feature="venting",
+        purpose="A moderator's short reason for the author of an anonymous message they removed, redacted or "
+        "blocked, kept against that message's link so the author can read it and nobody learns who they are.",
+        personal=True,
+        who_can_see="Only the author, the next time they use venting; the moderator who wrote it never learns who "
+        "that is.",
+        retention="Until the author reads it, or until the message's link would have expired (the server's "
+        "retention period), then deleted; /privacy forget deletes it at once.",
+        linked_by=_LINKED,
+        expires_column="expires_at",
+        retention_anchor="created_at",
+        items="notes from moderators",
+        columns={
+            "note_id": "A number.",
+            "guild_id": "The server.",
+            "post_id": "The thread of the message the moderator acted on.",
+            "member_tag": _LINKED,
+            "action": "What the moderator did (remove, redact, block).",
+            "reason": "The moderator's words for the author.",
+            "created_at": "When the moderator wrote it.",
+            "expires_at": "When it is deleted unread (when the message's link would have expired).",
+        },
+    )
+)
+
+
+@dataclass(frozen=True)
+class AuthorNote:
+    """A moderator's reason for an anonymous message's author; found only by recomputing the author's hash."""
+
+    note_id: int
+    guild_id: int
+    post_id: int
+    member_tag: str
+    action: str
+    reason: str
+    created_at: int
+    expires_at: int
+
+
+class NotesRepository:
+    """SQL for moderators' notes to anonymous authors, and the link they are kept against."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def link_of(self, message_id: int) -> tuple[int, str, int] | None:
+        """(post_id, member_tag, expires_at) of a message's link, or None once it expired or was removed."""
+        row = await self.db.fetchone(
+            "SELECT post_id, member_tag, expires_at FROM vent_links WHERE message_id = ?", (message_id,)
+        )
+        return None if row is None else (int(row["post_id"]), str(row["member_tag"]), int(row["expires_at"]))
+
+    async def add(
+        self, guild_id: int, post_id: int, member_tag: str, action: str, reason: str, now_ts: int, expires: int
+    ) -> None:
+        """Keep a note against a link, until it is read or the link's end."""
+        await self.db.execute(
+            "INSERT INTO vent_author_notes (guild_id, post_id, member_tag, action, reason, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, post_id, member_tag, action, reason, now_ts, expires),
+        )
+
+    async def unexpired(self, now_ts: int, guild_id: int | None = None) -> list[AuthorNote]:
+        """Notes not yet past their end, in one server or everywhere, oldest first."""
+        if guild_id is None:
+            rows = await self.db.fetchall(
+                "SELECT * FROM vent_author_notes WHERE expires_at > ? ORDER BY note_id", (now_ts,)
+            )
+        else:
+            rows = await self.db.fetchall(
+                "SELECT * FROM vent_author_notes WHERE guild_id = ? AND expires_at > ? ORDER BY note_id",
+                (guild_id, now_ts),
+            )
+        return [AuthorNote(**dict(row)) for row in rows]
+
+    async def delete(self, note_ids: list[int]) -> int:
+        """Delete these notes (read, or erased by the author), in one transaction."""
+        removed = 0
+        async with self.db.transaction() as tx:
+            for note_id in note_ids:
+                removed += await tx.execute("DELETE FROM vent_author_notes WHERE note_id = ?", (note_id,))
+        return removed
+
+    async def delete_expired(self, now_ts: int) -> int:
+        """Delete notes whose link would have expired (the purge does this too; this is for reads)."""
+        return await self.db.execute("DELETE FROM vent_author_notes WHERE expires_at <= ?", (now_ts,))

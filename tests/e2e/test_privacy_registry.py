@@ -71,11 +71,14 @@ async def _seed(world: World, env, services):
     await riley.slash(general, "support-volunteer", action="join")
     await riley.slash(general, "reflect prompts add", text="What did today teach you?")
     await riley.slash(general, "reflect schedule", channel=room, prompt="A prompt", repeat="daily", time="10:00")
-    # Anonymous: riley posts and a moderator blocks riley's post; riley moderates someone else's reply.
+    # Anonymous: riley posts and a moderator blocks riley's post, with a reason left for its author;
+    # riley moderates someone else's reply.
     await vent(riley, world)
     thread = forum.threads[0]
     menu = await moderate(world, thread, thread.history()[0])
     await world.mod.select(menu.response, ["week"])
+    shown = await world.mod.click(menu.response, label="Tell the author why…")
+    await world.mod.submit_modal(shown, {"note_reason": "A week to step back."})
     await reply(world.other, thread, "another voice")
     menu = await riley.context_menu(thread, "Moderate anonymous message", thread.history()[-1])
     await riley.click(menu.response, label="Remove it")
