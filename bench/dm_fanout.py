@@ -96,6 +96,10 @@ class BusyDatabase:
         """Database.fetchval, counted."""
         return await self._counted(self._db.fetchval(sql, params))
 
+    async def fetchone(self, sql: str, params: Any = ()) -> Any:
+        """Database.fetchone, counted."""
+        return await self._counted(self._db.fetchone(sql, params))
+
     async def fetchall(self, sql: str, params: Any = ()) -> Any:
         """Database.fetchall, counted."""
         return await self._counted(self._db.fetchall(sql, params))

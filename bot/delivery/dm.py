@@ -43,6 +43,7 @@ CANNOT_DM = 50007
 UNKNOWN_CHANNEL = 10003
 # A stored DM channel id goes this long after the last DM sent through it.
 CHANNEL_KEPT = timedelta(days=30)
+TOUCH_EVERY = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -181,9 +182,10 @@ class DmSender:
 
     async def _post(self, item: OutgoingDM) -> discord.Message:
         """Post to the stored channel, opening it first if none is stored (or the stored one is stale)."""
-        stored = await self.channels.get(item.user_id)
-        if stored is None:
+        found = await self.channels.get(item.user_id)
+        if found is None:
             return await self._open_and_post(item)
+        stored, used_at = found
         try:
             message = await self._post_to(stored, item)
         except discord.HTTPException as error:
@@ -192,7 +194,10 @@ class DmSender:
             # Dropped only if still the id that failed; then opened afresh, once.
             await self.channels.drop(item.user_id, stored)
             return await self._open_and_post(item)
-        await self.channels.touch(item.user_id, *self._stamps())
+        now, expires_at = self._stamps()
+        if now - used_at >= TOUCH_EVERY.total_seconds():
+            # Its expiry moves forward about once a week, not with every DM: a wave adds no writes.
+            await self.channels.touch(item.user_id, now, expires_at)
         return message
 
     async def _open_and_post(self, item: OutgoingDM) -> discord.Message:

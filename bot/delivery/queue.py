@@ -7,7 +7,10 @@ its channel id is known (bot.delivery.dm keeps them); opening a channel is one m
 the sender takes from the same bucket (`take`).
 
 Workers are sized so a request's latency never limits throughput: each worker waits for its own
-request, so `rate x latency` of them are busy at once; DEFAULT_WORKERS covers a full second per DM.
+request, so `rate x latency` of them must be busy at once. The queue starts with a few and adds one
+whenever a token was left unused while items were waiting (the workers, not the limit, were the
+bottleneck), up to DEFAULT_WORKERS, which covers a full second per DM. Idle sleeping workers cost
+asyncio nothing, but a simulator that inspects every task on every turn pays for each one.
 When Discord answers 429 anyway, `drain(retry_after)` holds the whole bucket for that long and
 pushes every reserved slot back by the same amount, so no burst follows the pause.
 
@@ -38,6 +41,8 @@ DEFAULT_BURST = 1.0
 # Seconds of request latency (per DM, both requests when its channel must be opened) the workers absorb.
 LATENCY_ALLOWANCE = 1.0
 DEFAULT_WORKERS = math.ceil(DEFAULT_RATE * LATENCY_ALLOWANCE)
+# Workers a queue starts with; more are added while tokens go unused (see the module docstring).
+FIRST_WORKERS = 2
 # Lateness samples kept for the percentiles: enough for stable p99, bounded memory.
 SAMPLE_WINDOW = 10_000
 _EPSILON = 1e-9
@@ -87,8 +92,8 @@ class TokenBucket:
             self._tokens = min(self.capacity, self._tokens + (now - start) * self.rate)
         self._updated = now
 
-    async def acquire(self, cost: float = 1.0) -> None:
-        """Wait until `cost` tokens are available, then take them.
+    async def acquire(self, cost: float = 1.0) -> bool:
+        """Wait until `cost` tokens are available, then take them; True if the caller had to wait.
 
         Each caller reserves its tokens at once (the balance may go below zero) and sleeps until the
         refill covers them: callers keep their order without a lock, and every waiter is a plain
@@ -102,9 +107,11 @@ class TokenBucket:
         pushed = self._pushed
         delay = max(0.0, self._held_until - self._clock()) + max(0.0, -self._tokens) / self.rate
         # The tolerance absorbs float rounding, which could otherwise ask for a sleep too short to matter.
+        waited = delay > _EPSILON
         while delay > _EPSILON:
             await self._sleep(delay)
             delay, pushed = self._pushed - pushed, self._pushed
+        return waited
 
     def drain(self, seconds: float) -> None:
         """Send nothing for `seconds` (Discord said so with a 429), then carry on at the same rate.
@@ -147,6 +154,8 @@ class DeliveryQueue(Generic[T]):
         self._clock = clock
         self._queue: asyncio.Queue[tuple[T, float, float]] = asyncio.Queue(maxsize)
         self._worker_count = workers
+        # A token was taken without waiting since the last check: the limit is not what holds items back.
+        self._spare = False
         self._workers: list[asyncio.Task[None]] = []
         self._lateness: deque[float] = deque(maxlen=SAMPLE_WINDOW)
         self._submitted = self._sent = self._failed = self._dropped = 0
@@ -187,7 +196,7 @@ class DeliveryQueue(Generic[T]):
                     return  # no await between the check and leaving, so `ensure_workers` sees it gone
             try:
                 if not self._self_paced:
-                    await self._bucket.acquire(cost)
+                    await self.take(cost)
                 await self._send(item)
             except asyncio.CancelledError:
                 raise
@@ -200,22 +209,35 @@ class DeliveryQueue(Generic[T]):
                 self._lateness.append(self._clock() - submitted_at)
             finally:
                 self._queue.task_done()
+            self._grow_if_short()
 
     def start(self) -> None:
         """Start the workers (inside the running event loop)."""
         if self._workers:
             raise RuntimeError("the delivery queue is already running")
-        self._workers = [asyncio.create_task(self._work(), name=f"delivery-{n}") for n in range(self._worker_count)]
+        self.ensure_workers()
 
     def ensure_workers(self) -> None:
-        """Start workers up to the configured number (for a queue whose workers leave when it is empty)."""
+        """Start the first few workers (for a queue whose workers leave when it is empty); more come as needed."""
         self._workers = [w for w in self._workers if not w.done()]
-        for n in range(len(self._workers), self._worker_count):
-            self._workers.append(asyncio.create_task(self._work(), name=f"delivery-{n}"))
+        for _ in range(len(self._workers), min(FIRST_WORKERS, self._worker_count)):
+            self._add_worker()
+
+    def _add_worker(self) -> None:
+        self._workers.append(asyncio.create_task(self._work(), name=f"delivery-{len(self._workers)}"))
+
+    def _grow_if_short(self) -> None:
+        # Items wait while tokens go unused: each worker is busy with a slow request. One more, up to the cap.
+        if self._spare and not self._queue.empty():
+            self._workers = [w for w in self._workers if not w.done()]
+            if len(self._workers) < self._worker_count:
+                self._add_worker()
+        self._spare = False
 
     async def take(self, cost: float = 1.0) -> None:
         """Wait for `cost` tokens for one request (a self-paced `send` calls this before each of its requests)."""
-        await self._bucket.acquire(cost)
+        if not await self._bucket.acquire(cost):
+            self._spare = True
 
     def drain(self, seconds: float) -> None:
         """Hold every send for `seconds` (a 429's retry_after), pushing reserved slots back by as much."""

@@ -245,10 +245,10 @@ class DmChannelRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def get(self, user_id: int) -> int | None:
-        """The member's stored DM channel id, if any."""
-        value = await self.db.fetchval("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,))
-        return None if value is None else int(value)
+    async def get(self, user_id: int) -> tuple[int, int] | None:
+        """The member's stored DM channel id and when a DM last went through it, if any."""
+        row = await self.db.fetchone("SELECT channel_id, used_at FROM dm_channels WHERE user_id = ?", (user_id,))
+        return None if row is None else (int(row["channel_id"]), int(row["used_at"]))
 
     async def put(self, user_id: int, channel_id: int, now: int, expires_at: int) -> None:
         """Store (or replace) the member's DM channel id."""
@@ -260,13 +260,9 @@ class DmChannelRepository:
         )
 
     async def touch(self, user_id: int, now: int, expires_at: int) -> None:
-        """A DM went through the stored channel: keep its id for another retention period.
-
-        At most one write a day per member: a wave of DMs should not double the writes it makes.
-        """
+        """A DM went through the stored channel: keep its id for another retention period."""
         await self.db.execute(
-            "UPDATE dm_channels SET used_at = ?, expires_at = ? WHERE user_id = ? AND used_at <= ?",
-            (now, expires_at, user_id, now - 86400),
+            "UPDATE dm_channels SET used_at = ?, expires_at = ? WHERE user_id = ?", (now, expires_at, user_id)
         )
 
     async def drop(self, user_id: int, channel_id: int) -> bool:

@@ -60,7 +60,8 @@ def test_workers_are_enough_that_200_ms_per_request_does_not_slow_the_queue():
         return loop.time() - started
 
     default = run_virtual(lambda: scenario(DEFAULT_WORKERS))
-    assert abs(default - (999 / 49 + 0.2)) < 0.05
+    # At the limit from the first second: the workers grow from two to what 200 ms needs within it.
+    assert 999 / 49 + 0.2 <= default <= 999 / 49 + 0.2 + 0.5
     assert run_virtual(lambda: scenario(4)) >= 49  # four workers: latency, not the limit, set the pace
 
 
@@ -69,7 +70,7 @@ def test_the_model_sends_1000_known_channels_in_one_request_each_at_the_limit():
         result = run_virtual(lambda lat=latency: model_wave(1000, lat, known=True))
         assert result["per_dm"] == 1.0
         assert result["busiest"] <= 50
-        assert result["total"] <= 999 / 49 + latency + 0.01
+        assert result["total"] <= 999 / 49 + latency + 0.5  # the workers' growth costs under half a second
     first = run_virtual(lambda: model_wave(1000, 0.2, known=False))
     assert first["per_dm"] == 2.0 and first["busiest"] <= 50
 
