@@ -223,6 +223,7 @@ class PeerCircleBot(commands.Bot):
                 channels=DmChannelRepository(self.services.db),
                 clock=lambda: clock.now().timestamp(),
                 now=lambda: to_timestamp(clock.now()),
+                dm_kinds=self.services.scheduler.dm_kinds,
             )
         self._rate_watch = RateLimitWatch(self.rate_limited)
         logging.getLogger("discord.http").addHandler(self._rate_watch)

@@ -76,9 +76,12 @@ class DmSender:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         now: Callable[[], int] = lambda: int(time.time()),
+        dm_kinds: Callable[[], tuple[str, ...]] = tuple,
     ) -> None:
         self.client = client
         self.channels = channels
+        # The schedule kinds that DM their owner (Scheduler.dm_kinds): an id is stored only for their owners.
+        self._dm_kinds = dm_kinds
         # Unix seconds for stored rows (the bot's clock); `clock` only paces the queue.
         self._now = now
         options: dict[str, Any] = {
@@ -143,8 +146,7 @@ class DmSender:
             except discord.HTTPException as error:
                 self._note_rate_limit(error)
                 break  # try the rest on the next pass
-            await self.channels.put(user_id, channel_id, *self._stamps())
-            opened += 1
+            opened += await self.channels.put(user_id, channel_id, *self._stamps(), self._dm_kinds())
         return opened
 
     def _stamps(self) -> tuple[int, int]:
@@ -204,9 +206,10 @@ class DmSender:
         channel_id = await self._open(item.user_id)
         message = await self._post_to(channel_id, item)
         # Stored once a DM went through (a member whose DMs are closed leaves nothing behind), and only
-        # for scheduled DMs, the ones that come in waves: a one-off DM (a /connect suggestion) keeps nothing.
+        # for members with a scheduled DM, the ones that come in waves: a /connect suggestion or a
+        # one-off event reminder keeps nothing.
         if item.receipt is not None:
-            await self.channels.put(item.user_id, channel_id, *self._stamps())
+            await self.channels.put(item.user_id, channel_id, *self._stamps(), self._dm_kinds())
         return message
 
     async def _open(self, user_id: int) -> int:

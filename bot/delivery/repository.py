@@ -250,14 +250,20 @@ class DmChannelRepository:
         row = await self.db.fetchone("SELECT channel_id, used_at FROM dm_channels WHERE user_id = ?", (user_id,))
         return None if row is None else (int(row["channel_id"]), int(row["used_at"]))
 
-    async def put(self, user_id: int, channel_id: int, now: int, expires_at: int) -> None:
-        """Store (or replace) the member's DM channel id."""
-        await self.db.execute(
-            "INSERT INTO dm_channels (user_id, channel_id, created_at, used_at, expires_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id, used_at = excluded.used_at,"
-            " expires_at = excluded.expires_at",
-            (user_id, channel_id, now, now, expires_at),
+    async def put(self, user_id: int, channel_id: int, now: int, expires_at: int, kinds: tuple[str, ...]) -> bool:
+        """Store (or replace) the member's DM channel id, only while they own a schedule of `kinds` (scheduled DMs).
+
+        A one-off reminder's schedule is gone by the time its DM is sent: then nothing is stored.
+        """
+        marks = ", ".join("?" for _ in kinds) or "NULL"
+        stored = await self.db.execute(
+            "INSERT INTO dm_channels (user_id, channel_id, created_at, used_at, expires_at)"  # noqa: S608
+            " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM schedules s WHERE s.owner_id = ?"
+            f" AND s.kind IN ({marks})) ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id,"
+            " used_at = excluded.used_at, expires_at = excluded.expires_at",
+            (user_id, channel_id, now, now, expires_at, user_id, *kinds),
         )
+        return stored > 0
 
     async def touch(self, user_id: int, now: int, expires_at: int) -> None:
         """A DM went through the stored channel: keep its id for another retention period."""
