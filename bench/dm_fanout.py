@@ -212,7 +212,7 @@ def print_model() -> None:
     """The model's table: every size and latency, channels known (steady state) and not (first wave)."""
     print(
         f"model: real DmSender/DeliveryQueue on a virtual clock; rate {DEFAULT_RATE:g}/s + burst {DEFAULT_BURST:g}, "
-        f"{DEFAULT_WORKERS} workers; fake Discord with a fixed latency per request"
+        f"up to {DEFAULT_WORKERS} workers; fake Discord with a fixed latency per request"
     )
     print("| DMs | latency | channel ids | total s | requests/DM | p50 late s | p99 late s | busiest 1 s | real s |")
     print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
