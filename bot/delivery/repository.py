@@ -314,6 +314,16 @@ class DmChannelRepository:
             (user_id, user_id, *kinds),
         )
 
+    async def prune_owner_of(self, schedule_id: int, kinds: tuple[str, ...]) -> int:
+        """A schedule is about to go: forget its owner's id unless another schedule of `kinds` is theirs."""
+        marks = ", ".join("?" for _ in kinds) or "NULL"
+        return await self.db.execute(
+            "DELETE FROM dm_channels WHERE user_id = (SELECT owner_id FROM schedules WHERE id = ?)"  # noqa: S608
+            " AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.owner_id = dm_channels.user_id AND s.id != ?"
+            f" AND s.kind IN ({marks}))",
+            (schedule_id, schedule_id, *kinds),
+        )
+
     async def for_user(self, user_id: int) -> list[dict[str, object]]:
         """The member's stored DM channel id, for /privacy export."""
         rows = await self.db.fetchall(

@@ -299,11 +299,10 @@ class Scheduler:
 
     async def remove(self, schedule_id: int) -> bool:
         """Delete a schedule (and its owner's stored DM channel id, if it was their last scheduled DM)."""
-        row = await self.repository.get(schedule_id)
+        # Before the delete, while the row still names its owner; no read of its own on this path.
+        await self.dm_channels.prune_owner_of(schedule_id, self.dm_kinds())
         removed = await self.repository.delete(schedule_id)
         self.wake()
-        if removed and row is not None and row.owner_id is not None:
-            await self._forget_dm_channel(row.owner_id, (row.kind,))
         return removed
 
     def wake(self) -> None:
