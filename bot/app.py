@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 import discord
 from discord.ext import commands
 
-from bot.clock import Clock
+from bot.clock import Clock, to_timestamp
 from bot.content.store import ContentStore
 from bot.db.connection import Database
-from bot.delivery.dm import DmSender
+from bot.delivery.dm import DmSender, RateLimitWatch
 from bot.delivery.notices import UNDELIVERED, DmNotices
-from bot.delivery.repository import NoticeRepository
+from bot.delivery.repository import DmChannelRepository, NoticeRepository
 from bot.interactions import PeerCircleTree, send_ephemeral
 from bot.keys import Keys
 from bot.library.repository import ExplainRepository, ServerItemRepository
@@ -115,6 +115,10 @@ class FeatureServices:
 # Retention purge and feature housekeeping run together on this interval, in one task.
 MAINTENANCE_EVERY = timedelta(minutes=30)
 MaintenanceHook = Callable[[], Awaitable[Any]]
+# Each maintenance pass opens the DM channels of members whose scheduled DM is due within this long
+# (longer than the pass interval, so no wave is missed) and at most this many of them.
+OPEN_AHEAD = timedelta(hours=1)
+OPEN_AHEAD_LIMIT = 10_000
 # A server missing from the list Discord sends after connecting is forgotten after this long, as if
 # the bot had been removed while offline. Long enough that no outage or mistaken restart costs a
 # server its data; a server that is merely unavailable is still listed, and is never forgotten.
@@ -188,6 +192,7 @@ class PeerCircleBot(commands.Bot):
         self.services = services
         self.features = FeatureServices()
         self._dm: DmSender | None = None
+        self._rate_watch: RateLimitWatch | None = None
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_on_start
         self.extension_names = extensions
@@ -214,7 +219,16 @@ class PeerCircleBot(commands.Bot):
         if self._dm is None:
             # One clock: the rate limiter measures time on the bot's clock (SimCord's virtual time in tests).
             clock = self.services.clock
-            self._dm = DmSender(self, clock=lambda: clock.now().timestamp())
+            self._dm = DmSender(
+                self,
+                channels=DmChannelRepository(self.services.db),
+                clock=lambda: clock.now().timestamp(),
+                now=lambda: to_timestamp(clock.now()),
+                dm_kinds=self.services.scheduler.dm_kinds,
+            )
+        self._rate_watch = RateLimitWatch(self.rate_limited)
+        logging.getLogger("discord.http").addHandler(self._rate_watch)
+        self.maintenance_hooks.append(self.open_dm_channels_ahead)
         for name in self.extension_names:
             await self.load_extension(name)
         # Cogs register their schedule kinds while loading; only then may the dispatcher run.
@@ -258,6 +272,24 @@ class PeerCircleBot(commands.Bot):
                 await hook()
             except Exception:
                 log.exception("housekeeping %s failed; will try again next round", getattr(hook, "__qualname__", "?"))
+
+    def rate_limited(self, seconds: float) -> None:
+        """discord.py met Discord's global rate limit: hold the DM queue for as long as Discord said."""
+        if self._dm is not None:
+            self._dm.rate_limited(seconds)
+
+    async def open_dm_channels_ahead(self) -> int:
+        """Open the DM channels of members whose scheduled DM is due within the hour, so each costs one request.
+
+        First forget the ids of members who no longer have any scheduled DM: they are kept for nothing else.
+        """
+        kinds = self.services.scheduler.dm_kinds()
+        if not kinds:
+            return 0  # no feature that sends scheduled DMs is loaded: keep what is stored until it is back
+        await self.dm.channels.prune(kinds)
+        until = to_timestamp(self.services.clock.now() + OPEN_AHEAD)
+        missing = await self.dm.channels.missing_for_due(kinds, until, OPEN_AHEAD_LIMIT)
+        return await self.dm.open_ahead(missing) if missing else 0
 
     async def _maintenance_loop(self) -> None:
         while True:
@@ -352,6 +384,8 @@ class PeerCircleBot(commands.Bot):
         await self.services.scheduler.stop()
         if self._dm is not None:
             await self._dm.stop()
+        if self._rate_watch is not None:
+            logging.getLogger("discord.http").removeHandler(self._rate_watch)
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)

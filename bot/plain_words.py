@@ -45,6 +45,10 @@ KNOWN_ITEMS: dict[str, tuple[str, str]] = {
     "volunteer listings": ("listing as a volunteer", "listings as a volunteer"),
     "event reminders": ("event reminder", "event reminders"),
     "messages waiting": ("direct message waiting to be sent", "direct messages waiting to be sent"),
+    "direct message conversation": (
+        "stored id of our direct-message conversation",
+        "stored ids of our direct-message conversations",
+    ),
     "look-back schedules": ("weekly look-back", "weekly look-backs"),
     "welcome sequences": ("welcome sequence", "welcome sequences"),
     "welcome timers": ("timer for your next welcome message", "timers for your next welcome messages"),

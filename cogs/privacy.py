@@ -17,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import PeerCircleBot
+from bot.delivery.repository import DmChannelRepository
 from bot.interactions import OwnerView
 from bot.plain_words import count_in_words
 from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, count_items
@@ -136,25 +137,35 @@ class Privacy(
     """The privacy commands; they work in servers and in direct messages."""
 
     # Asking what is stored, downloading it or erasing it is never recorded. What this speaks for is the
-    # one core table with a member's id that no feature owns: direct messages the bot still owes.
+    # core tables with a member's id that no feature owns: direct messages the bot still owes, and the id
+    # of the member's DM conversation with the bot.
     DATA_STATEMENT: ClassVar[DataStatement] = DataStatement(
         feature="Messages waiting to be sent",
         what="A scheduled direct message (a check-in, a reminder, a look-back) that Discord has not taken yet: "
-        "what kind it is and when it was due, never its text. Using /privacy is never recorded.",
-        why="So a message that met an outage or a restart is sent once, later, instead of being lost.",
+        "what kind it is and when it was due, never its text. If you turned on a scheduled direct message, the "
+        "id of our direct-message conversation (never what is in it). Using /privacy is never recorded.",
+        why="So a message that met an outage or a restart is sent once, later, instead of being lost; the "
+        "conversation id lets a busy morning's messages reach everyone sooner.",
         who_can_see="Nobody: only the bot reads it, to send the message.",
-        how_long="Until it is sent, or given up after a few hours, and a day after that at most; "
-        "/privacy forget erases it at once.",
-        tables=("outbox",),
+        how_long="A waiting message: until it is sent, or given up after a few hours, and a day after that at "
+        "most. The conversation id: while you have a scheduled direct message turned on (it goes when you stop "
+        "the last one), and a month after the last one I sent at most. /privacy forget erases both at once.",
+        tables=("outbox", "dm_channels"),
     )
 
     async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """Direct messages still owed to the member (kind and times only)."""
-        return {"messages waiting": await self.bot.services.scheduler.owed_to(user_id)}
+        """Direct messages still owed to the member (kind and times only), and their stored DM channel id."""
+        return {
+            "messages waiting": await self.bot.services.scheduler.owed_to(user_id),
+            "direct message conversation": await DmChannelRepository(self.bot.services.db).for_user(user_id),
+        }
 
     async def delete_user_data(self, user_id: int) -> dict[str, int]:
-        """Forget every direct message still owed to the member."""
-        return {"messages waiting": await self.bot.services.scheduler.forget_owed(user_id)}
+        """Forget every direct message still owed to the member, and their stored DM channel id."""
+        return {
+            "messages waiting": await self.bot.services.scheduler.forget_owed(user_id),
+            "direct message conversation": await DmChannelRepository(self.bot.services.db).delete_for_user(user_id),
+        }
 
     def __init__(self, bot: PeerCircleBot) -> None:
         self.bot = bot

@@ -1,14 +1,22 @@
 """A bounded, rate-limited queue for outgoing messages (mostly DMs), with no Discord import.
 
-Discord allows about 50 requests per second per bot across all routes. Scheduled DMs arrive in
-bursts (everyone's 09:00 check-in), so they go through one token bucket kept below that limit
-(45/s by default). A DM costs 2 requests when the DM channel is not yet cached (open the channel,
-then post), so callers pass a `cost`. The bucket's capacity (`burst`, default 5) is what may go out
-at once; keeping burst + rate <= 50 means no one-second window can exceed the global limit.
+Discord allows 50 requests per second per bot across all routes. Scheduled DMs arrive in bursts
+(everyone's 09:00 check-in), so they go through one token bucket that uses that whole budget:
+49 requests/s plus a burst of 1, so no one-second window can exceed 50. A DM costs 1 request when
+its channel id is known (bot.delivery.dm keeps them); opening a channel is one more request, which
+the sender takes from the same bucket (`take`).
+
+Workers are sized so a request's latency never limits throughput: each worker waits for its own
+request, so `rate x latency` of them must be busy at once. The queue starts with a few and adds one
+whenever a token was left unused while items were waiting (the workers, not the limit, were the
+bottleneck), up to DEFAULT_WORKERS, which covers a full second per DM. Idle sleeping workers cost
+asyncio nothing, but a simulator that inspects every task on every turn pays for each one.
+When Discord answers 429 anyway, `drain(retry_after)` holds the whole bucket for that long and
+pushes every reserved slot back by the same amount, so no burst follows the pause.
 
 The queue is opaque: it never logs or inspects items, only counts them and records how long each
 waited between submit and send (p50/p99, in seconds). A failing `send` is counted, not raised, and
-never retried here (discord.py already retries rate-limited requests itself).
+never retried here (discord.py retries rate-limited requests itself; the outbox retries the rest).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import statistics
 import time
 from collections import deque
@@ -27,8 +36,13 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-DEFAULT_RATE = 45.0
-DEFAULT_BURST = 5.0
+DEFAULT_RATE = 49.0
+DEFAULT_BURST = 1.0
+# Seconds of request latency (per DM, both requests when its channel must be opened) the workers absorb.
+LATENCY_ALLOWANCE = 1.0
+DEFAULT_WORKERS = math.ceil(DEFAULT_RATE * LATENCY_ALLOWANCE)
+# Workers a queue starts with; more are added while tokens go unused (see the module docstring).
+FIRST_WORKERS = 2
 # Lateness samples kept for the percentiles: enough for stable p99, bounded memory.
 SAMPLE_WINDOW = 10_000
 _EPSILON = 1e-9
@@ -48,7 +62,7 @@ class DeliveryStats:
 
 
 class TokenBucket:
-    """Tokens refill at `rate` per second up to `capacity`; `acquire(cost)` waits for enough."""
+    """Tokens refill at `rate` per second up to `capacity`; `acquire(cost)` waits for enough; `drain` holds it."""
 
     def __init__(
         self,
@@ -66,27 +80,52 @@ class TokenBucket:
         self._sleep = sleep
         self._tokens = capacity
         self._updated = clock()
+        # Nothing refills before this (a 429's retry_after); and the seconds every reserved slot was pushed back.
+        self._held_until = float("-inf")
+        self._pushed = 0.0
 
     def _refill(self) -> None:
         now = self._clock()
-        # max(0, ...): the clock may be the bot's wall clock, which can step back (NTP).
-        self._tokens = min(self.capacity, self._tokens + max(0.0, now - self._updated) * self.rate)
+        # min(..., now): the clock may be the bot's wall clock, which can step back (NTP).
+        start = max(min(self._updated, now), self._held_until)
+        if now > start:
+            self._tokens = min(self.capacity, self._tokens + (now - start) * self.rate)
         self._updated = now
 
-    async def acquire(self, cost: float = 1.0) -> None:
-        """Wait until `cost` tokens are available, then take them.
+    async def acquire(self, cost: float = 1.0) -> bool:
+        """Wait until `cost` tokens are available, then take them; True if the caller had to wait.
 
         Each caller reserves its tokens at once (the balance may go below zero) and sleeps until the
         refill covers them: callers keep their order without a lock, and every waiter is a plain
         sleep, which simulators such as SimCord recognise as idle and move through in virtual time.
+        A `drain` while the caller sleeps pushes its slot back by the same amount.
         """
         if cost > self.capacity:
             raise ValueError(f"a cost of {cost} can never fit a bucket of {self.capacity}")
         self._refill()
         self._tokens -= cost
+        pushed = self._pushed
+        delay = max(0.0, self._held_until - self._clock()) + max(0.0, -self._tokens) / self.rate
         # The tolerance absorbs float rounding, which could otherwise ask for a sleep too short to matter.
-        if self._tokens < -_EPSILON:
-            await self._sleep(-self._tokens / self.rate)
+        waited = delay > _EPSILON
+        while delay > _EPSILON:
+            await self._sleep(delay)
+            delay, pushed = self._pushed - pushed, self._pushed
+        return waited
+
+    def drain(self, seconds: float) -> None:
+        """Send nothing for `seconds` (Discord said so with a 429), then carry on at the same rate.
+
+        Idempotent over overlapping holds: several requests caught by one global limit all report it.
+        """
+        now = self._clock()
+        until = now + max(0.0, seconds)
+        if until <= self._held_until:
+            return
+        self._refill()
+        self._pushed += until - max(self._held_until, now)
+        self._held_until = until
+        self._tokens = min(self._tokens, 0.0)  # no saved-up burst right after the pause
 
 
 class DeliveryQueue(Generic[T]):
@@ -99,18 +138,24 @@ class DeliveryQueue(Generic[T]):
         rate: float = DEFAULT_RATE,
         burst: float = DEFAULT_BURST,
         maxsize: int = 10_000,
-        workers: int = 4,
+        workers: int = DEFAULT_WORKERS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         linger: bool = True,
+        self_paced: bool = False,
     ) -> None:
         # linger=False: workers leave once the queue is empty, and `ensure_workers` brings them back.
         self._linger = linger
+        # self_paced=True: `send` takes a token (`take`) right before each request it makes, instead of the
+        # worker taking the item's cost before calling it; no await then comes between a token and its request.
+        self._self_paced = self_paced
         self._send = send
         self._bucket = TokenBucket(rate, burst, clock=clock, sleep=sleep)
         self._clock = clock
         self._queue: asyncio.Queue[tuple[T, float, float]] = asyncio.Queue(maxsize)
         self._worker_count = workers
+        # A token was taken without waiting since the last check: the limit is not what holds items back.
+        self._spare = False
         self._workers: list[asyncio.Task[None]] = []
         self._lateness: deque[float] = deque(maxlen=SAMPLE_WINDOW)
         self._submitted = self._sent = self._failed = self._dropped = 0
@@ -150,7 +195,8 @@ class DeliveryQueue(Generic[T]):
                 except asyncio.QueueEmpty:
                     return  # no await between the check and leaving, so `ensure_workers` sees it gone
             try:
-                await self._bucket.acquire(cost)
+                if not self._self_paced:
+                    await self.take(cost)
                 await self._send(item)
             except asyncio.CancelledError:
                 raise
@@ -163,18 +209,43 @@ class DeliveryQueue(Generic[T]):
                 self._lateness.append(self._clock() - submitted_at)
             finally:
                 self._queue.task_done()
+            self._grow_if_short()
 
     def start(self) -> None:
         """Start the workers (inside the running event loop)."""
         if self._workers:
             raise RuntimeError("the delivery queue is already running")
-        self._workers = [asyncio.create_task(self._work(), name=f"delivery-{n}") for n in range(self._worker_count)]
+        self.ensure_workers()
 
     def ensure_workers(self) -> None:
-        """Start workers up to the configured number (for a queue whose workers leave when it is empty)."""
+        """Start the first few workers (for a queue whose workers leave when it is empty); more come as needed."""
         self._workers = [w for w in self._workers if not w.done()]
-        for n in range(len(self._workers), self._worker_count):
-            self._workers.append(asyncio.create_task(self._work(), name=f"delivery-{n}"))
+        for _ in range(len(self._workers), min(FIRST_WORKERS, self._worker_count)):
+            self._add_worker()
+
+    def _add_worker(self) -> None:
+        self._workers.append(asyncio.create_task(self._work(), name=f"delivery-{len(self._workers)}"))
+
+    def _grow_if_short(self) -> None:
+        # Items wait while tokens go unused: each worker is busy with a slow request. One more, up to the cap.
+        if self._spare and not self._queue.empty():
+            self._workers = [w for w in self._workers if not w.done()]
+            if len(self._workers) < self._worker_count:
+                self._add_worker()
+        self._spare = False
+
+    async def take(self, cost: float = 1.0) -> None:
+        """Wait for `cost` tokens for one request (a self-paced `send` calls this before each of its requests)."""
+        if not await self._bucket.acquire(cost):
+            self._spare = True
+
+    def drain(self, seconds: float) -> None:
+        """Hold every send for `seconds` (a 429's retry_after), pushing reserved slots back by as much."""
+        self._bucket.drain(seconds)
+
+    def idle(self) -> bool:
+        """Nothing is waiting to be sent (in-flight sends may still be finishing)."""
+        return self._queue.empty()
 
     async def join(self) -> None:
         """Wait until everything submitted so far has been sent or has failed."""

@@ -211,3 +211,134 @@ class OutboxRepository:
     async def count(self) -> int:
         """How many messages are owed (for /status-like checks and tests)."""
         return int(await self.db.fetchval("SELECT COUNT(*) FROM outbox") or 0)
+
+
+declare(
+    TableDeclaration(
+        table="dm_channels",
+        feature="delivery",
+        purpose="The id of your direct-message conversation with me, so each scheduled message you asked for "
+        "(a check-in, a reminder, a look-back) takes Discord one request instead of two and a busy morning "
+        "reaches everyone sooner.",
+        personal=True,
+        who_can_see="Nobody: only the bot reads it, to send you the messages you asked for.",
+        retention="Kept while you have a scheduled direct message turned on (check-ins, reminders, look-backs, "
+        "welcome messages, event reminders): it goes when you stop the last one, and a month after the last "
+        "direct message at most. /privacy forget erases it at once.",
+        user_columns=("user_id",),
+        expires_column="expires_at",
+        items="direct message conversation ids",
+        columns={
+            "user_id": "Your Discord id.",
+            "channel_id": "The id Discord gave our direct-message conversation (never its messages).",
+            "created_at": "When I first stored it.",
+            "used_at": "When I last sent you a direct message through it.",
+            "expires_at": "When it is deleted unless I send you another direct message before then.",
+        },
+    )
+)
+
+
+class DmChannelRepository:
+    """SQL for dm_channels: one stored DM channel id per member the bot sends direct messages to."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, user_id: int) -> tuple[int, int] | None:
+        """The member's stored DM channel id and when a DM last went through it, if any."""
+        row = await self.db.fetchone("SELECT channel_id, used_at FROM dm_channels WHERE user_id = ?", (user_id,))
+        return None if row is None else (int(row["channel_id"]), int(row["used_at"]))
+
+    async def put(self, user_id: int, channel_id: int, now: int, expires_at: int, kinds: tuple[str, ...]) -> bool:
+        """Store (or replace) the member's DM channel id, only while they own a schedule of `kinds` (scheduled DMs).
+
+        A one-off reminder's schedule is gone by the time its DM is sent: then nothing is stored.
+        """
+        marks = ", ".join("?" for _ in kinds) or "NULL"
+        stored = await self.db.execute(
+            "INSERT INTO dm_channels (user_id, channel_id, created_at, used_at, expires_at)"  # noqa: S608
+            " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM schedules s WHERE s.owner_id = ?"
+            f" AND s.kind IN ({marks})) ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id,"
+            " used_at = excluded.used_at, expires_at = excluded.expires_at",
+            (user_id, channel_id, now, now, expires_at, user_id, *kinds),
+        )
+        return stored > 0
+
+    async def touch(self, user_id: int, now: int, expires_at: int) -> None:
+        """A DM went through the stored channel: keep its id for another retention period."""
+        await self.db.execute(
+            "UPDATE dm_channels SET used_at = ?, expires_at = ? WHERE user_id = ?", (now, expires_at, user_id)
+        )
+
+    async def drop(self, user_id: int, channel_id: int) -> bool:
+        """Remove a stale id (only if it is still the one that failed); True when it was removed."""
+        removed = await self.db.execute(
+            "DELETE FROM dm_channels WHERE user_id = ? AND channel_id = ?", (user_id, channel_id)
+        )
+        return removed > 0
+
+    async def missing_for_due(self, kinds: tuple[str, ...], until: int, limit: int) -> list[int]:
+        """Owners of active schedules of `kinds` due by `until` whose DM channel is not stored yet.
+
+        These are members who opted into a scheduled DM: their channel can be opened ahead of the wave.
+        """
+        if not kinds:
+            return []
+        marks = ", ".join("?" for _ in kinds)
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT s.owner_id FROM schedules s"  # noqa: S608 - placeholders only
+            f" WHERE s.kind IN ({marks}) AND s.paused = 0 AND s.owner_id IS NOT NULL"
+            " AND s.next_run_at IS NOT NULL AND s.next_run_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM dm_channels c WHERE c.user_id = s.owner_id)"
+            " ORDER BY s.next_run_at LIMIT ?",
+            (*kinds, until, limit),
+        )
+        return [int(r["owner_id"]) for r in rows]
+
+    async def prune(self, kinds: tuple[str, ...]) -> int:
+        """Forget the ids of members who no longer have any schedule of `kinds` (scheduled DMs)."""
+        marks = ", ".join("?" for _ in kinds) or "NULL"
+        return await self.db.execute(
+            "DELETE FROM dm_channels WHERE NOT EXISTS (SELECT 1 FROM schedules s"  # noqa: S608 - placeholders only
+            f" WHERE s.owner_id = dm_channels.user_id AND s.kind IN ({marks}))",
+            kinds,
+        )
+
+    async def prune_user(self, user_id: int, kinds: tuple[str, ...]) -> int:
+        """Forget one member's id if they no longer have any schedule of `kinds` (they stopped the last one)."""
+        marks = ", ".join("?" for _ in kinds) or "NULL"
+        return await self.db.execute(
+            "DELETE FROM dm_channels WHERE user_id = ? AND NOT EXISTS (SELECT 1 FROM schedules s"  # noqa: S608
+            f" WHERE s.owner_id = ? AND s.kind IN ({marks}))",
+            (user_id, user_id, *kinds),
+        )
+
+    async def prune_owner_of(self, schedule_id: int, kinds: tuple[str, ...]) -> int:
+        """A schedule is about to go: forget its owner's id unless another schedule of `kinds` is theirs."""
+        marks = ", ".join("?" for _ in kinds) or "NULL"
+        return await self.db.execute(
+            "DELETE FROM dm_channels WHERE user_id = (SELECT owner_id FROM schedules WHERE id = ?)"  # noqa: S608
+            " AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.owner_id = dm_channels.user_id AND s.id != ?"
+            f" AND s.kind IN ({marks}))",
+            (schedule_id, schedule_id, *kinds),
+        )
+
+    async def for_user(self, user_id: int) -> list[dict[str, object]]:
+        """The member's stored DM channel id, for /privacy export."""
+        rows = await self.db.fetchall(
+            "SELECT channel_id, created_at, used_at, expires_at FROM dm_channels WHERE user_id = ?", (user_id,)
+        )
+        return [
+            {
+                "channel_id": str(r["channel_id"]),
+                "stored_at": r["created_at"],
+                "last_used_at": r["used_at"],
+                "expires_at": r["expires_at"],
+            }
+            for r in rows
+        ]
+
+    async def delete_for_user(self, user_id: int) -> int:
+        """Forget the member's DM channel id (for /privacy forget)."""
+        return await self.db.execute("DELETE FROM dm_channels WHERE user_id = ?", (user_id,))

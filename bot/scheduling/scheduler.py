@@ -49,7 +49,7 @@ from bot.delivery.outbox import (
     new_nonce,
     retry_after,
 )
-from bot.delivery.repository import OutboxRepository, OutboxRow
+from bot.delivery.repository import DmChannelRepository, OutboxRepository, OutboxRow
 from bot.errors import frame_trail
 from bot.scheduling.recurrence import Recurrence, check_min_interval
 from bot.scheduling.repository import Claim, OutboxPlan, ScheduleRepository, ScheduleRow
@@ -165,6 +165,7 @@ class Scheduler:
     ) -> None:
         self.repository = ScheduleRepository(db)
         self.outbox = OutboxRepository(db)
+        self.dm_channels = DmChannelRepository(db)
         # Rows this process holds; a row still leased by another token was interrupted and is resumed.
         self.lease = secrets.token_hex(8)
         self._tell_member = tell_member
@@ -216,6 +217,10 @@ class Scheduler:
 
     # -- a member's own schedules (reminders, check-ins, look-backs): privacy show, export, forget ----
 
+    def dm_kinds(self) -> tuple[str, ...]:
+        """The registered kinds that message their owner directly."""
+        return tuple(sorted(k for k, spec in self._kinds.items() if spec.dm))
+
     async def owned_by(self, user_id: int, kinds: tuple[str, ...], guild_id: int | None = None) -> list[ScheduleRow]:
         """The member's schedules of these kinds (everywhere, or in one server)."""
         rows = await self.repository.list_by_owner(user_id, guild_id)
@@ -234,7 +239,14 @@ class Scheduler:
         removed = await self.repository.delete_by_owner(user_id, kinds, guild_id)
         if removed:
             self.wake()
+            await self._forget_dm_channel(user_id, kinds)
         return removed
+
+    async def _forget_dm_channel(self, user_id: int, kinds: tuple[str, ...]) -> None:
+        # The member's DM channel id is kept only while they have a scheduled DM (bot.delivery.dm).
+        dm_kinds = self.dm_kinds()
+        if any(kind in dm_kinds for kind in kinds):
+            await self.dm_channels.prune_user(user_id, dm_kinds)
 
     # -- changing schedules: each wakes the dispatcher, whose wait may now be too long --------------
 
@@ -286,7 +298,9 @@ class Scheduler:
         return row
 
     async def remove(self, schedule_id: int) -> bool:
-        """Delete a schedule."""
+        """Delete a schedule (and its owner's stored DM channel id, if it was their last scheduled DM)."""
+        # Before the delete, while the row still names its owner; no read of its own on this path.
+        await self.dm_channels.prune_owner_of(schedule_id, self.dm_kinds())
         removed = await self.repository.delete(schedule_id)
         self.wake()
         return removed

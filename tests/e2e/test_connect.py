@@ -8,6 +8,7 @@ import json
 import pytest
 
 from bot.delivery.dm import DmSender
+from bot.delivery.repository import DmChannelRepository
 from bot.repositories import schema
 from bot.testing import make_bot
 from tests.e2e.peer_helpers import DAY, advance, dms, file_bytes, rows_with, world
@@ -25,7 +26,7 @@ def simcord_bot(sim_services):
     settle under SimCord's virtual time (see tests/e2e/test_dm_notices.py).
     """
     bot = make_bot(sim_services)
-    bot.use_dm_sender(DmSender(bot, burst=20))
+    bot.use_dm_sender(DmSender(bot, channels=DmChannelRepository(bot.services.db), burst=20))
     return bot
 
 

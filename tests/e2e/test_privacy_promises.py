@@ -166,7 +166,8 @@ async def test_deleting_a_moment_deletes_the_look_back_dm_that_quotes_it(world, 
     number = await sim_services.db.fetchval("SELECT id FROM moments")
     await world.member.slash(world.general, "moment delete", which=str(number))
     assert _quoting(world) == []
-    assert await rows_with(sim_services, world.member.id) == {"moment_settings": 1, "schedules": 1}
+    # The look-back stays on, so its schedule and the member's stored DM channel id stay too.
+    assert await rows_with(sim_services, world.member.id) == {"moment_settings": 1, "schedules": 1, "dm_channels": 1}
 
 
 async def test_forget_deletes_the_look_back_dm_and_the_export_listed_it(world, simcord_env, sim_services, tmp_path):

@@ -88,10 +88,12 @@ async def _seed(world: World, env, services):
         message = (await riley.click(message, label="Next")).response.message
     notes = await riley.click(message, label="Keep notes")
     await riley.submit_modal(notes, {"notes-who": "my own thinking"})
-    # Check-in at 09:00 (answered, kept); the 09:30 reminder is refused (a notice is owed); 18:00 look-back.
+    # Check-in at 09:00 (answered, kept; riley's DM channel id is stored); the 09:30 reminder is refused (a
+    # notice is owed); 18:00 look-back.
     await advance(env, 9 * HOUR + 60)
     await answer(riley, dms(riley)[0], "kept answer")
-    env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=1)
+    # Refused twice: riley's stored DM channel, then the channel opened again once (bot.delivery.dm).
+    env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=2)
     await advance(env, HOUR)
     await advance(env, 8 * HOUR)
     # Welcome messages running; peer connection with a suggestion waiting for riley and another member.
