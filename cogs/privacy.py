@@ -51,10 +51,6 @@ async def _export(cog: PrivacyParticipant, user_id: int) -> dict[str, Any]:
     return await cog.export_user_data(user_id)
 
 
-async def _erase(cog: PrivacyParticipant, user_id: int) -> dict[str, int]:
-    return await cog.delete_user_data(user_id)
-
-
 class ForgetView(OwnerView):
     """The confirmation buttons for /privacy forget."""
 
@@ -175,8 +171,12 @@ class Privacy(
         return results, failed
 
     async def collect(self, user_id: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
-        """Every feature's export for the member, and the features that failed to answer."""
-        return await self._fan_out(_export, user_id)
+        """Every feature's export for the member, and the features that failed to answer.
+
+        All read in one transaction: one consistent picture, and one turn of the database lock.
+        """
+        async with self.bot.services.db.transaction():
+            return await self._fan_out(_export, user_id)
 
     async def forget(self, user_id: int) -> tuple[dict[str, dict[str, int]], list[str]]:
         """Ask every feature to erase the member's data; report counts and failures.
@@ -184,7 +184,16 @@ class Privacy(
         Then checkpoint: until the WAL is folded into the database file and truncated, the erased
         rows' old pages are still in the `-wal` file on disk.
         """
-        results, failed = await self._fan_out(_erase, user_id)
+        # One transaction: a crash part-way leaves everything as it was, never half erased. Each feature
+        # erases inside a savepoint, so one that fails is undone alone and the others still erase.
+        db = self.bot.services.db
+
+        async def erase(cog: PrivacyParticipant, user_id: int) -> dict[str, int]:
+            async with db.savepoint():
+                return await cog.delete_user_data(user_id)
+
+        async with db.transaction():
+            results, failed = await self._fan_out(erase, user_id)
         # My own DMs that quoted what was kept (a weekly look-back) go too, from the member's DMs.
         withdrawn = await self.bot.quoting.withdraw_user(user_id)
         if withdrawn:

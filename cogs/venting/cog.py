@@ -62,11 +62,15 @@ class Venting(commands.Cog):
             "erasing can't undo a moderator's decision. For a moderator, /privacy forget removes your name from "
             "the moderation log: each action stays, as by 'a former moderator'."
         ),
-        tables=("vent_links", "vent_blocks", "vent_mod_actions"),
+        tables=("vent_links", "vent_link_gaps", "vent_blocks", "vent_mod_actions"),
     )
 
     # Left out of /privacy export unless the member chooses them: the file would pair them with their posts.
-    ANONYMOUS_EXPORT_KEYS: ClassVar[tuple[str, ...]] = ("anonymous_posts", "anonymous_replies")
+    ANONYMOUS_EXPORT_KEYS: ClassVar[tuple[str, ...]] = (
+        "anonymous_posts",
+        "anonymous_replies",
+        "deleted_anonymous_message_places",
+    )
 
     mod = app_commands.Group(
         name="vent-mod",

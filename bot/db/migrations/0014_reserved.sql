@@ -1,0 +1,3 @@
+-- Number 0014 belongs to another branch of issue 14 (perfdb was given 0015). This empty file only lets
+-- this branch migrate on its own; the lead deletes it when merging that branch's real 0014.
+SELECT 1;
