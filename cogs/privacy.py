@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot.app import PeerCircleBot
 from bot.interactions import OwnerView
 from bot.plain_words import count_in_words
-from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, count_items
+from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, count_items, participants_among
 from bot.services.help_tips import Tip, register_tip
 from bot.ui import send_lines
 
@@ -36,7 +36,7 @@ register_tip(
 
 def participants(bot: commands.Bot) -> list[PrivacyParticipant]:
     """Every loaded cog, each of which implements the privacy contract."""
-    return [cog for cog in bot.cogs.values() if isinstance(cog, PrivacyParticipant)]
+    return list(participants_among(bot.cogs.values()).participants)
 
 
 def posters(bot: commands.Bot) -> list[PostsEraser]:
@@ -44,7 +44,7 @@ def posters(bot: commands.Bot) -> list[PostsEraser]:
 
     Posts Discord refused to delete are counted as failed, and the member is told.
     """
-    return [cog for cog in bot.cogs.values() if isinstance(cog, PostsEraser)]
+    return list(participants_among(bot.cogs.values()).posters)
 
 
 async def _export(cog: PrivacyParticipant, user_id: int) -> dict[str, Any]:

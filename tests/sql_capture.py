@@ -52,7 +52,8 @@ def _recording(method: Callable[..., Any], *, many: bool = False) -> Callable[..
             if caller is not None:
                 if many:
                     params = list(params)
-                    STATEMENTS[sql] = Statement(params[0] if params else (), caller)
+                    if params:  # with no rows there is nothing to bind yet; a later call records it
+                        STATEMENTS[sql] = Statement(params[0], caller)
                 else:
                     STATEMENTS[sql] = Statement(params, caller)
         return await method(self, sql, params)

@@ -486,16 +486,14 @@ class VentingService:
         links: list[Link] = []
         held: dict[str, tuple[int, int] | None] = {}
         days = [(g, d) for g, first, last in await self.repo.link_days() for d in range(first, last + 1)]
-        start = 0
+        start, step = 0, 1  # most days hold nothing of theirs: ask for one finder each, then a few at a time
         while days:
-            wanted = {
-                (g, d): [self._finders(g, user_id, d)(n) for n in range(start, start + FINDER_STEP)] for g, d in days
-            }
+            wanted = {(g, d): [self._finders(g, user_id, d)(n) for n in range(start, start + step)] for g, d in days}
             found, finders = await self.repo.holding([f for batch in wanted.values() for f in batch])
             links += found
             held |= finders
             days = [day for day, batch in wanted.items() if all(f in finders for f in batch)]
-            start += FINDER_STEP
+            start, step = start + step, FINDER_STEP
         return links + await self._unfound_links(user_id), held
 
     async def _unfound_links(self, user_id: int) -> list[Link]:
