@@ -403,7 +403,10 @@ class VentingRepository:
 
     async def guilds_with_posts(self) -> list[int]:
         """Servers that have any anonymous posts."""
-        rows = await self.db.fetchall("SELECT DISTINCT guild_id FROM vent_posts")
+        rows = await self.db.fetchall(
+            "SELECT guild_id FROM guilds "
+            "WHERE EXISTS (SELECT 1 FROM vent_posts WHERE vent_posts.guild_id = guilds.guild_id)"
+        )
         return [int(row["guild_id"]) for row in rows]
 
     async def unfound_posts(self) -> list[tuple[int, int]]:
@@ -562,7 +565,10 @@ class VentingRepository:
 
     async def next_pending(self) -> PendingDeletion | None:
         """The queued deletion due first."""
-        row = await self.db.fetchone("SELECT * FROM vent_pending_deletions ORDER BY due_at, message_id LIMIT 1")
+        row = await self.db.fetchone(
+            "SELECT * FROM vent_pending_deletions WHERE due_at = (SELECT min(due_at) FROM vent_pending_deletions) "
+            "ORDER BY message_id LIMIT 1"
+        )
         if row is None:
             return None
         r = dict(row)

@@ -41,3 +41,24 @@ BEGIN
                 AND created_at >= (OLD.created_at / 86400) * 86400 AND created_at < (OLD.created_at / 86400 + 1) * 86400
         );
 END;
+
+-- Leaving a server deletes its rows through foreign keys; without an index on guild_id SQLite reads
+-- each of these whole tables to find them.
+CREATE INDEX outbox_guild ON outbox (guild_id);
+CREATE INDEX connect_proposals_guild ON connect_proposals (guild_id);
+CREATE INDEX connect_proposal_members_guild ON connect_proposal_members (guild_id);
+CREATE INDEX quoting_dms_guild ON quoting_dms (guild_id);
+CREATE INDEX vent_pending_deletions_guild ON vent_pending_deletions (guild_id);
+CREATE INDEX vent_replies_guild ON vent_replies (guild_id);
+
+-- The purge: by expiry, and by each server's retention period counted from each table's anchor.
+CREATE INDEX server_items_expiry ON server_items (expires_at);
+CREATE INDEX support_volunteers_expiry ON support_volunteers (expires_at);
+CREATE INDEX checkin_answers_retention ON checkin_answers (guild_id, created_at);
+CREATE INDEX moments_retention ON moments (guild_id, created_at);
+CREATE INDEX schedules_retention ON schedules (guild_id, renewed_at);
+CREATE INDEX strategy_favourites_retention ON strategy_favourites (guild_id, used_at);
+CREATE INDEX vent_blocks_retention ON vent_blocks (guild_id, created_at);
+
+-- Every button under an anonymous post or reply looks its message up.
+CREATE INDEX vent_posts_message ON vent_posts (message_id);
