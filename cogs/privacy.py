@@ -189,6 +189,8 @@ class Privacy(
         db = self.bot.services.db
 
         async def erase(cog: PrivacyParticipant, user_id: int) -> dict[str, int]:
+            if not cog.DATA_STATEMENT.stores_personal_data:
+                return await cog.delete_user_data(user_id)  # keeps nothing: no savepoint's round trips
             async with db.savepoint():
                 return await cog.delete_user_data(user_id)
 
