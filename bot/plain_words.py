@@ -15,6 +15,10 @@ KNOWN_ITEMS: dict[str, tuple[str, str]] = {
     "anonymous_posts": ("anonymous post you can still delete", "anonymous posts you can still delete"),
     "anonymous_replies": ("anonymous reply you can still delete", "anonymous replies you can still delete"),
     "links to anonymous messages": ("link to an anonymous message", "links to anonymous messages"),
+    "deleted_anonymous_message_places": (
+        "day and server of a deleted anonymous message (kept only to find your others)",
+        "days and servers of deleted anonymous messages (kept only to find your others)",
+    ),
     "blocks_on_you": ("pause on your anonymous posting", "pauses on your anonymous posting"),
     "moderator_actions_you_took": ("moderation action you took", "moderation actions you took"),
     "notes_from_moderators": (

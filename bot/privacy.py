@@ -140,6 +140,42 @@ class PostsEraser(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Participants:
+    """The loaded cogs sorted by the privacy contract, worked out once per set of cogs."""
+
+    cogs: tuple[object, ...]
+    participants: tuple[PrivacyParticipant, ...]
+    posters: tuple[PostsEraser, ...]
+
+
+_known: Participants | None = None
+
+
+def participants_among(cogs: Iterable[object]) -> Participants:
+    """Which cogs take part in /privacy and which can delete posts, computed once while the cogs stay the same.
+
+    A runtime-checkable Protocol's isinstance inspects every member on every call; /privacy show,
+    export and forget each asked it for every cog, several times. The answer only changes when an
+    extension is loaded or unloaded, so it is kept until the cogs differ (compared by identity).
+    """
+    global _known
+    current = tuple(cogs)
+    known = _known
+    if (
+        known is None
+        or len(known.cogs) != len(current)
+        or any(a is not b for a, b in zip(known.cogs, current, strict=True))
+    ):
+        known = Participants(
+            current,
+            tuple(c for c in current if isinstance(c, PrivacyParticipant)),
+            tuple(c for c in current if isinstance(c, PostsEraser)),
+        )
+        _known = known
+    return known
+
+
 def count_items(export: dict[str, Any]) -> dict[str, int]:
     """Counts for /privacy show, derived from an export (lists count their items, anything else 1)."""
     counts: dict[str, int] = {}

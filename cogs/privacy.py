@@ -20,7 +20,7 @@ from bot.app import PeerCircleBot
 from bot.delivery.repository import DmChannelRepository
 from bot.interactions import OwnerView
 from bot.plain_words import count_in_words
-from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, count_items
+from bot.privacy import DataStatement, PostsEraser, PrivacyParticipant, count_items, participants_among
 from bot.services.help_tips import Tip, register_tip
 from bot.ui import send_lines
 
@@ -37,7 +37,7 @@ register_tip(
 
 def participants(bot: commands.Bot) -> list[PrivacyParticipant]:
     """Every loaded cog, each of which implements the privacy contract."""
-    return [cog for cog in bot.cogs.values() if isinstance(cog, PrivacyParticipant)]
+    return list(participants_among(bot.cogs.values()).participants)
 
 
 def posters(bot: commands.Bot) -> list[PostsEraser]:
@@ -45,15 +45,11 @@ def posters(bot: commands.Bot) -> list[PostsEraser]:
 
     Posts Discord refused to delete are counted as failed, and the member is told.
     """
-    return [cog for cog in bot.cogs.values() if isinstance(cog, PostsEraser)]
+    return list(participants_among(bot.cogs.values()).posters)
 
 
 async def _export(cog: PrivacyParticipant, user_id: int) -> dict[str, Any]:
     return await cog.export_user_data(user_id)
-
-
-async def _erase(cog: PrivacyParticipant, user_id: int) -> dict[str, int]:
-    return await cog.delete_user_data(user_id)
 
 
 class ForgetView(OwnerView):
@@ -186,8 +182,12 @@ class Privacy(
         return results, failed
 
     async def collect(self, user_id: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
-        """Every feature's export for the member, and the features that failed to answer."""
-        return await self._fan_out(_export, user_id)
+        """Every feature's export for the member, and the features that failed to answer.
+
+        All read in one transaction: one consistent picture, and one turn of the database lock.
+        """
+        async with self.bot.services.db.transaction():
+            return await self._fan_out(_export, user_id)
 
     async def forget(self, user_id: int) -> tuple[dict[str, dict[str, int]], list[str]]:
         """Ask every feature to erase the member's data; report counts and failures.
@@ -195,7 +195,18 @@ class Privacy(
         Then checkpoint: until the WAL is folded into the database file and truncated, the erased
         rows' old pages are still in the `-wal` file on disk.
         """
-        results, failed = await self._fan_out(_erase, user_id)
+        # One transaction: a crash part-way leaves everything as it was, never half erased. Each feature
+        # erases inside a savepoint, so one that fails is undone alone and the others still erase.
+        db = self.bot.services.db
+
+        async def erase(cog: PrivacyParticipant, user_id: int) -> dict[str, int]:
+            if not cog.DATA_STATEMENT.stores_personal_data:
+                return await cog.delete_user_data(user_id)  # keeps nothing: no savepoint's round trips
+            async with db.savepoint():
+                return await cog.delete_user_data(user_id)
+
+        async with db.transaction():
+            results, failed = await self._fan_out(erase, user_id)
         # My own DMs that quoted what was kept (a weekly look-back) go too, from the member's DMs.
         withdrawn = await self.bot.quoting.withdraw_user(user_id)
         if withdrawn:

@@ -16,6 +16,10 @@ from bot.db import Database
 from bot.errors import UserFacingError
 from bot.interactions import friendly_message
 from bot.testing import SimcordClock, make_bot, make_services
+from tests import sql_capture
+
+# The query-plan meta-test reads what the rest of the suite ran, so it runs after everything else.
+QUERY_PLAN_TESTS = "tests/meta/test_query_plans.py"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,6 +29,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "strict_errors: only refusals (UserFacingError, a failed check) may reach the bot's error handler, "
         "and nothing may be logged at ERROR",
     )
+    sql_capture.install()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the query-plan checks to the end: they judge every statement the other tests made the bot run."""
+    items.sort(key=lambda item: item.nodeid.startswith(QUERY_PLAN_TESTS))
 
 
 @pytest.fixture

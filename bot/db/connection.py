@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,10 @@ Row = aiosqlite.Row
 
 # Set while the current task is inside transaction(); statements then run without re-taking the lock.
 _IN_TRANSACTION: contextvars.ContextVar[Database | None] = contextvars.ContextVar("in_tx", default=None)
+# What the current transaction runs once it has committed (see Database.after_commit).
+_AFTER_COMMIT: contextvars.ContextVar[list[Callable[[], Awaitable[None]]] | None] = contextvars.ContextVar(
+    "after_commit", default=None
+)
 
 BUSY_TIMEOUT_MS = 5000
 # After a checkpoint the WAL file is cut back to at most this many bytes, so old pages (which may
@@ -97,8 +101,10 @@ class Database:
             # Nested use joins the outer transaction; the outer one decides commit or rollback.
             yield self
             return
+        pending: list[Callable[[], Awaitable[None]]] = []
         async with self._lock:
             token = _IN_TRANSACTION.set(self)
+            actions = _AFTER_COMMIT.set(pending)
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -109,7 +115,46 @@ class Database:
                 else:
                     await self._conn.commit()
             finally:
+                _AFTER_COMMIT.reset(actions)
                 _IN_TRANSACTION.reset(token)
+        # Outside the lock and the transaction: an action may talk to Discord, or use the database itself.
+        for action in pending:
+            await action()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[Database]:
+        """Inside a transaction, a part that is undone alone if it fails (the rest of the transaction goes on).
+
+        Outside one, it is a transaction of its own.
+        """
+        if _IN_TRANSACTION.get() is not self:
+            async with self.transaction() as tx:
+                yield tx
+            return
+        pending = _AFTER_COMMIT.get()
+        kept = len(pending) if pending is not None else 0
+        await self._conn.execute("SAVEPOINT part")
+        try:
+            yield self
+        except BaseException:
+            await self._conn.execute("ROLLBACK TO part")
+            await self._conn.execute("RELEASE part")
+            if pending is not None:
+                del pending[kept:]  # what the undone part meant to do afterwards is dropped with it
+            raise
+        await self._conn.execute("RELEASE part")
+
+    async def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once the current transaction commits (never if it rolls back); at once outside one.
+
+        For what must not happen while the database is locked or before the change is durable, such as
+        telling other members by direct message.
+        """
+        pending = _AFTER_COMMIT.get()
+        if _IN_TRANSACTION.get() is self and pending is not None:
+            pending.append(action)
+        else:
+            await action()
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database file and truncate the WAL to zero bytes.

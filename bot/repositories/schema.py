@@ -46,19 +46,26 @@ async def purge_past_retention(
 ) -> int:
     """Delete the rows older than their server's retention period (counted from `anchor`).
 
-    Each server's period is read from its settings (the default when unset), so one statement covers
-    every server; `guild_id` limits it to one (a moderator just lowered that server's period).
+    One statement per server, each with that server's own cutoff, so SQLite reads only the rows past
+    it through the table's (guild_id, anchor) index; one statement with the period looked up per row
+    would read every row of the table on every maintenance pass. `guild_id` limits it to one server
+    (a moderator just lowered that server's period).
     """
-    t, a = _quote(table), _quote(anchor)
-    sql = (
-        f"DELETE FROM {t} WHERE {a} <= ? - 86400 * COALESCE((SELECT CAST(s.value AS INTEGER) "  # noqa: S608
-        f"FROM guild_settings s WHERE s.guild_id = {t}.guild_id AND s.key = 'retention_days'), ?)"
+    rows = await db.fetchall(
+        "SELECT guilds.guild_id, CAST(s.value AS INTEGER) AS days FROM guilds LEFT JOIN guild_settings s "
+        "ON s.guild_id = guilds.guild_id AND s.key = 'retention_days'"
     )
-    params: list[int] = [now_ts, default_days]
-    if guild_id is not None:
-        sql += " AND guild_id = ?"
-        params.append(guild_id)
-    return await db.execute(sql, params)
+    t, a = _quote(table), _quote(anchor)
+    removed = 0
+    for row in rows:
+        if guild_id is not None and row["guild_id"] != guild_id:
+            continue
+        cutoff = now_ts - 86400 * (row["days"] if row["days"] is not None else default_days)
+        removed += await db.execute(
+            f"DELETE FROM {t} WHERE guild_id = ? AND {a} <= ?",  # noqa: S608 - names from the registry
+            (row["guild_id"], cutoff),
+        )
+    return removed
 
 
 async def rows_mentioning(db: Database, table: str, value: int | str) -> int:

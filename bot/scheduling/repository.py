@@ -21,6 +21,8 @@ from bot.privacy import TableDeclaration, declare
 from bot.scheduling.recurrence import Recurrence, count_between, last_occurrence, next_occurrence
 
 log = logging.getLogger(__name__)
+# Rows per statement in a batch: bounds the bound values well below SQLite's limit.
+CHUNK = 900
 
 declare(
     TableDeclaration(
@@ -337,53 +339,40 @@ class ScheduleRepository:
 
         For a kind in `outbox`, the message the firing owes is written to the outbox in that same
         transaction (leased by this process), so a crash after this commits loses nothing: the next
-        start resumes the row. Other kinds (housekeeping) stay at most once.
+        start resumes the row. Other kinds (housekeeping) stay at most once. The batch is advanced by
+        one UPDATE and its outbox rows written by one INSERT, whatever its size.
         """
         stamp = to_timestamp(now)
-        claims: list[Claim] = []
         async with self._db.transaction() as tx:
+            planned: list[tuple[ScheduleRow, Row, datetime, int, datetime | None]] = []
+            parked: list[int] = []
             for r in await tx.fetchall(CLAIM_DUE_SQL, (stamp, limit)):
                 try:
                     row = _to_row(r)
                 except ValueError:
                     # An unreadable rule can never be computed; park it rather than retry forever.
                     log.error("schedule %d has an unreadable recurrence; it will not run", r["id"])
-                    await tx.execute("UPDATE schedules SET next_run_at = NULL WHERE id = ?", (r["id"],))
+                    parked.append(int(r["id"]))
                     continue
                 due, missed, upcoming = _advance(row.recurrence, from_timestamp(r["next_run_at"]), now)
-                # The next_run_at guard keeps this correct even if another process shares the table.
-                changed = await tx.execute(
-                    "UPDATE schedules SET next_run_at = ?, last_run_at = ? WHERE id = ? AND next_run_at = ?",
-                    (_stamp(upcoming), stamp, row.id, r["next_run_at"]),
+                planned.append((row, r, due, missed, upcoming))
+            await _park(tx, parked)
+            taken = await _advance_batch(
+                tx, [(row.id, _stamp(up), r["next_run_at"]) for row, r, _, _, up in planned], stamp
+            )
+            claims = [
+                Claim(
+                    replace(row, next_run_at=upcoming, last_run_at=from_timestamp(stamp)),
+                    due,
+                    missed,
+                    None,
+                    None,
+                    int(r["failures"]),
                 )
-                if not changed:
-                    continue
-                advanced = replace(row, next_run_at=upcoming, last_run_at=from_timestamp(stamp))
-                plan = (outbox or {}).get(row.kind)
-                if plan is None:
-                    claims.append(Claim(advanced, due, missed))
-                    continue
-                code = nonce()
-                deadline = to_timestamp(due + plan.deadline)
-                outbox_id = await tx.insert(
-                    "INSERT INTO outbox (guild_id, schedule_id, kind, user_id, due_at, deadline_at, nonce,"
-                    " next_attempt_at, lease, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        row.guild_id,
-                        row.id,
-                        row.kind,
-                        row.owner_id if plan.dm else None,
-                        to_timestamp(due),
-                        deadline,
-                        code,
-                        stamp,
-                        lease,
-                        stamp,
-                        deadline + OUTBOX_KEEP_AFTER_DEADLINE,
-                    ),
-                )
-                claims.append(Claim(advanced, due, missed, outbox_id, code, int(r["failures"])))
-        return claims
+                for row, r, due, missed, upcoming in planned
+                if row.id in taken
+            ]
+            return await _write_outbox(tx, claims, outbox or {}, stamp, lease, nonce)
 
     async def record_failure(self, schedule_id: int) -> int:
         """One more firing given up in a row; return how many now."""
@@ -395,6 +384,85 @@ class ScheduleRepository:
     async def reset_failures(self, schedule_id: int) -> None:
         """A firing got through: the count of failures in a row starts again."""
         await self._db.execute("UPDATE schedules SET failures = 0 WHERE id = ? AND failures != 0", (schedule_id,))
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+async def _park(tx: Database, ids: list[int]) -> None:
+    """Stop schedules whose rule cannot be read (one statement for the batch)."""
+    for chunk in _chunks(ids, CHUNK):
+        marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+        await tx.execute(f"UPDATE schedules SET next_run_at = NULL WHERE id IN ({marks})", chunk)  # noqa: S608
+
+
+async def _advance_batch(tx: Database, moves: list[tuple[int, int | None, int]], stamp: int) -> set[int]:
+    """Advance each (id, next_run_at, previous next_run_at) in one UPDATE; return the ids it changed.
+
+    The previous-value guard keeps this at most once even if another process shares the table: a row
+    that someone else advanced in between no longer matches, is not returned, and is not fired here.
+    """
+    taken: set[int] = set()
+    for chunk in _chunks(moves, CHUNK // 3):
+        values = ", ".join("(?, ?, ?)" for _ in chunk)  # only placeholders; the values are bound
+        rows = await tx.fetchall(
+            "UPDATE schedules SET next_run_at = moves.column2, last_run_at = ? "  # noqa: S608
+            f"FROM (VALUES {values}) AS moves "
+            "WHERE schedules.id = moves.column1 AND schedules.next_run_at = moves.column3 RETURNING schedules.id",
+            [stamp, *(value for move in chunk for value in move)],
+        )
+        taken |= {int(row[0]) for row in rows}
+    return taken
+
+
+async def _write_outbox(
+    tx: Database,
+    claims: list[Claim],
+    plans: Mapping[str, OutboxPlan],
+    stamp: int,
+    lease: str,
+    nonce: Callable[[], str],
+) -> list[Claim]:
+    """Write the outbox rows the claimed firings owe, in one INSERT per chunk; return the claims with their ids."""
+    rows: dict[str, tuple[Any, ...]] = {}
+    owed: dict[int, str] = {}
+    for claim in claims:
+        plan = plans.get(claim.row.kind)
+        if plan is None:
+            continue
+        code = nonce()
+        deadline = to_timestamp(claim.due_at + plan.deadline)
+        row = claim.row
+        owner = row.owner_id if plan.dm else None
+        due = to_timestamp(claim.due_at)
+        rows[code] = (
+            row.guild_id,
+            row.id,
+            row.kind,
+            owner,
+            due,
+            deadline,
+            code,
+            stamp,
+            lease,
+            stamp,
+            deadline + OUTBOX_KEEP_AFTER_DEADLINE,
+        )
+        owed[row.id] = code
+    ids: dict[str, int] = {}
+    for chunk in _chunks(list(rows.values()), CHUNK // 11):
+        values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk)  # only placeholders
+        returned = await tx.fetchall(
+            "INSERT INTO outbox (guild_id, schedule_id, kind, user_id, due_at, deadline_at, nonce,"  # noqa: S608
+            f" next_attempt_at, lease, created_at, expires_at) VALUES {values} RETURNING id, nonce",
+            [value for row in chunk for value in row],
+        )
+        ids |= {str(r["nonce"]): int(r["id"]) for r in returned}
+    return [
+        replace(c, outbox_id=ids[owed[c.row.id]], nonce=owed[c.row.id]) if c.row.id in owed else replace(c, failures=0)
+        for c in claims
+    ]
 
 
 # Literal statements (no string building), module-level so tests can EXPLAIN exactly what runs.

@@ -203,6 +203,8 @@ class GuildSettingsService:
         self.repo = repo
         self.clock = clock
         self._cache: dict[int, GuildConfig] = {}
+        # Channel sets, read on every command that checks where it may run; dropped when one changes.
+        self._channels: dict[tuple[int, str], tuple[int, ...]] = {}
 
     async def ensure_guild(self, guild_id: int) -> None:
         """Make sure the server has its row, so its settings can be stored."""
@@ -266,8 +268,12 @@ class GuildSettingsService:
         return old
 
     async def channels(self, guild_id: int, purpose: str) -> list[int]:
-        """The channels chosen for a purpose."""
-        return await self.repo.channel_set(guild_id, purpose)
+        """The channels chosen for a purpose (from the cache once read)."""
+        cached = self._channels.get((guild_id, purpose))
+        if cached is None:
+            cached = tuple(await self.repo.channel_set(guild_id, purpose))
+            self._channels[(guild_id, purpose)] = cached
+        return list(cached)
 
     async def add_channel(self, guild_id: int, purpose: str, channel_id: int) -> bool:
         """Allow a channel for a purpose; False if it was already allowed."""
@@ -275,16 +281,23 @@ class GuildSettingsService:
         if channel_id not in current and len(current) >= MAX_CHANNELS_PER_SET:
             raise UserFacingError(f"A server can allow at most {MAX_CHANNELS_PER_SET} channels here.")
         await self.ensure_guild(guild_id)
-        return await self.repo.add_to_channel_set(guild_id, purpose, channel_id)
+        try:
+            return await self.repo.add_to_channel_set(guild_id, purpose, channel_id)
+        finally:
+            self._channels.pop((guild_id, purpose), None)
 
     async def remove_channel(self, guild_id: int, purpose: str, channel_id: int) -> bool:
         """Stop allowing a channel; False if it was not allowed."""
-        return await self.repo.remove_from_channel_set(guild_id, purpose, channel_id)
+        try:
+            return await self.repo.remove_from_channel_set(guild_id, purpose, channel_id)
+        finally:
+            self._channels.pop((guild_id, purpose), None)
 
     async def forget_guild(self, guild_id: int) -> None:
         """Delete everything stored for a server (the bot left it), leaving no old pages in the WAL."""
         await self.repo.delete(guild_id)
         self._cache.pop(guild_id, None)
+        self._channels = {key: value for key, value in self._channels.items() if key[0] != guild_id}
         await self.repo.checkpoint()
 
     async def servers_to_forget(self, present: frozenset[int], grace: timedelta) -> list[int]:

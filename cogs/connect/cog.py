@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
@@ -357,7 +358,8 @@ class Connect(commands.GroupCog, group_name="connect", group_description="Meet a
         """Erase the member's entries and suggestions; the others are told only "no match this time"."""
         erased, ended = await self.service.forget(user_id)
         for each in ended:
-            await self.tell_ended(each)
+            # /privacy forget erases in one transaction: the others hear only once the erasing is written.
+            await self.bot.services.db.after_commit(functools.partial(self.tell_ended, each))
         return erased
 
 

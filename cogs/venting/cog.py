@@ -67,11 +67,16 @@ class Venting(commands.Cog):
             "erasing can't undo a moderator's decision. For a moderator, /privacy forget removes your name from "
             "the moderation log: each action stays, as by 'a former moderator'."
         ),
-        tables=("vent_links", "vent_blocks", "vent_mod_actions", "vent_author_notes"),
+        tables=("vent_links", "vent_link_gaps", "vent_blocks", "vent_mod_actions", "vent_author_notes"),
     )
 
     # Left out of /privacy export unless the member chooses them: the file would pair them with their posts.
-    ANONYMOUS_EXPORT_KEYS: ClassVar[tuple[str, ...]] = ("anonymous_posts", "anonymous_replies", "notes_from_moderators")
+    ANONYMOUS_EXPORT_KEYS: ClassVar[tuple[str, ...]] = (
+        "anonymous_posts",
+        "anonymous_replies",
+        "notes_from_moderators",
+        "deleted_anonymous_message_places",
+    )
 
     mod = app_commands.Group(
         name="vent-mod",

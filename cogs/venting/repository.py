@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.db.connection import Database
 from bot.privacy import TableDeclaration, declare
 
 CHUNK = 500  # bound on the values in one `IN (...)`, well below SQLite's parameter limit
+DAY = 86400
+BLOCKS_FRESH_FOR = 60  # seconds a server's blocks in force are served from memory
+FINDER_STEP = 4  # a member's finders for one server and day, tried this many at a time
+# A member's n-th finder for one server and day (the service computes it; the repository never sees who).
+Finders = Callable[[int], str]
+_FIND = (
+    "A keyed hash (HMAC-SHA256 with the server secret) of the server, your id, the day and a count; "
+    "never your id, and different for every message."
+)
 _LINKED = "A keyed hash (HMAC-SHA256 with the server secret) of the server, the thread and your id; never your id."
 
 declare(
@@ -52,6 +62,29 @@ declare(
             "is_post": "Whether it is the post itself or a reply.",
             "expires_at": "When the link is deleted.",
             "created_at": "When the post or reply was made (the retention period counts from it).",
+            "finder": _FIND,
+        },
+    )
+)
+declare(
+    TableDeclaration(
+        table="vent_link_gaps",
+        feature="venting",
+        purpose="When one of your anonymous messages is deleted, its finder stays while other anonymous messages "
+        "of that server and day are kept, so the bot can still count its way to your later ones that day "
+        "(for /privacy export and forget).",
+        personal=True,
+        who_can_see="Nobody: it is a keyed hash that only the bot can recompute when you ask.",
+        retention="Until the last anonymous message of that server and day is deleted or expires (so never longer "
+        "than the server's retention period), and by /privacy forget.",
+        linked_by=_FIND,
+        expires_column="expires_at",
+        items="places of deleted anonymous messages",
+        columns={
+            "finder": _FIND,
+            "guild_id": "The server.",
+            "day": "The day (UTC) the deleted message was posted.",
+            "expires_at": "A backstop: the longest retention any server can choose, counted from that day.",
         },
     )
 )
@@ -136,6 +169,17 @@ class VentPost:
 
 
 @dataclass(frozen=True)
+class Link:
+    """One still-linkable anonymous message: where it is and until when; never who wrote it."""
+
+    guild_id: int
+    post_id: int
+    message_id: int
+    is_post: bool
+    expires_at: int
+
+
+@dataclass(frozen=True)
 class Block:
     """An active or past block from anonymous posting."""
 
@@ -182,9 +226,16 @@ class VentingRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Each server's blocks in force, read at most once a minute (every post and reply checks them);
+        # dropped at once when this repository adds, lifts or ends one.
+        self._blocks: dict[int, tuple[int, list[Block]]] = {}
 
-    async def add_post(self, post: VentPost, member_tag: str, link_expires_at: int) -> None:
-        """Record a new post and its link in one transaction: both are written or neither."""
+    async def add_post(self, post: VentPost, member_tag: str, link_expires_at: int, finders: Finders) -> None:
+        """Record a new post and its link in one transaction: both are written or neither.
+
+        `finders(n)` is the member's n-th finder for this server and day; the link takes the first
+        that no link or gap holds (inside the transaction, so two posts at once never take the same).
+        """
         async with self.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO vent_posts (post_id, guild_id, channel_id, message_id, is_forum, created_at) "
@@ -192,9 +243,17 @@ class VentingRepository:
                 (post.post_id, post.guild_id, post.channel_id, post.message_id, int(post.is_forum), post.created_at),
             )
             await tx.execute(
-                "INSERT INTO vent_links (message_id, post_id, guild_id, member_tag, is_post, expires_at) "
-                "VALUES (?, ?, ?, ?, 1, ?)",
-                (post.message_id, post.post_id, post.guild_id, member_tag, link_expires_at),
+                "INSERT INTO vent_links (message_id, post_id, guild_id, member_tag, is_post, expires_at, created_at, "
+                "finder) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
+                (
+                    post.message_id,
+                    post.post_id,
+                    post.guild_id,
+                    member_tag,
+                    link_expires_at,
+                    post.created_at,
+                    await self._free_finder(finders),
+                ),
             )
 
     async def add_reply(
@@ -207,8 +266,9 @@ class VentingRepository:
         member_tag: str,
         now_ts: int,
         link_expires_at: int,
+        finders: Finders,
     ) -> None:
-        """Record an anonymous reply and its link together."""
+        """Record an anonymous reply and its link together (the link's finder as in `add_post`)."""
         async with self.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO vent_replies (message_id, post_id, guild_id, pseudonym, is_op, created_at) "
@@ -216,10 +276,65 @@ class VentingRepository:
                 (message_id, post_id, guild_id, pseudonym, int(is_op), now_ts),
             )
             await tx.execute(
-                "INSERT INTO vent_links (message_id, post_id, guild_id, member_tag, is_post, expires_at) "
-                "VALUES (?, ?, ?, ?, 0, ?)",
-                (message_id, post_id, guild_id, member_tag, link_expires_at),
+                "INSERT INTO vent_links (message_id, post_id, guild_id, member_tag, is_post, expires_at, created_at, "
+                "finder) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+                (message_id, post_id, guild_id, member_tag, link_expires_at, now_ts, await self._free_finder(finders)),
             )
+
+    async def _free_finder(self, finders: Finders) -> str:
+        """The first of a member's finders for one server and day that no link or gap holds yet."""
+        start = 0
+        while True:
+            candidates = [finders(n) for n in range(start, start + FINDER_STEP)]
+            _, held = await self.holding(candidates)
+            free = [finder for finder in candidates if finder not in held]
+            if free:
+                return free[0]
+            start += FINDER_STEP
+
+    async def link_days(self) -> list[tuple[int, int, int]]:
+        """(guild, first day, last day) of the links in each server: the days a member's finders can be on."""
+        rows = await self.db.fetchall(
+            "SELECT guild_id, (SELECT min(created_at) FROM vent_links WHERE vent_links.guild_id = guilds.guild_id) "
+            "AS first, (SELECT max(created_at) FROM vent_links WHERE vent_links.guild_id = guilds.guild_id) AS last "
+            "FROM guilds"
+        )
+        return [
+            (int(r["guild_id"]), int(r["first"]) // DAY, int(r["last"]) // DAY) for r in rows if r["first"] is not None
+        ]
+
+    async def holding(self, finders: list[str]) -> tuple[list[Link], dict[str, tuple[int, int] | None]]:
+        """The links holding any of these finders, and every one of these finders held: a link's maps to
+        None, a gap's to its (guild, day)."""
+        links: list[Link] = []
+        held: dict[str, tuple[int, int] | None] = {}
+        for start in range(0, len(finders), CHUNK):
+            chunk = finders[start : start + CHUNK]
+            marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+            rows = await self.db.fetchall(
+                "SELECT finder, guild_id, post_id, message_id, is_post, expires_at, NULL AS day FROM vent_links "  # noqa: S608
+                f"WHERE finder IN ({marks}) UNION ALL SELECT finder, guild_id, NULL, NULL, NULL, NULL, day "
+                f"FROM vent_link_gaps WHERE finder IN ({marks})",
+                chunk * 2,
+            )
+            for r in rows:
+                if r["day"] is None:
+                    held[str(r["finder"])] = None
+                    links.append(
+                        Link(r["guild_id"], r["post_id"], r["message_id"], bool(r["is_post"]), r["expires_at"])
+                    )
+                else:
+                    held[str(r["finder"])] = (int(r["guild_id"]), int(r["day"]))
+        return links, held
+
+    async def delete_gaps(self, finders: list[str]) -> int:
+        """Delete these gaps (a member's forget, once their links are gone)."""
+        removed = 0
+        for start in range(0, len(finders), CHUNK):
+            chunk = finders[start : start + CHUNK]
+            marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+            removed += await self.db.execute(f"DELETE FROM vent_link_gaps WHERE finder IN ({marks})", chunk)  # noqa: S608
+        return removed
 
     async def post(self, post_id: int) -> VentPost | None:
         """A post by its thread id."""
@@ -288,16 +403,23 @@ class VentingRepository:
 
     async def guilds_with_posts(self) -> list[int]:
         """Servers that have any anonymous posts."""
-        rows = await self.db.fetchall("SELECT DISTINCT guild_id FROM vent_posts")
+        rows = await self.db.fetchall(
+            "SELECT guild_id FROM guilds "
+            "WHERE EXISTS (SELECT 1 FROM vent_posts WHERE vent_posts.guild_id = guilds.guild_id)"
+        )
         return [int(row["guild_id"]) for row in rows]
 
-    async def linked_posts(self) -> list[tuple[int, int]]:
-        """(guild_id, post_id) of every thread that still has linking material, for export and forget."""
-        rows = await self.db.fetchall("SELECT DISTINCT guild_id, post_id FROM vent_links")
+    async def unfound_posts(self) -> list[tuple[int, int]]:
+        """(guild_id, post_id) of threads with links made before finders (migration 0016), for export and forget.
+
+        Those links can only be found by recomputing the per-thread tag; they all expire within the
+        retention period, after which this reads nothing.
+        """
+        rows = await self.db.fetchall("SELECT DISTINCT guild_id, post_id FROM vent_links WHERE finder IS NULL")
         return [(int(row["guild_id"]), int(row["post_id"])) for row in rows]
 
     async def links_with_tags(self, member_tags: list[str]) -> list[tuple[str, int, int, bool, int]]:
-        """(member_tag, post_id, message_id, is_post, expires_at) of the links carrying any of these tags.
+        """(member_tag, post_id, message_id, is_post, expires_at) of finder-less links carrying any of these tags.
 
         Batched (`IN` with at most CHUNK tags per query) instead of one query per thread.
         """
@@ -305,7 +427,7 @@ class VentingRepository:
         for start in range(0, len(member_tags), CHUNK):
             chunk = member_tags[start : start + CHUNK]
             marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
-            sql = f"SELECT member_tag, post_id, message_id, is_post, expires_at FROM vent_links WHERE member_tag IN ({marks})"  # noqa: S608, E501
+            sql = f"SELECT member_tag, post_id, message_id, is_post, expires_at FROM vent_links WHERE finder IS NULL AND member_tag IN ({marks})"  # noqa: S608, E501
             rows = await self.db.fetchall(sql, chunk)
             found += [
                 (
@@ -333,26 +455,40 @@ class VentingRepository:
         self, guild_id: int, post_id: int, message_id: int, member_tag: str, now_ts: int, until_ts: int | None
     ) -> int:
         """Store a block; return its number."""
-        return await self.db.insert(
-            "INSERT INTO vent_blocks (guild_id, post_id, message_id, member_tag, created_at, until_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (guild_id, post_id, message_id, member_tag, now_ts, until_ts),
-        )
+        try:
+            return await self.db.insert(
+                "INSERT INTO vent_blocks (guild_id, post_id, message_id, member_tag, created_at, until_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, post_id, message_id, member_tag, now_ts, until_ts),
+            )
+        finally:
+            # After the write: a read in between would otherwise cache the state without it.
+            self._blocks.pop(guild_id, None)
 
     async def active_blocks(self, guild_id: int, now_ts: int) -> list[Block]:
-        """Blocks in force in a server now."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM vent_blocks WHERE guild_id = ? AND (until_at IS NULL OR until_at > ?) ORDER BY block_id",
-            (guild_id, now_ts),
-        )
-        return [Block(**dict(row)) for row in rows]
+        """Blocks in force in a server now (from memory when read less than BLOCKS_FRESH_FOR ago).
+
+        Rows the purge deletes behind this repository's back (a lowered retention period) stop
+        counting within that minute; every block ends by its own until_at anyway.
+        """
+        cached = self._blocks.get(guild_id)
+        if cached is None or not cached[0] <= now_ts < cached[0] + BLOCKS_FRESH_FOR:
+            rows = await self.db.fetchall(
+                "SELECT * FROM vent_blocks WHERE guild_id = ? AND (until_at IS NULL OR until_at > ?) ORDER BY block_id",
+                (guild_id, now_ts),
+            )
+            cached = (now_ts, [Block(**dict(row)) for row in rows])
+            self._blocks[guild_id] = cached
+        return [b for b in cached[1] if b.until_at is None or b.until_at > now_ts]
 
     async def all_active_blocks(self, now_ts: int) -> list[Block]:
         """Blocks in force in every server (for a member's export)."""
         rows = await self.db.fetchall(
-            "SELECT * FROM vent_blocks WHERE until_at IS NULL OR until_at > ? ORDER BY block_id", (now_ts,)
+            # Two indexed reads, sorted here: an OR (or an ORDER BY in SQL) makes SQLite read every block.
+            "SELECT * FROM vent_blocks WHERE until_at > ? UNION ALL SELECT * FROM vent_blocks WHERE until_at IS NULL",
+            (now_ts,),
         )
-        return [Block(**dict(row)) for row in rows]
+        return sorted((Block(**dict(row)) for row in rows), key=lambda b: b.block_id)
 
     async def delete_block(self, guild_id: int, block_id: int) -> Block | None:
         """Lift a block; return it, or None when there was no such block in this server."""
@@ -363,6 +499,7 @@ class VentingRepository:
             if row is None:
                 return None
             await tx.execute("DELETE FROM vent_blocks WHERE block_id = ?", (block_id,))
+        self._blocks.pop(guild_id, None)
         return Block(**dict(row))
 
     async def guilds_with_open_ended_blocks(self) -> list[int]:
@@ -372,10 +509,12 @@ class VentingRepository:
 
     async def end_open_ended_blocks(self, guild_id: int, retention_seconds: int) -> int:
         """Give a server's open-ended blocks an end: their start plus the retention period."""
-        return await self.db.execute(
+        changed = await self.db.execute(
             "UPDATE vent_blocks SET until_at = created_at + ? WHERE guild_id = ? AND until_at IS NULL",
             (retention_seconds, guild_id),
         )
+        self._blocks.pop(guild_id, None)
+        return changed
 
     async def log_action(
         self, guild_id: int, moderator_id: int, action: str, post_id: int, message_id: int, now_ts: int, expires: int
@@ -426,7 +565,10 @@ class VentingRepository:
 
     async def next_pending(self) -> PendingDeletion | None:
         """The queued deletion due first."""
-        row = await self.db.fetchone("SELECT * FROM vent_pending_deletions ORDER BY due_at, message_id LIMIT 1")
+        row = await self.db.fetchone(
+            "SELECT * FROM vent_pending_deletions WHERE due_at = (SELECT min(due_at) FROM vent_pending_deletions) "
+            "ORDER BY message_id LIMIT 1"
+        )
         if row is None:
             return None
         r = dict(row)
@@ -445,7 +587,11 @@ class VentingRepository:
 
     async def delete_ended_blocks(self, now_ts: int) -> int:
         """Delete blocks (and the hash each holds) whose end has come."""
-        return await self.db.execute("DELETE FROM vent_blocks WHERE until_at IS NOT NULL AND until_at <= ?", (now_ts,))
+        removed = await self.db.execute(
+            "DELETE FROM vent_blocks WHERE until_at IS NOT NULL AND until_at <= ?", (now_ts,)
+        )
+        self._blocks.clear()
+        return removed
 
     async def next_block_end(self) -> int | None:
         """When the next block ends."""

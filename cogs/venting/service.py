@@ -10,6 +10,9 @@ Tags, each HMAC-SHA256 with the server secret:
                    never stored. A fresh salt each time a member starts in a thread, so a name after
                    forget has nothing to do with the old one.
 - "vent-rate"      (guild, member): the flood-limit bucket, kept in memory only.
+- "vent-find"      (guild, member, UTC day, n): stored beside each link, different for every message, so
+                   it links nothing either; the member's own export and forget recompute them per server
+                   and day (n = 0, 1, ... until one is unused) instead of one tag per thread in every server.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +37,16 @@ from bot.services.guild_settings import (
 )
 from bot.services.help_tips import Tip, register_tip
 from cogs.venting.limits import FloodLimiter, discord_time
-from cogs.venting.repository import Block, ModAction, PendingDeletion, VentingRepository, VentPost
+from cogs.venting.repository import (
+    DAY,
+    FINDER_STEP,
+    Block,
+    Link,
+    ModAction,
+    PendingDeletion,
+    VentingRepository,
+    VentPost,
+)
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -66,6 +78,7 @@ DELETION_WINDOW = timedelta(hours=6)
 DELETION_RETRY = timedelta(hours=1)
 DELETION_TRIES = 3
 _random = secrets.SystemRandom()
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # a stored UTC day number counts days from here
 
 
 def _looks_continued(name: str, other: str) -> bool:
@@ -204,6 +217,10 @@ class VentingService:
     def _member_tag(self, guild_id: int, post_id: int, user_id: int) -> str:
         return self.keys.tag("vent-member", guild_id, post_id, user_id)
 
+    def _finders(self, guild_id: int, user_id: int, day: int) -> Callable[[int], str]:
+        """The member's n-th finder for one server and UTC day."""
+        return lambda n: self.keys.tag("vent-find", guild_id, user_id, day, n)
+
     def _bucket(self, guild_id: int, user_id: int) -> str:
         return self.keys.tag("vent-rate", guild_id, user_id)
 
@@ -292,7 +309,8 @@ class VentingService:
         await self.guilds.ensure_guild(guild_id)
         expires = to_timestamp(self.clock.now() + timedelta(days=config.retention_days))
         post = VentPost(post_id, guild_id, channel_id, message_id, is_forum, now_ts, None, None)
-        await self.repo.add_post(post, self._member_tag(guild_id, post_id, user_id), expires)
+        finders = self._finders(guild_id, user_id, now_ts // DAY)
+        await self.repo.add_post(post, self._member_tag(guild_id, post_id, user_id), expires, finders)
 
     async def reply_identity(self, guild_id: int, post_id: int, user_id: int) -> ReplyIdentity:
         """The member's pseudonym in this thread (stable while linkable) and whether they are the original poster."""
@@ -328,7 +346,10 @@ class VentingService:
         config = await self.guilds.get(guild_id)
         expires = to_timestamp(self.clock.now() + timedelta(days=config.retention_days))
         tag = self._member_tag(guild_id, post_id, user_id)
-        await self.repo.add_reply(guild_id, post_id, message_id, who.pseudonym, who.is_op, tag, now_ts, expires)
+        finders = self._finders(guild_id, user_id, now_ts // DAY)
+        await self.repo.add_reply(
+            guild_id, post_id, message_id, who.pseudonym, who.is_op, tag, now_ts, expires, finders
+        )
 
     # -- author actions --------------------------------------------------------------------------
     async def check_author_delete(self, post_id: int, user_id: int) -> VentPost:
@@ -454,15 +475,32 @@ class VentingService:
             await self.repo.mark_closed(post_id, self._now())
 
     # -- privacy contract ------------------------------------------------------------------------
-    async def _my_links(self, user_id: int) -> list[tuple[int, int, int, bool, int]]:
-        """(guild, post, message, is_post, expires) for every message still linkable to this member.
+    async def _my_links(self, user_id: int) -> tuple[list[Link], dict[str, tuple[int, int] | None]]:
+        """Every message still linkable to this member, and every finder of theirs in use (None for a
+        link's, a gap's (guild, day) for a gap's).
 
-        Found by recomputing the member's tag for each thread (only possible for the member who asks);
-        the links are then read in a few batched queries, not one per thread.
+        Only the member who asks can recompute their finders: one per server and day that has links,
+        then, for each day where that one is held, the next few, until one is not (a gap keeps the
+        count going past a deleted message). Links older than finders are found by their per-thread tag.
         """
-        wanted = {self._member_tag(g, p, user_id): (g, p) for g, p in await self.repo.linked_posts()}
+        links: list[Link] = []
+        held: dict[str, tuple[int, int] | None] = {}
+        days = [(g, d) for g, first, last in await self.repo.link_days() for d in range(first, last + 1)]
+        start, step = 0, 1  # most days hold nothing of theirs: ask for one finder each, then a few at a time
+        while days:
+            wanted = {(g, d): [self._finders(g, user_id, d)(n) for n in range(start, start + step)] for g, d in days}
+            found, finders = await self.repo.holding([f for batch in wanted.values() for f in batch])
+            links += found
+            held |= finders
+            days = [day for day, batch in wanted.items() if all(f in finders for f in batch)]
+            start, step = start + step, FINDER_STEP
+        return links + await self._unfound_links(user_id), held
+
+    async def _unfound_links(self, user_id: int) -> list[Link]:
+        """Links made before finders existed, found by recomputing the member's tag for each such thread."""
+        wanted = {self._member_tag(g, p, user_id): (g, p) for g, p in await self.repo.unfound_posts()}
         return [
-            (guild_id, post_id, message_id, is_post, expires)
+            Link(guild_id, post_id, message_id, is_post, expires)
             for tag, post_id, message_id, is_post, expires in await self.repo.links_with_tags(list(wanted))
             for guild_id, wanted_post in [wanted[tag]]
             if wanted_post == post_id
@@ -470,7 +508,7 @@ class VentingService:
 
     async def export(self, user_id: int) -> dict[str, Any]:
         """The member's still-linkable anonymous posts and replies, blocks on them, and moderator actions."""
-        links = await self._my_links(user_id)
+        links, held = await self._my_links(user_id)
         now_ts = self._now()
         blocks = [
             b
@@ -479,14 +517,28 @@ class VentingService:
         ]
         return {
             "anonymous_posts": [
-                {"guild_id": str(g), "thread_id": str(p), "message_id": str(m), "linkable_until": e}
-                for g, p, m, is_post, e in links
-                if is_post
+                {
+                    "guild_id": str(k.guild_id),
+                    "thread_id": str(k.post_id),
+                    "message_id": str(k.message_id),
+                    "linkable_until": k.expires_at,
+                }
+                for k in links
+                if k.is_post
             ],
             "anonymous_replies": [
-                {"guild_id": str(g), "thread_id": str(p), "message_id": str(m), "linkable_until": e}
-                for g, p, m, is_post, e in links
-                if not is_post
+                {
+                    "guild_id": str(k.guild_id),
+                    "thread_id": str(k.post_id),
+                    "message_id": str(k.message_id),
+                    "linkable_until": k.expires_at,
+                }
+                for k in links
+                if not k.is_post
+            ],
+            "deleted_anonymous_message_places": [
+                {"guild_id": str(gap[0]), "day": date.fromordinal(EPOCH_ORDINAL + gap[1]).isoformat()}
+                for gap in sorted(g for g in held.values() if g is not None)
             ],
             "blocks_on_you": [{"guild_id": str(b.guild_id), "until": b.until_at} for b in blocks],
             "moderator_actions_you_took": [
@@ -501,13 +553,17 @@ class VentingService:
         The queue holds where each message is and when it goes, nothing about who wrote it, so once this
         returns nothing connects the messages to the member or to each other beyond sharing the window.
         """
-        links = await self._my_links(user_id)
-        times = spread_times(self._now(), len(links))
-        pending = [
-            PendingDeletion(message_id, guild_id, post_id, is_post, due_at, 0)
-            for (guild_id, post_id, message_id, is_post, _), due_at in zip(links, times, strict=True)
-        ]
-        return await self.repo.schedule_deletions(pending)
+        async with self.repo.db.transaction():
+            links, finders = await self._my_links(user_id)
+            times = spread_times(self._now(), len(links))
+            pending = [
+                PendingDeletion(k.message_id, k.guild_id, k.post_id, k.is_post, due_at, 0)
+                for k, due_at in zip(links, times, strict=True)
+            ]
+            queued = await self.repo.schedule_deletions(pending)
+            # The links just deleted left gaps; the member's gaps go too, so nothing of theirs stays.
+            await self.repo.delete_gaps(list(finders))
+        return queued
 
     async def due_deletion(self) -> PendingDeletion | None:
         """The queued deletion whose moment has come, if any."""
@@ -547,8 +603,11 @@ class VentingService:
         Blocks on the member stay until they end or are lifted: erasing is not a way round a moderator's
         decision, and a block's hash goes the moment it ends.
         """
-        removed = await self.repo.delete_links([m for _, _, m, _, _ in await self._my_links(user_id)])
-        actions = await self.repo.forget_moderator(user_id)
+        async with self.repo.db.transaction():
+            links, finders = await self._my_links(user_id)
+            removed = await self.repo.delete_links([k.message_id for k in links])
+            await self.repo.delete_gaps(list(finders))  # theirs, and those the deletion just left
+            actions = await self.repo.forget_moderator(user_id)
         return {
             "links to anonymous messages": removed,
             "moderator actions, now shown as 'a former moderator'": actions,

@@ -42,6 +42,9 @@ async def _rows_about(services, decl: TableDeclaration, user_id: int, where: str
         match = " OR ".join(f'"{c}" = ?' for c in decl.user_columns)
         sql = f'SELECT count(*) FROM "{decl.table}" WHERE ({match}) AND ({where})'
         return int(await services.db.fetchval(sql, [user_id] * len(decl.user_columns)) or 0)
+    if decl.table == "vent_link_gaps":
+        gaps = await services.db.fetchall(f'SELECT guild_id, day, finder FROM "{decl.table}" WHERE {where}')
+        return sum(1 for g, d, f in gaps if f in {services.keys.tag("vent-find", g, user_id, d, n) for n in range(64)})
     rows = await services.db.fetchall(f'SELECT guild_id, post_id, member_tag FROM "{decl.table}" WHERE {where}')
     return sum(1 for g, p, tag in rows if tag == services.keys.tag("vent-member", g, p, user_id))
 
@@ -75,6 +78,12 @@ async def _seed(world: World, env, services):
     # riley moderates someone else's reply.
     await vent(riley, world)
     thread = forum.threads[0]
+    # Two anonymous replies of riley's; a moderator removes the first, which leaves a gap (vent_link_gaps).
+    await reply(riley, thread, "first of two")
+    await advance(env, 120)  # past the reply cooldown
+    await reply(riley, thread, "second of two")
+    menu = await moderate(world, thread, thread.history()[1])
+    await world.mod.click(menu.response, label="Remove it")
     menu = await moderate(world, thread, thread.history()[0])
     await world.mod.select(menu.response, ["week"])
     shown = await world.mod.click(menu.response, label="Tell the author why…")
@@ -90,7 +99,7 @@ async def _seed(world: World, env, services):
     await riley.submit_modal(notes, {"notes-who": "my own thinking"})
     # Check-in at 09:00 (answered, kept; riley's DM channel id is stored); the 09:30 reminder is refused (a
     # notice is owed); 18:00 look-back.
-    await advance(env, 9 * HOUR + 60)
+    await advance(env, 9 * HOUR + 60 - 120)  # less the two minutes the anonymous replies waited
     await answer(riley, dms(riley)[0], "kept answer")
     # Refused twice: riley's stored DM channel, then the channel opened again once (bot.delivery.dm).
     env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=2)

@@ -66,6 +66,24 @@ async def test_channel_sets(services):
     assert not await services.guilds.remove_channel(GUILD, "reflection", 5)
 
 
+async def test_channel_sets_are_read_once_and_every_change_is_seen(services):
+    guilds = services.guilds
+    await guilds.add_channel(GUILD, "reflection", 5)
+    assert await guilds.channels(GUILD, "reflection") == [5]
+    # Served from memory: a row written behind the service's back is not read again...
+    await services.db.execute(
+        "INSERT INTO guild_channel_sets (guild_id, purpose, channel_id) VALUES (?, 'reflection', 6)", (GUILD,)
+    )
+    assert await guilds.channels(GUILD, "reflection") == [5]
+    # ...but every change made through it is.
+    await guilds.add_channel(GUILD, "reflection", 7)
+    assert await guilds.channels(GUILD, "reflection") == [5, 6, 7]
+    await guilds.remove_channel(GUILD, "reflection", 5)
+    assert await guilds.channels(GUILD, "reflection") == [6, 7]
+    await guilds.forget_guild(GUILD)
+    assert await guilds.channels(GUILD, "reflection") == []
+
+
 async def test_channel_set_limit(services):
     for channel in range(25):
         await services.guilds.add_channel(GUILD, "reflection", channel + 1)

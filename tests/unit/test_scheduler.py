@@ -283,6 +283,33 @@ async def test_claim_handles_more_rows_than_one_batch(db: Database) -> None:
     assert len({f.row.id for f in recorder.firings}) == 7
 
 
+async def test_two_claimers_on_one_file_take_each_due_row_exactly_once(tmp_path: Path) -> None:
+    """Two connections (two processes sharing the file) claim batches at once: every due row is taken by
+    exactly one of them, and one UPDATE per batch advanced it past now for both."""
+    path = tmp_path / "shared.db"
+    first, second = await open_database(path), await open_database(path)
+    try:
+        await apply_migrations(first)
+        await add_guild(first, GUILD)
+        repo = ScheduleRepository(first)
+        ids = {(await repo.add(GUILD, "prompt", DAILY_9, now=START)).id for _ in range(250)}
+        now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+        rounds = [
+            await asyncio.gather(
+                ScheduleRepository(first).claim_due(now, 40), ScheduleRepository(second).claim_due(now, 40)
+            )
+            for _ in range(5)
+        ]
+        taken = [c.row.id for pair in rounds for batch in pair for c in batch]
+        assert sorted(taken) == sorted(ids)  # each once: no row twice, none left out
+        assert await ScheduleRepository(second).claim_due(now) == []
+        upcoming = await first.fetchval("SELECT count(*) FROM schedules WHERE next_run_at > ?", (to_timestamp(now),))
+        assert upcoming == len(ids)
+    finally:
+        await first.close()
+        await second.close()
+
+
 @pytest.mark.parametrize("sql", [EARLIEST_DUE_SQL, CLAIM_DUE_SQL])
 async def test_dispatcher_queries_use_the_index(db: Database, sql: str) -> None:
     repo = ScheduleRepository(db)

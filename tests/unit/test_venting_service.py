@@ -15,6 +15,7 @@ from bot.privacy import load_declarations
 from bot.repositories.schema import rows_mentioning, table_names
 from bot.services.retention import purge_expired
 from cogs.venting.service import TEXT_MAX, BlockLength, VentingService, validate_draft, validate_reply
+from tests import dbfile
 
 GUILD = 111
 ALICE = 900000000000000001
@@ -370,3 +371,77 @@ async def test_housekeeping_skips_never_servers_and_still_reaches_every_later_on
     clock.advance(timedelta(days=1, minutes=1))
     due = sorted((post.guild_id, action) for post, action in await venting.posts_to_close())
     assert due == [(1, "archive"), (3, "delete")]
+
+
+# -- finders: a member's links found per server and day, not per thread (issue 14) ----------------
+
+
+async def test_every_link_has_its_own_finder_so_none_ties_two_messages_together(
+    services: Services, venting: VentingService, db_path
+):
+    for thread in (1, 2, 3):
+        await post(venting, ALICE, thread)
+    await reply(venting, ALICE, 2, 20)
+    await reply(venting, BOB, 2, 21)
+    finders = [row[0] for row in dbfile.rows(db_path, "SELECT finder FROM vent_links")]
+    assert len(finders) == 5 and len(set(finders)) == 5 and all(finders)
+    # Nothing but the server and the day is shared by Alice's four links; her per-thread tag in thread 2
+    # is shared by her post and her reply there, as before (it gives her one pseudonym in a thread).
+    day = to_timestamp(services.clock.now()) // 86400
+    expected = {services.keys.tag("vent-find", GUILD, ALICE, day, n) for n in range(4)}
+    assert expected <= set(finders)
+
+
+async def test_a_deleted_message_leaves_a_gap_that_keeps_later_ones_findable(
+    services: Services, venting: VentingService, db_path
+):
+    # Alice's finders 0 to 5 today; the threads holding numbers 0 to 3 go, with her links in them. A
+    # run of holes as long as one probe step would end the count early without the gaps.
+    threads = range(1, 7)
+    for thread in threads:
+        await post(venting, BOB, thread)
+    for thread in threads:
+        await reply(venting, ALICE, thread, 10 + thread)
+    for thread in (1, 2, 3, 4):
+        await venting.forget_post(thread)
+    assert dbfile.count(db_path, "vent_link_gaps") == 8  # Bob's posts and Alice's replies there
+    mine = await venting.export(ALICE)
+    assert sorted(r["message_id"] for r in mine["anonymous_replies"]) == ["15", "16"]
+    # A new message today takes the next free number, after the gaps, and is found too.
+    await reply(venting, ALICE, 5, 30)
+    assert len((await venting.export(ALICE))["anonymous_replies"]) == 3
+    assert (await venting.forget(ALICE))["links to anonymous messages"] == 3
+    day = to_timestamp(services.clock.now()) // 86400
+    alices = [services.keys.tag("vent-find", GUILD, ALICE, day, n) for n in range(12)]
+    marks = ", ".join("?" * len(alices))
+    assert dbfile.count(db_path, "vent_link_gaps", f"finder IN ({marks})", tuple(alices)) == 0
+    assert dbfile.count(db_path, "vent_link_gaps") == 4  # Bob's, whose other posts stay
+    assert len((await venting.export(BOB))["anonymous_posts"]) == 2
+
+
+async def test_gaps_go_with_the_last_link_of_their_server_and_day(
+    services: Services, clock: FakeClock, venting: VentingService, db_path
+):
+    await post(venting, ALICE, 1)
+    await post(venting, ALICE, 2)
+    await venting.forget_post(1)
+    assert dbfile.count(db_path, "vent_link_gaps") == 1
+    clock.advance(timedelta(days=91))  # past the default retention: the purge deletes the other link
+    await purge_expired(services.db, clock, load_declarations(EXTENSIONS).values())
+    assert dbfile.count(db_path, "vent_links") == 0
+    assert dbfile.count(db_path, "vent_link_gaps") == 0
+
+
+async def test_links_made_before_finders_are_still_found_by_their_thread_tag(
+    services: Services, venting: VentingService, db_path
+):
+    await post(venting, ALICE, 1)
+    await post(venting, BOB, 2)
+    await reply(venting, ALICE, 2, 20)
+    # As rows written before migration 0016 look: no finder.
+    await services.db.execute("UPDATE vent_links SET finder = NULL WHERE message_id IN (1, 20)")
+    mine = await venting.export(ALICE)
+    assert [p["thread_id"] for p in mine["anonymous_posts"]] == ["1"]
+    assert [r["message_id"] for r in mine["anonymous_replies"]] == ["20"]
+    assert (await venting.forget(ALICE))["links to anonymous messages"] == 2
+    assert dbfile.count(db_path, "vent_links") == 1
