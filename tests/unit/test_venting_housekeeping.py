@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.clock import FakeClock, to_timestamp
-from cogs.venting.service import VentingService
+from bot.errors import UserFacingError
+from cogs.venting.service import BlockLength, VentingService
 from tests.dbfile import count, rows
 
 GUILD, OTHER = 111, 222
@@ -38,3 +41,40 @@ async def test_the_action_list_shows_this_servers_actions_newest_first(services:
         ("remove", 2, 200, MOD),
         ("remove", 1, 100, MOD),
     ]
+
+
+async def test_removing_a_post_erases_its_thread_and_the_menu_can_still_block_its_author(services: Services, db_path):
+    venting = VentingService.build(services)
+    await venting.record_post(GUILD, ALICE, 5, 1, 100, is_forum=True)
+    who = await venting.reply_identity(GUILD, 1, BOB)
+    await venting.record_reply(GUILD, 1, BOB, 101, who)
+    await venting.record_post(GUILD, BOB, 5, 2, 200, is_forum=True)
+    removed = await venting.record_removal(GUILD, MOD, 100)
+    assert removed.post_id == 1
+    assert count(db_path, "vent_posts", "post_id = 1") == 0
+    assert count(db_path, "vent_replies", "post_id = 1") == 0
+    assert count(db_path, "vent_links", "message_id IN (100, 101)") == 0
+    assert count(db_path, "vent_posts", "post_id = 2") == 1 and count(db_path, "vent_links", "message_id = 200") == 1
+    # The message is gone, but what the moderator's menu kept still reaches its author, and only them.
+    await venting.block_author(GUILD, MOD, 100, BlockLength.DAY, removed)
+    with pytest.raises(UserFacingError, match="paused for you"):
+        await venting.check_can_post(GUILD, ALICE)
+    await venting.check_can_post(GUILD, BOB)
+
+
+async def test_removing_a_reply_erases_only_that_reply_and_its_link(services: Services, db_path):
+    venting = VentingService.build(services)
+    await venting.record_post(GUILD, ALICE, 5, 1, 100, is_forum=True)
+    for message_id in (101, 102):
+        who = await venting.reply_identity(GUILD, 1, BOB)
+        await venting.record_reply(GUILD, 1, BOB, message_id, who)
+    removed = await venting.record_removal(GUILD, MOD, 101)
+    assert removed.post_id == 1
+    assert [r[0] for r in rows(db_path, "SELECT message_id FROM vent_replies")] == [102]
+    assert count(db_path, "vent_links", "message_id = 101") == 0
+    assert count(db_path, "vent_links", "message_id IN (100, 102)") == 2
+    assert rows(db_path, "SELECT action, post_id, message_id FROM vent_mod_actions") == [("remove", 1, 101)]
+    await venting.block_author(GUILD, MOD, 101, BlockLength.DAY, removed)
+    with pytest.raises(UserFacingError, match="paused for you"):
+        await venting.check_can_post(GUILD, BOB)
+    await venting.check_can_post(GUILD, ALICE)
