@@ -30,7 +30,23 @@ def test_chosen_weekdays_are_listed_in_plain_english(days, expected):
     assert describe(Recurrence.on_weekdays(days, (9, 0), LONDON)) == expected
 
 
-ORDINALS = ["1st", "2nd", "3rd", "4th", "10th", "11th", "12th", "13th", "14th", "20th", "21st", "22nd", "23rd", "24th"]
+ORDINALS = [
+    "1st",
+    "2nd",
+    "3rd",
+    "4th",
+    "10th",
+    "11th",
+    "12th",
+    "13th",
+    "14th",
+    "20th",
+    "21st",
+    "22nd",
+    "23rd",
+    "24th",
+    "28th",
+]
 
 
 @pytest.mark.parametrize("ordinal", ORDINALS)
