@@ -109,6 +109,8 @@ def test_a_time_that_cannot_be_read_says_exactly_what_to_fix(text, message):
         ("1am", (1, 0)),
         ("11pm", (23, 0)),
         ("12.15 p.m.", (12, 15)),
+        ("7 a.m.", (7, 0)),
+        ("12 A.M.", (0, 0)),
         ("19h30", (19, 30)),
         ("1930", (19, 30)),
         ("730pm", (19, 30)),

@@ -78,3 +78,28 @@ async def test_removing_a_reply_erases_only_that_reply_and_its_link(services: Se
     with pytest.raises(UserFacingError, match="paused for you"):
         await venting.check_can_post(GUILD, BOB)
     await venting.check_can_post(GUILD, ALICE)
+
+
+async def test_deleting_someone_elses_or_an_unlinkable_post_is_refused_in_plain_words(
+    services: Services, clock: FakeClock, db_path
+):
+    from datetime import timedelta
+
+    from bot.app import EXTENSIONS
+    from bot.privacy import load_declarations
+    from bot.services.retention import purge_expired
+
+    venting = VentingService.build(services)
+    await venting.record_post(GUILD, ALICE, 5, 1, 100, is_forum=True)
+    with pytest.raises(UserFacingError) as refused:
+        await venting.check_author_delete(1, BOB)
+    assert str(refused.value) == "Only the person who posted this can delete it."
+    clock.advance(timedelta(days=91))  # past the default retention: the link to the author expires
+    await purge_expired(services.db, clock, load_declarations(EXTENSIONS).values())
+    assert count(db_path, "vent_links", "message_id = 100") == 0
+    with pytest.raises(UserFacingError) as refused:
+        await venting.check_author_delete(1, ALICE)
+    assert str(refused.value) == (
+        "This post can no longer be linked to anyone (that link expires after the server's retention period), "
+        "so it can't be deleted with this button. Moderators can still remove it."
+    )
