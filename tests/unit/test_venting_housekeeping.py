@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.app import Services
@@ -11,6 +13,7 @@ from cogs.venting.service import BlockLength, VentingService
 from tests.dbfile import count, rows
 
 GUILD, OTHER = 111, 222
+DAY = timedelta(days=1)
 ALICE, BOB, MOD = 900000000000000001, 900000000000000002, 900000000000000009
 
 
@@ -83,8 +86,6 @@ async def test_removing_a_reply_erases_only_that_reply_and_its_link(services: Se
 async def test_deleting_someone_elses_or_an_unlinkable_post_is_refused_in_plain_words(
     services: Services, clock: FakeClock, db_path
 ):
-    from datetime import timedelta
-
     from bot.app import EXTENSIONS
     from bot.privacy import load_declarations
     from bot.services.retention import purge_expired
@@ -103,3 +104,47 @@ async def test_deleting_someone_elses_or_an_unlinkable_post_is_refused_in_plain_
         "This post can no longer be linked to anyone (that link expires after the server's retention period), "
         "so it can't be deleted with this button. Moderators can still remove it."
     )
+
+
+async def test_a_refused_deletion_is_tried_three_times_an_hour_or_so_apart_then_given_up(
+    services: Services, clock: FakeClock, db_path
+):
+    venting = VentingService.build(services)
+    await venting.record_post(GUILD, ALICE, 5, 1, 100, is_forum=True)
+    assert await venting.schedule_my_deletions(ALICE) == 1
+    clock.advance(DAY)
+    answers = []
+    for _ in range(3):
+        pending = await venting.due_deletion()
+        assert pending is not None and pending.message_id == 100
+        now = to_timestamp(clock.now())
+        answers.append(await venting.deletion_refused(pending))
+        due = rows(db_path, "SELECT due_at, tries FROM vent_pending_deletions")
+        if answers[-1]:
+            [(due_at, tries)] = due
+            assert now + 3600 <= due_at < now + 3600 + 600 and tries == len(answers)
+            assert await venting.due_deletion() is None  # not before its new moment
+            clock.advance(DAY)
+        else:
+            assert due == []
+    assert answers == [True, True, False]
+    assert count(db_path, "vent_posts", "post_id = 1") == 1  # given up: the message stays
+
+
+async def test_lifting_a_block_is_logged_under_the_moderator_who_lifted_it(services: Services, db_path):
+    venting = VentingService.build(services)
+    await venting.record_post(GUILD, ALICE, 5, 1, 100, is_forum=True)
+    block_id, _ = await venting.block_author(GUILD, MOD, 100, BlockLength.DAY)
+    await venting.lift_block(GUILD, MOD + 1, block_id)
+    assert rows(db_path, "SELECT moderator_id, action FROM vent_mod_actions ORDER BY action_id") == [
+        (MOD, "block (day)"),
+        (MOD + 1, "lift block"),
+    ]
+    assert count(db_path, "vent_blocks") == 0
+
+
+def test_a_content_warning_is_tidied_and_an_absent_one_stays_absent():
+    from cogs.venting.service import validate_draft
+
+    assert validate_draft(None, "words", "  heavy \n  topic ").warning == "heavy topic"
+    assert validate_draft(None, "words", None).warning is None
