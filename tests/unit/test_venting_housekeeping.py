@@ -148,3 +148,12 @@ def test_a_content_warning_is_tidied_and_an_absent_one_stays_absent():
 
     assert validate_draft(None, "words", "  heavy \n  topic ").warning == "heavy topic"
     assert validate_draft(None, "words", None).warning is None
+
+
+async def test_checking_before_the_reply_form_opens_does_not_start_the_cooldown(services: Services):
+    venting = VentingService.build(services)
+    await venting.check_can_reply(GUILD, ALICE)
+    await venting.check_can_reply(GUILD, ALICE)
+    await venting.check_can_reply(GUILD, ALICE, reserve=True)  # the reply itself still goes up
+    with pytest.raises(UserFacingError):
+        await venting.check_can_reply(GUILD, ALICE, reserve=True)
