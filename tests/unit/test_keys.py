@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 
 import pytest
@@ -105,3 +106,84 @@ def test_repr_hides_both_secrets():
     assert keys.encryption_key.decode() not in shown
     assert keys.hash_key.hex() not in shown
     assert repr(keys.hash_key) not in shown
+
+
+# What the operator reads when a key is wrong: the setting's name and what to do, word for word.
+FERNET_REFUSED = "ENCRYPTION_KEY: is not a valid key; leave it empty to have one generated."
+BASE64_REFUSED = "HASH_KEY: is not valid base64; leave it empty to have one generated."
+TOO_SHORT = "HASH_KEY: must be at least 32 bytes (base64); leave it empty to have one generated."
+
+
+@pytest.mark.parametrize("bad", ["short", "é" * 44])
+def test_an_unusable_encryption_key_is_refused_with_the_full_instruction(tmp_path, bad):
+    with pytest.raises(SettingsError) as refused:
+        load_or_create_keys(tmp_path / "k.keys", bad, "A" * 44)
+    assert str(refused.value) == FERNET_REFUSED
+    assert refused.value.setting == "ENCRYPTION_KEY"
+    assert not (tmp_path / "k.keys").exists()
+
+
+@pytest.mark.parametrize(("bad", "expected"), [("A", BASE64_REFUSED), ("é" * 44, BASE64_REFUSED), ("QUJD", TOO_SHORT)])
+def test_an_unusable_hash_key_is_refused_with_the_full_instruction(tmp_path, bad, expected):
+    with pytest.raises(SettingsError) as refused:
+        load_or_create_keys(tmp_path / "k.keys", Fernet.generate_key().decode(), bad)
+    assert str(refused.value) == expected
+    assert refused.value.setting == "HASH_KEY"
+    assert not (tmp_path / "k.keys").exists()
+
+
+def test_a_damaged_keys_file_is_named_and_left_as_it_was(tmp_path):
+    path = tmp_path / "bot.keys"
+    path.write_text("{not json", "utf-8")
+    with pytest.raises(SettingsError) as refused:
+        load_or_create_keys(path)
+    assert str(refused.value) == f"keys file: {path} cannot be read; restore it from your backup."
+    assert refused.value.setting == "keys file"
+    assert path.read_text("utf-8") == "{not json"
+
+
+def test_the_keys_file_can_be_created_several_folders_deep(tmp_path):
+    path = tmp_path / "srv" / "peer-circle" / "data" / "bot.keys"
+    keys, created = load_or_create_keys(path)
+    assert created
+    assert load_or_create_keys(path) == (keys, False)
+
+
+class _WatchedKeys(dict):
+    """The keys to write, noting the file's permissions at the moment they are being written."""
+
+    def __init__(self, path, values):
+        super().__init__(values)
+        self.path = path
+        self.modes_while_writing: list[int] = []
+
+    def items(self):
+        self.modes_while_writing.append(stat.S_IMODE(self.path.stat().st_mode))
+        return super().items()
+
+
+def test_the_keys_file_is_owner_only_even_while_it_is_being_written(tmp_path):
+    from bot.keys import load_keys, write_keys_file
+
+    path = tmp_path / "bot.keys"
+    _, pending = load_keys(path)
+    assert pending is not None
+    watched = _WatchedKeys(path, pending)
+    old_umask = os.umask(0)  # the most permissive umask: only the bot's own mode protects the file
+    try:
+        write_keys_file(path, watched)
+    finally:
+        os.umask(old_umask)
+    assert watched.modes_while_writing and set(watched.modes_while_writing) == {0o600}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_fresh_keys_in_memory_have_the_size_of_generated_ones(tmp_path):
+    import base64
+    import json
+
+    load_or_create_keys(tmp_path / "bot.keys")
+    generated = base64.urlsafe_b64decode(json.loads((tmp_path / "bot.keys").read_text("utf-8"))["hash_key"])
+    fresh = ephemeral_keys()
+    assert len(fresh.hash_key) == len(generated) == 32
+    assert fresh.hash_key != ephemeral_keys().hash_key

@@ -96,3 +96,74 @@ def test_next_allowed_from_the_evening_start_of_a_wrapping_window_is_tomorrow_mo
 
 def test_next_allowed_after_midnight_in_a_wrapping_window_is_the_same_morning() -> None:
     assert next_allowed(at(LONDON, 2026, 6, 2, 0, 0), LONDON, *NIGHT) == at(LONDON, 2026, 6, 2, 7, 0)
+
+
+def test_rejects_a_start_outside_the_day_with_a_plain_message() -> None:
+    noon = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    for start, end in ((1440, 0), (-1, 0), (0, 1440), (0, -1)):
+        with pytest.raises(ValueError) as refused:
+            in_quiet_hours(noon, LONDON, start, end)
+        assert str(refused.value) == "quiet hours are minutes of the day, 0 to 1439"
+    with pytest.raises(ValueError) as refused:
+        in_quiet_hours(datetime(2026, 6, 1, 12), LONDON, *NIGHT)
+    assert str(refused.value) == "naive datetimes are not allowed"
+    assert in_quiet_hours(noon, LONDON, 1439, 0) is False  # the last minute of the day is a valid start
+
+
+def test_the_fall_back_that_crosses_midnight_leaves_the_window_on_the_previous_date() -> None:
+    # St John's fell back at 00:01 NDT on 1 November 2009, to 23:01 NST on 31 October. Quiet from
+    # 00:00 to 23:45: at 00:00:30 on 1 November the clock next reads 23:45 on 31 October (NST).
+    now = datetime(2009, 11, 1, 2, 30, 30, tzinfo=UTC)
+    assert now.astimezone(ZoneInfo("America/St_Johns")).date().day == 1
+    assert in_quiet_hours(now, "America/St_Johns", 0, 1425)
+    assert next_allowed(now, "America/St_Johns", 0, 1425) == datetime(2009, 11, 1, 3, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+def host_zone():
+    """Set the zone of the machine the bot runs on (TZ), restoring it after the test."""
+    import os
+    import time
+
+    saved = os.environ.get("TZ")
+
+    def set_zone(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield set_zone
+    if saved is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()
+
+
+# The member's zone decides, never the zone of the machine the bot runs on; answers are in UTC.
+HOST_ZONE_CASES = [
+    # Outside quiet hours: the answer is now itself.
+    ("America/New_York", datetime(2026, 6, 1, 18, 0, tzinfo=UTC), NY, *LUNCH, datetime(2026, 6, 1, 18, 0, tzinfo=UTC)),
+    # 23:30 on 1 June at UTC-12 is already 3 June in Kiritimati: the window still ends at 23:45 on 1 June.
+    (
+        "Pacific/Kiritimati",
+        datetime(2026, 6, 2, 11, 30, tzinfo=UTC),
+        "Etc/GMT+12",
+        1380,
+        1425,
+        datetime(2026, 6, 2, 11, 45, tzinfo=UTC),
+    ),
+    # New York falls back at 06:00 UTC to 01:00 EST, before the 01:30 start: allowed at once. Hosts
+    # in New York (whose own repeated hour this is) and at a fixed UTC-4 both must see that change.
+    ("America/New_York", datetime(2026, 11, 1, 5, 45, tzinfo=UTC), NY, 90, 0, datetime(2026, 11, 1, 6, 0, tzinfo=UTC)),
+    ("Etc/GMT+4", datetime(2026, 11, 1, 5, 45, tzinfo=UTC), NY, 90, 0, datetime(2026, 11, 1, 6, 0, tzinfo=UTC)),
+    ("UTC", datetime(2026, 11, 1, 5, 45, tzinfo=UTC), NY, 90, 0, datetime(2026, 11, 1, 6, 0, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize(("host", "now", "tz", "start", "end", "expected"), HOST_ZONE_CASES)
+def test_the_host_machines_zone_never_moves_the_answer(host_zone, host, now, tz, start, end, expected) -> None:
+    host_zone(host)
+    answer = next_allowed(now, tz, start, end)
+    assert answer == expected
+    assert answer.utcoffset() is not None and answer.utcoffset().total_seconds() == 0
+    assert answer.tzinfo is UTC
