@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import secrets
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -28,7 +29,6 @@ import discord
 import simcord
 
 from bench.harness import (
-    BareBot,
     BotFactory,
     Comparison,
     Ctx,
@@ -57,12 +57,19 @@ _GUILD_ID: list[int] = []
 
 
 def bench_guild_id() -> int:
-    """The id SimCord gives the first guild of an env (the same in every fresh env), where rows are seeded."""
+    """The id SimCord gives the first guild our bot sees (the same in every fresh env), where rows are seeded.
+
+    SimCord numbers every object it creates, the bot's synced commands included, so this is asked of our bot.
+    """
     if not _GUILD_ID:
 
         async def probe() -> None:
-            async with simcord.run(BareBot()) as env:
-                _GUILD_ID.append(world(env)[0].id)
+            services = await make_services(clock=SimcordClock())
+            try:
+                async with simcord.run(make_bot(services)) as env:
+                    _GUILD_ID.append(world(env)[0].id)
+            finally:
+                await services.db.close()
 
         with short_settle():
             asyncio.run(probe())
@@ -180,7 +187,7 @@ def run_suite(cases: list[Case], scales: tuple[int, ...], *, n: int, rounds: int
 def table_row(result: Comparison, members: int, target_us: float) -> str:
     """`| label | members | added (IQR) | ours | bare | ratio | target |`."""
     median, q1, q3 = result.added_us()
-    ours, bare = (sorted(values)[len(values) // 2] * 1e6 for values in (result.ours, result.bare))
+    ours, bare = (statistics.median(values) * 1e6 for values in (result.ours, result.bare))
     verdict = "met" if median <= target_us else f"gap {median - target_us:,.0f} µs"
     return (
         f"| {result.label} | {members:,} | **{median:,.0f}** ({q1:,.0f}–{q3:,.0f}) | {ours:,.0f} | {bare:,.0f} "
