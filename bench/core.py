@@ -93,7 +93,9 @@ def _member_rows(guild_id: int, count: int, now: int) -> dict[str, list[tuple[An
             (guild_id, uid, i + 1, now, later) for i, uid in enumerate(users)
         ],
         "INSERT INTO checkin_answers (guild_id, user_id, token, prompt_id, body, created_at, expires_at)"
-        " VALUES (?, ?, ?, 'seeded', ?, ?, ?)": [(guild_id, uid, f"{i:08x}", blob, now, later) for i, uid in enumerate(users)],
+        " VALUES (?, ?, ?, 'seeded', ?, ?, ?)": [
+            (guild_id, uid, f"{i:08x}", blob, now, later) for i, uid in enumerate(users)
+        ],
         "INSERT INTO moment_settings (guild_id, user_id, keep_days, lookback_schedule_id, dm_closed, created_at,"
         " expires_at) VALUES (?, ?, 90, NULL, 0, ?, ?)": [(guild_id, uid, now, later) for uid in users],
         "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?)": [
