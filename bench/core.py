@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import secrets
 import shutil
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -103,29 +104,39 @@ def _member_rows(guild_id: int, count: int, now: int) -> dict[str, list[tuple[An
         ],
         "INSERT INTO vent_posts (post_id, guild_id, channel_id, message_id, is_forum, created_at)"
         " VALUES (?, ?, 1, ?, 0, ?)": [(i + 1, guild_id, i + 1, now) for i in range(count)],
-        "INSERT INTO vent_links (message_id, post_id, guild_id, member_tag, is_post, expires_at)"
-        " VALUES (?, ?, ?, ?, 1, ?)": [(i + 1, i + 1, guild_id, secrets.token_hex(16), later) for i in range(count)],
+        # created_at given, as the bot's own trigger would fill it in (and without the trigger's scan of vent_posts).
+        "INSERT INTO vent_links (message_id, post_id, guild_id, member_tag, is_post, expires_at, created_at)"
+        " VALUES (?, ?, ?, ?, 1, ?, ?)": [
+            (i + 1, i + 1, guild_id, secrets.token_hex(16), later, now) for i in range(count)
+        ],
         "INSERT INTO strategy_favourites (guild_id, user_id, strategy_id, saved_at, expires_at)"
         " VALUES (?, ?, 'seeded', ?, ?)": [(guild_id, uid, now, later) for uid in users],
     }
 
 
-async def seed_members(db: Any, guild_id: int, count: int, now: int) -> None:
-    """Seed `count` members' rows (see `_member_rows`) in one transaction."""
-    async with db.transaction():
-        await db.execute("INSERT OR IGNORE INTO guilds (guild_id, joined_at) VALUES (?, ?)", (guild_id, now))
-        for sql, rows in _member_rows(guild_id, count, now).items():
-            await db.executemany(sql, rows)
+def seed_members(path: Path, guild_id: int, count: int, now: int) -> None:
+    """Seed `count` members' rows (see `_member_rows`) into a migrated template, in one transaction.
 
-
-async def build_template(path: Path, members: int, guild_id: int) -> None:
-    """Migrate a file database and seed `members` members' rows into it (time: SimCord's start instant)."""
-    services = await make_services(db_path=str(path))
+    Plain sqlite3 without a journal: this is the template, not a measured database; each round's copy is
+    opened by the bot with the production pragmas.
+    """
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
-        now = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
-        await seed_members(services.db, guild_id, members, now)
+        conn.execute("PRAGMA journal_mode = OFF").fetchall()
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("BEGIN")
+        conn.execute("INSERT OR IGNORE INTO guilds (guild_id, joined_at) VALUES (?, ?)", (guild_id, now))
+        for sql, rows in _member_rows(guild_id, count, now).items():
+            conn.executemany(sql, rows)
+        conn.execute("COMMIT")
     finally:
-        await services.db.close()
+        conn.close()
+
+
+async def migrate(path: Path) -> None:
+    """A freshly migrated file database."""
+    services = await make_services(db_path=str(path))
+    await services.db.close()
 
 
 def ours_factory(template: Path) -> BotFactory:
@@ -151,7 +162,8 @@ def template_for(members: int) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="bench-template-") as folder:
         path = Path(folder) / "template.db"
         started = time.perf_counter()
-        asyncio.run(build_template(path, members, bench_guild_id()))
+        asyncio.run(migrate(path))
+        seed_members(path, bench_guild_id(), members, int(datetime(2026, 1, 1, tzinfo=UTC).timestamp()))
         print(f"  (seeded {members:,} members' rows in {time.perf_counter() - started:.1f} s)", flush=True)
         yield path
 

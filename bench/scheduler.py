@@ -70,6 +70,11 @@ ROWS = (
         Config("aps", "wal", "full", 1, adds=300, fires=300),
     ),
     (
+        "same pragmas: WAL + FULL, ours batched",
+        Config("ours", "wal", "full", 100, adds=300, fires=5_000),
+        Config("aps", "wal", "full", 1, adds=300, fires=300),
+    ),
+    (
         "same pragmas: WAL + NORMAL, ours batched",
         Config("ours", "wal", "normal", 100, adds=2_000, fires=5_000),
         Config("aps", "wal", "normal", 1, adds=1_000, fires=1_000),
@@ -171,8 +176,9 @@ async def _ours_rates(db: Database, scheduler: Scheduler, recorder: _Recorder, c
     )
     started = time.perf_counter()
     count = await scheduler.run_due()
-    fires = count / (time.perf_counter() - started)
-    assert count == config.fires == recorder.fired, (count, recorder.fired)
+    fires = count / (time.perf_counter() - started)  # per firing, whichever rows they were
+    # A few seeded rows may have come due on the real clock since seeding; they fire in the same pass.
+    assert count >= config.fires and count == recorder.fired, (count, recorder.fired)
     return {"adds_per_s": adds, "fires_per_s": fires}
 
 
@@ -197,19 +203,22 @@ async def run_ours(path: Path, config: Config) -> dict[str, float]:
     """Every measurement of our scheduler for one configuration."""
     recorder = _Recorder()
     db, scheduler, figures = await _open_ours(path, config, recorder)
-    figures |= await _ours_rates(db, scheduler, recorder, config)
-    if config.full:
-        figures |= await _ours_lateness(db, scheduler, recorder, config)
-    figures["schedules"] = await db.fetchval("SELECT count(*) FROM schedules")
-    figures["journal"] = await db.fetchval("PRAGMA journal_mode")
-    figures["synchronous"] = await db.fetchval("PRAGMA synchronous")
-    await db.close()
+    try:
+        figures |= await _ours_rates(db, scheduler, recorder, config)
+        if config.full:
+            figures |= await _ours_lateness(db, scheduler, recorder, config)
+        figures["schedules"] = await db.fetchval("SELECT count(*) FROM schedules")
+        figures["journal"] = await db.fetchval("PRAGMA journal_mode")
+        figures["synchronous"] = await db.fetchval("PRAGMA synchronous")
+    finally:
+        await db.close()  # or a failed run never exits: aiosqlite's thread would keep the process alive
     figures["end_rss_mib"] = rss_kb() / 1024
     return figures
 
 
 # -- APScheduler -----------------------------------------------------------------------------------
 
+APS_JOB = "bench.scheduler:aps_noop"
 APS_LATENESS: list[float] = []
 APS_COUNT = [0]
 
@@ -228,7 +237,8 @@ def seed_aps(path: Path, count: int) -> None:
 
     seeder = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{path}")})
     seeder.start(paused=True)
-    seeder.add_job(aps_noop, "cron", hour=9, minute=0, timezone="UTC", id="template")
+    # By module path: the seeder may run as __main__, the measuring process imports bench.scheduler.
+    seeder.add_job(APS_JOB, "cron", hour=9, minute=0, timezone="UTC", id="template")
     seeder.shutdown(wait=False)
     conn = sqlite3.connect(path)
     (blob,) = conn.execute("SELECT job_state FROM apscheduler_jobs WHERE id = 'template'").fetchone()
@@ -295,13 +305,13 @@ async def run_aps(path: Path, config: Config) -> dict[str, float]:
     await asyncio.sleep(0)
     started = time.perf_counter()
     for i in range(config.adds):
-        scheduler.add_job(aps_noop, "cron", hour=i % 24, minute=i % 60, timezone=ZONES[i % len(ZONES)], id=f"a{i}")
+        scheduler.add_job(APS_JOB, "cron", hour=i % 24, minute=i % 60, timezone=ZONES[i % len(ZONES)], id=f"a{i}")
     figures["adds_per_s"] = config.adds / (time.perf_counter() - started)
     await _aps_fire(scheduler, [f"j{i}" for i in range(config.fires)], datetime.now(UTC) - timedelta(seconds=10))
     APS_COUNT[0], started = 0, time.perf_counter()
     await _aps_wait(lambda: APS_COUNT[0], config.fires, 300)
     figures["fires_per_s"] = APS_COUNT[0] / (time.perf_counter() - started)
-    assert APS_COUNT[0] == config.fires, APS_COUNT
+    assert APS_COUNT[0] >= config.fires, APS_COUNT
     if config.full:
         figures |= await _aps_lateness(scheduler, config.fires)
     scheduler.shutdown(wait=False)
