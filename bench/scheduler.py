@@ -372,7 +372,7 @@ def _templates(folder: Path, size: int) -> dict[str, Path]:
 Result = tuple[int, str, Config, list[dict[str, Any]], list[dict[str, Any]]]
 
 
-def measure(sizes: tuple[int, ...], repeat: int) -> list[Result]:
+def measure(sizes: tuple[int, ...], repeat: int, only: str = "") -> list[Result]:
     """Every row at every size; each pair run `repeat` times, alternating ours and APScheduler (ABAB)."""
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="bench-scheduler-") as name:
@@ -380,6 +380,8 @@ def measure(sizes: tuple[int, ...], repeat: int) -> list[Result]:
         for size in sizes:
             templates = _templates(folder, size)
             for label, ours, aps in ROWS:
+                if only not in label:
+                    continue
                 mine, theirs = [], []
                 for _ in range(1 if ours.full else repeat):  # the shipped row's real-clock waits run once
                     mine.append(_in_subprocess(templates["ours"], folder, ours))
@@ -433,9 +435,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Our scheduler against APScheduler on equal footing.")
     parser.add_argument("--schedules", default=",".join(str(s) for s in SIZES), help="comma-separated sizes")
     parser.add_argument("--repeat", type=int, default=3, help="pairs per row, alternating (default 3)")
+    parser.add_argument("--only", default="", help="run only the rows whose label contains this, e.g. 'equal'")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    results = measure(tuple(int(s) for s in args.schedules.split(",")), args.repeat)
+    results = measure(tuple(int(s) for s in args.schedules.split(",")), args.repeat, args.only)
     print_tables(results)
     print(
         "(adds and fires timed differ per configuration and system: see ROWS; rates are per operation;"
