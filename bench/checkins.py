@@ -1,48 +1,48 @@
-"""Check-ins at scale: 10,000 members due in the same minute, through SimCord.
+"""Check-in answers and good moments (writes) against a bare discord.py bot making the same Discord calls.
 
-Two figures:
-- the bot's own CPU per DM (scheduler claim, plan lookup, prompt pick, queue, send with four
-  buttons) against a bare discord.py bot sending the same 10,000 DMs with the same buttons, both
-  through SimCord in the same run (CPU time, for the reasons in bench/harness.py);
-- the modelled time to deliver all of them under the real rate limit: the DeliveryQueue's token
-  bucket (49 requests/s, cost 2 per DM because every DM channel must be opened) running
-  on a virtual clock, so the benchmark measures the model instead of waiting for it.
+    python -m bench.checkins [--members 1000,10000,100000] [--n 40] [--rounds 6] [--profile]
 
-Run: `.venv/bin/python -m bench.checkins [members] [--split]` (10,000 by default; `--split` reruns both
-bots with SimCord's settle bookkeeping metered separately).
+- Check-in answer: a member presses Answer under a check-in prompt in their DMs (the button opens a modal)
+  and submits it; ours keeps the answer encrypted (the member chose to keep answers for 30 days). The
+  prompts are sent untimed before the round: ours through its real scheduler and delivery queue, the
+  bare bot from one command, with the same four buttons.
+- Good moment: `/moment add` opens a modal; submitting it keeps the moment encrypted (ours: the member has
+  turned the log on) and answers privately.
+
+The fan-out of thousands of check-in DMs at once (CPU per DM, modelled delivery time) is measured in
+bench/dm_fanout.py. See bench/harness.py for the method.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
-import simcord
-import simcord.env
 from discord import app_commands
 from discord.ext import commands
 
+from bench.core import WRITE_TARGET_US, Case, cli
+from bench.harness import Ctx, Side, nothing, world
 from bot.clock import to_timestamp
-from bot.content.store import load_content
 from bot.delivery.dm import DmSender
-from bot.delivery.queue import DEFAULT_RATE, DeliveryQueue, DeliveryStats
 from bot.delivery.repository import DmChannelRepository
 from bot.scheduling.recurrence import Recurrence
-from bot.testing import SimcordClock, make_bot, make_services
 
-MEMBERS = 10_000
-# Requests per DM when every DM channel must be opened first (the first wave; bench/dm_fanout.py models the rest).
-COST_NEW_CHANNEL = 2.0
-TEXT = "Your check-in from **Bench**:\n> a prompt\n\nAnswer if you'd like, or let it pass."
+ANSWER = "Tired, but the group call helped."
+MOMENT = "A coworker asked how peer support works and really listened."
+LABELS = ("Answer", "Not today", "Pause for a week", "Stop")
+STYLES = (
+    discord.ButtonStyle.primary,
+    discord.ButtonStyle.secondary,
+    discord.ButtonStyle.secondary,
+    discord.ButtonStyle.danger,
+)
 
 
 class ModelClock:
-    """Virtual seconds for the token bucket: sleeping moves the clock instead of waiting."""
+    """Virtual seconds for the delivery queue's token bucket: sleeping moves the clock instead of waiting."""
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -57,89 +57,17 @@ class ModelClock:
         await asyncio.sleep(0)
 
 
-async def seed(services: Any, guild_id: int, user_ids: list[int], due: int) -> None:
-    """Give every member a daily check-in plan due at `due` (one transaction, like a busy 09:00)."""
-    db = services.db
-    now = to_timestamp(services.clock.now())
-    rule = Recurrence.daily((0, 1), "UTC").to_json()
-    async with db.transaction():
-        await db.execute("INSERT OR IGNORE INTO guilds (guild_id, joined_at) VALUES (?, ?)", (guild_id, now))
-        await db.executemany(
-            "INSERT INTO schedules (id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at,"
-            " expires_at) VALUES (?, ?, 'checkin', ?, '{}', ?, ?, 0, ?, ?)",
-            [(n + 1, guild_id, uid, rule, due, now, now + 86400 * 365) for n, uid in enumerate(user_ids)],
-        )
-        await db.executemany(
-            "INSERT INTO checkin_plans (guild_id, user_id, schedule_id, cadence, days, at_minute, timezone,"
-            " prompt_set, keep_days, paused_until, dm_closed, created_at, expires_at)"
-            " VALUES (?, ?, ?, 'daily', '', 1, 'UTC', 'daily', 0, NULL, 0, ?, ?)",
-            [(guild_id, uid, n + 1, now, now + 86400 * 365) for n, uid in enumerate(user_ids)],
-        )
-
-
-async def ours(count: int) -> dict[str, float]:
-    """The real bot: seed `count` due plans, let the scheduler fire them, time until all are sent."""
-    services = await make_services(clock=SimcordClock(), content=load_content())
-    bot = make_bot(services)
-    model = ModelClock()
-    try:
-        async with simcord.run(bot, settle_timeout=3600) as env:
-            guild = env.create_guild("Bench")
-            users = [env.create_user(f"m{n}") for n in range(count)]
-            await seed(services, guild.id, [u.id for u in users], to_timestamp(env.now()) + 60)
-            sender = DmSender(bot, channels=DmChannelRepository(services.db), clock=model, sleep=model.sleep)
-            bot.use_dm_sender(sender)
-            services.scheduler.wake()  # rows written behind its back: make it re-read the earliest due time
-            cpu, wall = time.process_time(), time.perf_counter()
-            await env.advance_time(120)
-            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            stats = sender.queue.stats()
-            assert stats.sent == count, stats
-    finally:
-        await services.db.close()
-    return {
-        "cpu": cpu,
-        "wall": wall,
-        "modelled": model.now,
-        "sent": float(stats.sent),
-    }
-
-
-async def modelled_delivery(count: int) -> tuple[float, DeliveryStats]:
-    """Run the real DeliveryQueue on the virtual clock alone: `count` DMs at cost 2, all due at once.
-
-    No simulator and no Discord: `send` does nothing, so the only thing that takes (modelled) time
-    is the token bucket. This is the figure for "how long would the real rate limit take".
-    """
-    model = ModelClock()
-
-    async def send(item: int) -> None:
-        return None
-
-    queue: DeliveryQueue[int] = DeliveryQueue(
-        send, burst=COST_NEW_CHANNEL, maxsize=count, clock=model, sleep=model.sleep
+class BareAnswerModal(discord.ui.Modal, title="Your check-in"):
+    answer: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Your answer", style=discord.TextStyle.paragraph, custom_id="checkin-answer"
     )
-    for n in range(count):
-        queue.submit_nowait(n, cost=COST_NEW_CHANNEL)
-    queue.start()
-    await queue.join()
-    await queue.stop()
-    stats = queue.stats()
-    assert stats.sent == count, stats
-    return model.now, stats
 
-
-LABELS = ("Answer", "Not today", "Pause for a week", "Stop")
-STYLES = (
-    discord.ButtonStyle.primary,
-    discord.ButtonStyle.secondary,
-    discord.ButtonStyle.secondary,
-    discord.ButtonStyle.danger,
-)
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_message("Kept.", ephemeral=True)
 
 
 class BareButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bare:(?P<n>[0-3]):(?P<uid>[0-9]{1,20})"):
-    """The bare bot's buttons, DynamicItems like ours (see `BareDMBot` for why that matters)."""
+    """The bare bot's four buttons under a prompt; Answer opens the modal."""
 
     def __init__(self, n: int, uid: int) -> None:
         super().__init__(discord.ui.Button(label=LABELS[n], style=STYLES[n], custom_id=f"bare:{n}:{uid}"))
@@ -148,25 +76,32 @@ class BareButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bare
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
     ) -> BareButton:
-        """Rebuild from the custom id (never pressed in the benchmark)."""
+        """Rebuild from the custom id."""
         return cls(int(match["n"]), int(match["uid"]))
 
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Every press opens the answer modal (only Answer is pressed here)."""
+        await interaction.response.send_modal(BareAnswerModal())
 
-class BareDMBot(commands.Bot):
-    """The baseline: discord.py sending the same DMs in a loop, no database, no queue.
 
-    Its four buttons are DynamicItems, as ours are. With plain `Button(custom_id=...)` views,
-    discord.py keeps every sent view in its view store, and SimCord's settle loop scans that whole
-    store for each pending task on each turn, so the bare bot's cost per DM grew with the DMs
-    already sent (quadratic in total) while ours, whose views are fully dynamic, did not.
-    """
+class BareMomentModal(discord.ui.Modal, title="A good moment"):
+    text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="What happened", style=discord.TextStyle.paragraph, custom_id="moment-text"
+    )
 
-    def __init__(self, user_ids: list[int]) -> None:
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_message("Kept.", ephemeral=True)
+
+
+class BareBot(commands.Bot):
+    """The baseline: `/send` DMs a prompt with four buttons to each listed user; `/moment add` opens a modal."""
+
+    def __init__(self) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default())
-        self.user_ids = user_ids
+        self.user_ids: list[int] = []
 
     async def setup_hook(self) -> None:
-        """One command that sends every DM (SimCord requires synced commands)."""
+        """Register the commands and the buttons, and sync (SimCord requires synced commands)."""
         self.add_dynamic_items(BareButton)
 
         async def send_all(interaction: discord.Interaction) -> None:
@@ -176,111 +111,118 @@ class BareDMBot(commands.Bot):
                 for n in range(len(LABELS)):
                     view.add_item(BareButton(n, uid))
                 channel = await self.create_dm(discord.Object(uid))
-                await channel.send(TEXT, view=view)
+                await channel.send("Your check-in from **Bench**:\n> a prompt", view=view)
 
+        async def add_moment(interaction: discord.Interaction) -> None:
+            await interaction.response.send_modal(BareMomentModal())
+
+        moment = app_commands.Group(name="moment", description="bare")
+        moment.add_command(app_commands.Command(name="add", description="bare", callback=add_moment))
+        self.tree.add_command(moment)
         self.tree.add_command(app_commands.Command(name="send", description="bare", callback=send_all))
         await self.tree.sync()
 
 
-async def bare(count: int) -> dict[str, float]:
-    """The bare bot sending `count` DMs from one command."""
-    user_ids: list[int] = []
-    bot = BareDMBot(user_ids)
-    async with simcord.run(bot, settle_timeout=3600) as env:
-        guild = env.create_guild("Bench")
-        channel = guild.create_text_channel("general")
-        actor = guild.add_member(env.create_user("trigger"))
-        user_ids.extend(env.create_user(f"m{n}").id for n in range(count))
-        cpu, wall = time.process_time(), time.perf_counter()
-        await actor.slash(channel, "send")
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return {"cpu": cpu, "wall": wall}
+async def bare_factory() -> tuple[discord.Client, Any, Callable[[], Awaitable[None]]]:
+    """The bare check-in bot."""
+    return BareBot(), None, nothing
 
 
-# SimCord's settle-loop bookkeeping, as called from Env._settle_internal (private names, diagnostic only).
-SETTLE_HELPERS = (
-    "_run_due_virtual_callbacks",
-    "_owned_tasks",
-    "_active_callbacks",
-    "_virtualize_recognized_waits",
-    "_is_parked",
-    "_callback_is_parked",
-)
-
-
-@contextmanager
-def settle_meter() -> Iterator[list[float]]:
-    """Count CPU spent in SimCord's settle bookkeeping while inside (for `--split`; adds some overhead).
-
-    Settling inspects every pending bot task on every loop turn, so a bot with many concurrent tasks
-    (our scheduler dispatches a batch of due rows at once) pays the simulator more than a bot with
-    one sequential loop. This separates that from everything else.
-    """
-    spent = [0.0]
-    originals = {name: getattr(simcord.env, name) for name in SETTLE_HELPERS}
-
-    def metered(original: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            started = time.process_time()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                spent[0] += time.process_time() - started
-
-        return call
-
-    for name, original in originals.items():
-        setattr(simcord.env, name, metered(original))
-    try:
-        yield spent
-    finally:
-        for name, original in originals.items():
-            setattr(simcord.env, name, original)
-
-
-def split(count: int) -> None:
-    """Print each bot's CPU per DM with SimCord's settle bookkeeping separated out."""
-    rest: dict[str, float] = {}
-    for label, run in (("bare", bare), ("ours", ours)):
-        with settle_meter() as spent:
-            result = asyncio.run(run(count))
-        rest[label] = result["cpu"] - spent[0]
-        print(
-            f"  {label}: {result['cpu'] / count * 1e6:,.0f} µs CPU/DM, of which SimCord settle bookkeeping "
-            f"{spent[0] / count * 1e6:,.0f} µs, everything else {rest[label] / count * 1e6:,.0f} µs"
+async def _plan_checkins(ctx: Ctx, guild_id: int, user_ids: list[int]) -> None:
+    """Give each acting member a daily check-in due in a minute, answers kept 30 days (as /checkin start would)."""
+    db, now = ctx.services.db, to_timestamp(ctx.env.now())
+    rule = Recurrence.daily((0, 1), "UTC").to_json()
+    for uid in user_ids:
+        schedule_id = await db.insert(
+            "INSERT INTO schedules (guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at,"
+            " expires_at) VALUES (?, 'checkin', ?, '{}', ?, ?, 0, ?, ?)",
+            (guild_id, uid, rule, now + 60, now, now + 86400 * 365),
         )
-    print(f"  ratio without the settle bookkeeping: {rest['ours'] / rest['bare']:.2f}")
+        await db.execute(
+            "INSERT INTO checkin_plans (guild_id, user_id, schedule_id, cadence, days, at_minute, timezone,"
+            " prompt_set, keep_days, paused_until, dm_closed, created_at, expires_at)"
+            " VALUES (?, ?, ?, 'daily', '', 1, 'UTC', 'daily', 30, NULL, 0, ?, ?)",
+            (guild_id, uid, schedule_id, now, now + 86400 * 365),
+        )
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Print the figures for `count` members (default 10,000)."""
-    args = sys.argv[1:] if argv is None else argv
-    with_split = "--split" in args
-    numbers = [arg for arg in args if arg != "--split"]
-    count = int(numbers[0]) if numbers else MEMBERS
-    started = time.perf_counter()
-    base = asyncio.run(bare(count))
-    mine = asyncio.run(ours(count))
-    modelled, stats = asyncio.run(modelled_delivery(count))
-    total = time.perf_counter() - started
-    ratio = mine["cpu"] / base["cpu"]
-    print(
-        f"check-in DMs, {count:,} members due at once: {mine['cpu'] / count * 1e6:,.0f} µs CPU/DM vs bare "
-        f"{base['cpu'] / count * 1e6:,.0f} µs → ratio {ratio:.2f} (target ≤ 2: {'met' if ratio <= 2 else 'NOT met'}); "
-        f"wall {mine['wall']:.1f} s vs {base['wall']:.1f} s"
+async def _send_prompts(ctx: Ctx, guild: Any, channel: Any, members: list[Any]) -> None:
+    """Untimed: each acting member gets a check-in prompt in their DMs."""
+    ids = [m.id for m in members]
+    if ctx.services is None:
+        ctx.bot.user_ids.extend(ids)  # type: ignore[attr-defined]
+        await members[0].slash(channel, "send")
+        return
+    await _plan_checkins(ctx, guild.id, ids)
+    model = ModelClock()  # the rate limit's waits on a virtual clock: the prompts are set-up, not timed
+    sender = DmSender(ctx.bot, channels=DmChannelRepository(ctx.services.db), clock=model, sleep=model.sleep)
+    ctx.bot.use_dm_sender(sender)  # type: ignore[attr-defined]
+    ctx.services.scheduler.wake()  # rows written behind its back: re-read the earliest due time
+    await ctx.env.advance_time(120)
+
+
+async def _check_kept(ctx: Ctx, table: str, members: list[Any]) -> None:
+    """After the last action: ours kept one row per acting member (a scenario that did nothing would time nothing)."""
+    if ctx.services is None:
+        return
+    marks = ",".join("?" * len(members))
+    kept = await ctx.services.db.fetchval(
+        f"SELECT count(*) FROM {table} WHERE user_id IN ({marks})",
+        [m.id for m in members],
     )
-    print(
-        f"modelled delivery under the real limit ({DEFAULT_RATE:g} req/s, burst {COST_NEW_CHANNEL:g}, "
-        f"{COST_NEW_CHANNEL:g} requests per DM as every DM channel is new): DeliveryQueue alone "
-        f"{modelled:,.1f} s ({modelled / 60:.1f} min) for {stats.sent:,} DMs, lateness p50 {stats.p50 or 0:,.1f} s, "
-        f"p99 {stats.p99 or 0:,.1f} s; the same queue inside the SimCord run: {mine['modelled']:,.1f} s "
-        f"for {int(mine['sent']):,} DMs"
-    )
-    print(f"wall time of the whole benchmark: {total:.1f} s")
-    if with_split:
-        print("second run of both bots, SimCord's settle bookkeeping metered (--split):")
-        split(count)
+    assert kept == len(members), f"{kept} of {len(members)} kept in {table}"
+
+
+async def checkin_answer(ctx: Ctx, n: int) -> Callable[[], Awaitable[Any]]:
+    """Each action: a member presses Answer under their prompt and submits the modal."""
+    guild, channel, _ = world(ctx.env)
+    members = [guild.add_member(ctx.env.create_user(f"member{i}")) for i in range(n + 1)]
+    await _send_prompts(ctx, guild, channel, members)
+    prompts = [m.user.dm_channel.history()[-1] for m in members]
+    assert all(p.components for p in prompts), "a prompt arrived without its buttons"
+    done = [0]
+
+    async def action() -> None:
+        who, prompt = members[done[0]].user, prompts[done[0]]
+        shown = await who.click(prompt, label="Answer")
+        await who.submit_modal(shown, {"checkin-answer": ANSWER})
+        done[0] += 1
+        if done[0] == len(members):
+            await _check_kept(ctx, "checkin_answers", members)
+
+    return action
+
+
+async def moment(ctx: Ctx, n: int) -> Callable[[], Awaitable[Any]]:
+    """Each action: a member with the log turned on runs /moment add and submits the modal."""
+    guild, channel, _ = world(ctx.env)
+    members = [guild.add_member(ctx.env.create_user(f"member{i}")) for i in range(n + 1)]
+    if ctx.services is not None:
+        now = to_timestamp(ctx.env.now())
+        await ctx.services.db.executemany(
+            "INSERT INTO moment_settings (guild_id, user_id, keep_days, lookback_schedule_id, dm_closed, created_at,"
+            " expires_at) VALUES (?, ?, 90, NULL, 0, ?, ?)",
+            [(guild.id, m.id, now, now + 86400 * 90) for m in members],
+        )
+    done = [0]
+
+    async def action() -> None:
+        member = members[done[0]]
+        shown = await member.slash(channel, "moment add")
+        assert shown.modal is not None, "the moment modal did not open"
+        await member.submit_modal(shown, {"moment-text": MOMENT})
+        done[0] += 1
+        if done[0] == len(members):
+            await _check_kept(ctx, "moments", members)
+
+    return action
+
+
+CASES = [
+    Case("check-in answer (button + modal)", checkin_answer, Side(bare_factory, checkin_answer), WRITE_TARGET_US),
+    Case("good moment (/moment add + modal)", moment, Side(bare_factory, moment), WRITE_TARGET_US),
+]
 
 
 if __name__ == "__main__":
-    main()
+    cli(CASES, "Check-in answers and good moments against a bare bot making the same Discord calls.")

@@ -1,7 +1,7 @@
-"""Strategies and resources benchmarks: /strategy random, /strategy search and /resources against a
-bare bot answering a constant text, each through SimCord in the same run, with the shipped content.
+"""Strategies and resources: /strategy random, /strategy search and /resources against a bare bot answering a
+constant ephemeral text, with the shipped content (see bench/harness.py for the method).
 
-Run: `.venv/bin/python -m bench.strategies` (or `make bench` for every benchmark).
+Run: `.venv/bin/python -m bench.strategies [--members 1000,10000,100000] [--n 40] [--rounds 6] [--profile]`.
 """
 
 from __future__ import annotations
@@ -9,40 +9,34 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import simcord
-
-from bench.core import bare_ping, ours_factory
-from bench.harness import bare_factory, compare, report, world
+from bench.core import BARE_PING, READ_ONLY_TARGET_US, Case, cli
+from bench.harness import Ctx, world
 
 
-async def strategy_random(env: simcord.Env) -> Callable[[], Awaitable[Any]]:
+async def strategy_random(ctx: Ctx, n: int) -> Callable[[], Awaitable[Any]]:
     """/strategy random by a member."""
-    _, channel, member = world(env)
+    _, channel, member = world(ctx.env)
     return lambda: member.slash(channel, "strategy random")
 
 
-async def strategy_search(env: simcord.Env) -> Callable[[], Awaitable[Any]]:
+async def strategy_search(ctx: Ctx, n: int) -> Callable[[], Awaitable[Any]]:
     """/strategy search with two words that match several strategies."""
-    _, channel, member = world(env)
+    _, channel, member = world(ctx.env)
     return lambda: member.slash(channel, "strategy search", words="documentation coworkers")
 
 
-async def resources(env: simcord.Env) -> Callable[[], Awaitable[Any]]:
+async def resources(ctx: Ctx, n: int) -> Callable[[], Awaitable[Any]]:
     """/resources with no topic: every shipped resource, rendered into one embed."""
-    _, channel, member = world(env)
+    _, channel, member = world(ctx.env)
     return lambda: member.slash(channel, "resources")
 
 
-def main() -> None:
-    """Print one line per command."""
-    for label, scenario in (
-        ("/strategy random", strategy_random),
-        ("/strategy search", strategy_search),
-        ("/resources", resources),
-    ):
-        mine, base = compare(label, (ours_factory, scenario), (bare_factory, bare_ping), n=100, rounds=5)
-        print(report(mine, base, target=1.5))
+CASES = [
+    Case("/strategy random", strategy_random, BARE_PING, READ_ONLY_TARGET_US),
+    Case("/strategy search", strategy_search, BARE_PING, READ_ONLY_TARGET_US),
+    Case("/resources", resources, BARE_PING, READ_ONLY_TARGET_US),
+]
 
 
 if __name__ == "__main__":
-    main()
+    cli(CASES, "Read-only content commands (/strategy random, /strategy search, /resources) against a bare bot.")

@@ -1,29 +1,25 @@
-"""Cost of anonymous venting against a bare discord.py bot doing the same Discord work.
+"""Anonymous venting (writes) against a bare discord.py bot making the same Discord calls.
 
-    python -m bench.venting            # N = 50
-    python -m bench.venting --n 200
+    python -m bench.venting [--members 1000,10000,100000] [--n 40] [--rounds 6] [--profile]
 
-Both bots run through SimCord in the same process, one after the other, in the same way: a slash
-command opens a modal; submitting it posts a message with two buttons and starts a thread from it.
-A button opens a reply modal; submitting it posts the reply into the thread. The bare bot does
-exactly that and nothing else; peer-circle adds its checks, keyed hashes and database writes.
+A vent: a slash command opens a modal; submitting it posts a message with two buttons and starts a thread
+from it. An anonymous reply: the reply button opens a modal; submitting it posts the reply into the thread.
+The bare bot does exactly that and nothing else; ours adds its checks, keyed hashes and database writes.
+Each timed action is one member's whole exchange (two interactions), by a member who has not posted yet.
+See bench/harness.py for the method.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import tempfile
-import time
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
-import simcord
 from discord.ext import commands
 
+from bench.core import WRITE_TARGET_US, Case, cli
+from bench.harness import Ctx, Side, nothing, world
 from bot.app import bot_intents
-from bot.testing import SimcordClock, make_bot, make_services
 
 TEXT = "A hard shift today; writing it down helps."
 
@@ -96,79 +92,69 @@ def bare_bot() -> discord.Client:
     return bot
 
 
-Cost = dict[str, float]
+async def bare_factory() -> tuple[discord.Client, Any, Callable[[], Awaitable[None]]]:
+    """The bare venting bot."""
+    return bare_bot(), None, nothing
 
 
-def _clocks() -> tuple[float, float]:
-    return time.perf_counter(), time.process_time()
+async def _channels(ctx: Ctx) -> tuple[Any, Any, Any]:
+    """The server, with venting set up on each side (ours through /config, as a moderator would)."""
+    guild, general, mod = world(ctx.env)
+    vent_channel = guild.create_text_channel("vent")
+    if ctx.services is None:
+        ctx.bot.vent_channel_id = vent_channel.id  # type: ignore[attr-defined]
+    else:
+        await mod.slash(general, "config feature", feature="venting", enabled=True)
+        await mod.slash(general, "config vent-channel", channel=vent_channel)
+    return guild, general, vent_channel
 
 
-def _per_action(start: tuple[float, float], n: int) -> Cost:
-    wall, cpu = _clocks()
-    return {"wall": (wall - start[0]) / n, "cpu": (cpu - start[1]) / n}
+async def post_vent(member: Any, general: Any) -> None:
+    """One member's vent: /vent, then the modal."""
+    shown = await member.slash(general, "vent")
+    await member.submit_modal(shown, {"vent_text": TEXT})
 
 
-async def measure(bot: discord.Client, n: int, configure: Any) -> tuple[Cost, Cost]:
-    """Wall and CPU seconds per vent and per reply for `n` members, each posting once and replying once."""
-    async with simcord.run(bot) as env:
-        guild = env.create_guild("Bench")
-        general = guild.create_text_channel("general")
-        vent_channel = guild.create_text_channel("vent")
-        mod = guild.add_member(
-            env.create_user("mod"), roles=[guild.create_role("M", permissions=discord.Permissions(manage_guild=True))]
-        )
-        await configure(env, bot, mod, general, vent_channel)
-        members = [guild.add_member(env.create_user(f"member{i}")) for i in range(n)]
-        start = _clocks()
-        for member in members:
-            shown = await member.slash(general, "vent")
-            await member.submit_modal(shown, {"vent_text": TEXT})
-        vent_cost = _per_action(start, n)
-        posts = [m for m in vent_channel.history() if m.components]
-        assert len(posts) == n and len(vent_channel.threads) == n, "not every vent was posted"
-        start = _clocks()
-        for member, post in zip(members, reversed(posts), strict=True):
-            shown = await member.click(post, custom_id=post.components[0].children[0].custom_id)
-            await member.submit_modal(shown, {"vent_reply_text": "Same here."})
-        reply_cost = _per_action(start, n)
-        assert sum(len(t.history()) for t in vent_channel.threads) == n, "not every reply was posted"
-        return vent_cost, reply_cost
+async def vent(ctx: Ctx, n: int) -> Callable[[], Awaitable[Any]]:
+    """Each action: a new member posts a vent."""
+    guild, general, vent_channel = await _channels(ctx)
+    members = [guild.add_member(ctx.env.create_user(f"member{i}")) for i in range(n + 1)]
+    done = [0]
+
+    async def action() -> None:
+        await post_vent(members[done[0]], general)
+        done[0] += 1
+        if done[0] == len(members):  # after the last: a scenario that silently did nothing would time nothing
+            assert len([m for m in vent_channel.history() if m.components]) == done[0], "not every vent was posted"
+
+    return action
 
 
-async def configure_bare(env: Any, bot: Any, mod: Any, general: Any, vent_channel: Any) -> None:
-    bot.vent_channel_id = vent_channel.id
+async def vent_reply(ctx: Ctx, n: int) -> Callable[[], Awaitable[Any]]:
+    """Each action: a new member replies anonymously to a different post (the posts are made untimed)."""
+    guild, general, vent_channel = await _channels(ctx)
+    for i in range(n + 1):
+        await post_vent(guild.add_member(ctx.env.create_user(f"poster{i}")), general)
+    posts = [m for m in vent_channel.history() if m.components]
+    members = [guild.add_member(ctx.env.create_user(f"member{i}")) for i in range(n + 1)]
+    done = [0]
+
+    async def reply() -> None:
+        member, post = members[done[0]], posts[done[0]]
+        shown = await member.click(post, custom_id=post.components[0].children[0].custom_id)
+        await member.submit_modal(shown, {"vent_reply_text": "Same here."})
+        done[0] += 1
+        if done[0] == len(members):
+            assert sum(len(t.history()) for t in vent_channel.threads) == done[0], "not every reply was posted"
+
+    return reply
 
 
-async def configure_peer_circle(env: Any, bot: Any, mod: Any, general: Any, vent_channel: Any) -> None:
-    await mod.slash(general, "config feature", feature="venting", enabled=True)
-    await mod.slash(general, "config vent-channel", channel=vent_channel)
-
-
-async def main(n: int) -> None:
-    """Run both bots and print the figures."""
-    bare_vent, bare_reply = await measure(bare_bot(), n, configure_bare)
-    with tempfile.TemporaryDirectory() as folder:
-        services = await make_services(db_path=str(Path(folder) / "bench.db"), clock=SimcordClock())
-        try:
-            ours_vent, ours_reply = await measure(make_bot(services), n, configure_peer_circle)
-        finally:
-            await services.db.close()
-    print(f"N = {n} vents and {n} replies, each through SimCord (slash/button -> modal -> post)")
-    print(f"{'':22}{'bare bot':>12}{'peer-circle':>14}{'ratio':>8}")
-    for kind in ("cpu", "wall"):
-        for label, bare, ours in (("vent", bare_vent, ours_vent), ("reply", bare_reply, ours_reply)):
-            name = f"{kind} per {label}"
-            b, o = bare[kind], ours[kind]
-            print(f"{name:22}{b * 1000:>9.2f} ms{o * 1000:>11.2f} ms{o / b:>7.2f}x")
-    overall = (ours_vent["cpu"] + ours_reply["cpu"]) / (bare_vent["cpu"] + bare_reply["cpu"])
-    print(f"overall CPU ratio: {overall:.2f}x (target: at most 3x)")
-    print(
-        "Wall time includes SimCord's 50 ms idle wait, which lands on handlers that answer without awaiting "
-        "anything (the bare bot's modal openers); CPU time is the cost the bot itself adds."
-    )
+CASES = [
+    Case("vent post (/vent + modal)", vent, Side(bare_factory, vent), WRITE_TARGET_US),
+    Case("anonymous reply (button + modal)", vent_reply, Side(bare_factory, vent_reply), WRITE_TARGET_US),
+]
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=50, help="vents and replies to post (default 50)")
-    asyncio.run(main(parser.parse_args().n))
+    cli(CASES, "Anonymous venting against a bare bot making the same Discord calls.")
