@@ -119,6 +119,9 @@ MaintenanceHook = Callable[[], Awaitable[Any]]
 # (longer than the pass interval, so no wave is missed) and at most this many of them.
 OPEN_AHEAD = timedelta(hours=1)
 OPEN_AHEAD_LIMIT = 10_000
+# Stored DM channel ids checked per maintenance pass by the backstop prune (a full sweep of 100,000 takes
+# 20 passes, about 10 hours; stopping a DM prunes at once, and unused ids expire after 30 days anyway).
+DM_PRUNE_SLICE = 5_000
 # A server missing from the list Discord sends after connecting is forgotten after this long, as if
 # the bot had been removed while offline. Long enough that no outage or mistaken restart costs a
 # server its data; a server that is merely unavailable is still listed, and is never forgotten.
@@ -229,6 +232,7 @@ class PeerCircleBot(commands.Bot):
         self._rate_watch = RateLimitWatch(self.rate_limited)
         logging.getLogger("discord.http").addHandler(self._rate_watch)
         self.maintenance_hooks.append(self.open_dm_channels_ahead)
+        self._dm_prune_after: int | None = None
         for name in self.extension_names:
             await self.load_extension(name)
         # Cogs register their schedule kinds while loading; only then may the dispatcher run.
@@ -286,7 +290,7 @@ class PeerCircleBot(commands.Bot):
         kinds = self.services.scheduler.dm_kinds()
         if not kinds:
             return 0  # no feature that sends scheduled DMs is loaded: keep what is stored until it is back
-        await self.dm.channels.prune(kinds)
+        self._dm_prune_after = await self.dm.channels.prune(kinds, self._dm_prune_after or 0, DM_PRUNE_SLICE)
         until = to_timestamp(self.services.clock.now() + OPEN_AHEAD)
         missing = await self.dm.channels.missing_for_due(kinds, until, OPEN_AHEAD_LIMIT)
         return await self.dm.open_ahead(missing) if missing else 0

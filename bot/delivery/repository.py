@@ -296,14 +296,26 @@ class DmChannelRepository:
         )
         return [int(r["owner_id"]) for r in rows]
 
-    async def prune(self, kinds: tuple[str, ...]) -> int:
-        """Forget the ids of members who no longer have any schedule of `kinds` (scheduled DMs)."""
-        marks = ", ".join("?" for _ in kinds) or "NULL"
-        return await self.db.execute(
-            "DELETE FROM dm_channels WHERE NOT EXISTS (SELECT 1 FROM schedules s"  # noqa: S608 - placeholders only
-            f" WHERE s.owner_id = dm_channels.user_id AND s.kind IN ({marks}))",
-            kinds,
+    async def prune(self, kinds: tuple[str, ...], after: int, limit: int) -> int | None:
+        """Forget the ids of members with no schedule of `kinds` left, among the next `limit` ids after `after`.
+
+        A backstop for removals that did not go through the scheduler (stopping a DM prunes at once). One
+        slice per maintenance pass keeps the pass's cost flat however many members there are; returns the
+        cursor for the next slice, or None once the end was reached (start again from 0).
+        """
+        rows = await self.db.fetchall(
+            "SELECT user_id FROM dm_channels WHERE user_id > ? ORDER BY user_id LIMIT ?", (after, limit)
         )
+        if not rows:
+            return None
+        last = int(rows[-1]["user_id"])
+        marks = ", ".join("?" for _ in kinds) or "NULL"
+        await self.db.execute(
+            "DELETE FROM dm_channels WHERE user_id > ? AND user_id <= ? AND NOT EXISTS ("  # noqa: S608 - placeholders
+            f"SELECT 1 FROM schedules s WHERE s.owner_id = dm_channels.user_id AND s.kind IN ({marks}))",
+            (after, last, *kinds),
+        )
+        return last if len(rows) == limit else None
 
     async def prune_user(self, user_id: int, kinds: tuple[str, ...]) -> int:
         """Forget one member's id if they no longer have any schedule of `kinds` (they stopped the last one)."""
