@@ -163,25 +163,27 @@ def shrink(path: Path) -> None:
 
 async def take(folder: Path, names: list[str] | None = None) -> list[Path]:
     """Run each scenario in a fresh demo and save `<name>.png` in `folder`; return the files written."""
-    written = []
     async with chromium() as browser:
-        for name in names or list(SCENARIOS):
-            with temporary_folder() as scratch:
-                session = await start_session(scratch)
-                try:
-                    page = await browser.new_page(viewport={**VIEWPORT, "height": HEIGHTS.get(name, 900)})
-                    await SCENARIOS[name](session, page)
-                    await page.locator(".channel-message").last.scroll_into_view_if_needed()
-                    # Let fonts and layout settle before the picture.
-                    await page.wait_for_timeout(300)
-                    path = folder / f"{name}.png"
-                    await page.locator("#channel-layout").screenshot(path=str(path))
-                    shrink(path)
-                    written.append(path)
-                    await page.close()
-                finally:
-                    await session.close()
-    return written
+        return [await photograph(browser, name, folder) for name in names or list(SCENARIOS)]
+
+
+async def photograph(browser: Any, name: str, folder: Path) -> Path:
+    """Run one scenario in a fresh demo with an open browser; save and return `<folder>/<name>.png`."""
+    with temporary_folder() as scratch:
+        session = await start_session(scratch)
+        try:
+            page = await browser.new_page(viewport={**VIEWPORT, "height": HEIGHTS.get(name, 900)})
+            await SCENARIOS[name](session, page)
+            await page.locator(".channel-message").last.scroll_into_view_if_needed()
+            # Let fonts and layout settle before the picture.
+            await page.wait_for_timeout(300)
+            path = folder / f"{name}.png"
+            await page.locator("#channel-layout").screenshot(path=str(path))
+            shrink(path)
+            await page.close()
+            return path
+        finally:
+            await session.close()
 
 
 def main(argv: list[str] | None = None) -> int:
