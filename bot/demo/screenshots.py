@@ -187,13 +187,14 @@ async def photograph(browser: Any, name: str, folder: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the screenshots into the folder given (docs/images by default): every scenario, or the ones named after it."""
+    """Write the screenshots into the folder given (docs/images by default): all, or only those named after it."""
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else "docs/images")
     names = args[1:] or None
     unknown = sorted(set(names or ()) - set(SCENARIOS))
     if unknown:
-        print(f"peer-circle: no such scenario: {', '.join(unknown)}. Choose from: {', '.join(SCENARIOS)}.", file=sys.stderr)  # noqa: T201
+        choices = ", ".join(SCENARIOS)
+        print(f"peer-circle: no such scenario: {', '.join(unknown)}. Choose from: {choices}.", file=sys.stderr)  # noqa: T201
         return 2
     folder.mkdir(parents=True, exist_ok=True)
     try:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.demo import screenshots
 from bot.demo.run import handle
 from bot.demo.session import DemoSession, start_session
-from bot.demo import screenshots
 from bot.demo.world import CIRCLE_NAME, REFLECTION_PROMPT, SEED_REPLY, SEED_VENT
 from tests.demo_helpers import authors, buttons, message_texts
 
