@@ -66,6 +66,8 @@ class DemoSession:
             Place(f"#co-reflection: {t.name} ({discord.utils.snowflake_time(t.id):%a %d %b})", t, members)
             for t in w.reflection.threads
         ]
+        found.append(Place("#circles", w.circles, members))
+        found += [Place(f"#circles: {t.name}", t, members) for t in w.circles.threads]
         found.append(Place("#resources", w.resources, members))
         for member in members:
             dm = member.user.dm_channel

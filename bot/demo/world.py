@@ -18,7 +18,7 @@ HOUR = 3600.0
 # SimCord settles each step within its timeout; six simulated hours per step keeps every step quick.
 STEP_SECONDS = 6 * HOUR
 # Off until a moderator turns them on; check-ins, strategies, resources and support are on by default.
-FEATURES = ("venting", "reflection")
+FEATURES = ("venting", "reflection", "circles", "connect")
 REFLECTION_PROMPT = "What helped you hold on to peer values this week?"
 SEED_VENT_TITLE = "Talked about, not with"
 SEED_VENT = (
@@ -30,6 +30,10 @@ SEED_REFLECTIONS = (
     "Talking it through with people outside my workplace. It helped to hear it wasn't about me.",
 )
 SEED_REPLY = "That sounds exhausting. Choosing your battles is still a choice, not a failure."
+CIRCLE_NAME = "Thursday circle"
+# A built-in prompt first (keys as in /reflect prompts list), then the facilitator's own words.
+CIRCLE_PROMPTS = "b:reflect-not-about-me | What helped you hold on to peer values this week?"
+CIRCLE_CLOSING = "One line, if you'd like: what will you take with you?"
 
 
 @dataclass
@@ -41,6 +45,7 @@ class DemoWorld:
     general: ChannelHandle
     vent: Any  # a forum channel handle; each post is a thread
     reflection: ChannelHandle
+    circles: ChannelHandle
     resources: ChannelHandle
     moderator: MemberActor
     facilitator: MemberActor
@@ -60,6 +65,7 @@ def build_world(env: Env) -> DemoWorld:
     general = guild.create_text_channel("general")
     vent = guild.create_forum_channel("vent")
     reflection = guild.create_text_channel("co-reflection")
+    circles = guild.create_text_channel("circles")
     resources = guild.create_text_channel("resources")
     mod_role = guild.create_role("Moderators", permissions=discord.Permissions(manage_guild=True))
     facilitator_role = guild.create_role("Facilitators")
@@ -69,6 +75,7 @@ def build_world(env: Env) -> DemoWorld:
         general=general,
         vent=vent,
         reflection=reflection,
+        circles=circles,
         resources=resources,
         moderator=guild.add_member(env.create_user("robin (moderator)"), roles=[mod_role]),
         facilitator=guild.add_member(env.create_user("kai (facilitator)"), roles=[facilitator_role]),
@@ -101,13 +108,40 @@ async def configure(world: DemoWorld) -> None:
         await mod.slash(general, "config feature", feature=feature, enabled=True)
     await mod.slash(general, "config vent-channel", channel=world.vent)
     await mod.slash(general, "config facilitator-role", role=world.facilitator_role)
-    await mod.slash(general, "config reflection-channel", action="add", channel=world.reflection)
+    for channel in (world.reflection, world.circles):
+        await mod.slash(general, "config reflection-channel", action="add", channel=channel)
+    # Introductions open private threads under #general.
+    await mod.slash(general, "connect channel", channel=general)
+
+
+async def start_circle(world: DemoWorld) -> None:
+    """The facilitator sets up a weekly circle meeting at 08:00 UTC from the demo's first day; one peer
+    asks to be mentioned. Its first meeting opens while the seed moves to 09:00, and stays open to look at."""
+    await world.facilitator.slash(
+        world.general,
+        "circle create",
+        name=CIRCLE_NAME,
+        channel=world.circles,
+        start=world.env.now().date().isoformat(),
+        time="08:00",
+        cadence="weekly",
+        prompts=CIRCLE_PROMPTS,
+        meetings=4,
+        zone="UTC",
+        closing=CIRCLE_CLOSING,
+    )
+    announced = [m for m in world.circles.history() if m.author.bot]
+    if not announced:
+        raise RuntimeError("the demo could not set up a circle: /circle create posted nothing")
+    await world.peer.click(announced[-1], label="Tell me when this circle meets")
 
 
 async def seed(world: DemoWorld) -> None:
     """A few things to look at: an anonymous vent with an anonymous reply, a co-reflection prompt
-    with its thread, a strategy card in #resources, and a check-in waiting in the first peer's DMs."""
+    with its thread, a circle's first meeting, a strategy card in #resources, and a check-in waiting
+    in the first peer's DMs."""
     await configure(world)
+    await start_circle(world)
     shown = await world.peer.slash(world.general, "vent")
     await world.peer.submit_modal(shown, {"vent_title": SEED_VENT_TITLE, "vent_text": SEED_VENT})
     post = world.vent.threads[-1]
@@ -126,7 +160,8 @@ async def seed(world: DemoWorld) -> None:
     if shown.response is None:
         raise RuntimeError("the demo could not start a check-in: /checkin start gave no answer")
     await world.peer.click(shown.response.message, label="Start")
-    # Move to the first 09:00, when the prompt, the check-in and the strategy card appear.
+    # Move to the first 09:00, when the prompt, the check-in and the strategy card appear (and the
+    # circle's 08:00 meeting has opened).
     await advance(world.env, until_next(world.env.now(), 9) + 60)
     # Two peers answer the prompt in its thread (members' own messages: the bot never reads them).
     thread = world.reflection.threads[-1]

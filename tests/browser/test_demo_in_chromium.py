@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
+from bot.demo import screenshots
 from bot.demo.browser import run_slash
 
 ANSWER = "I named the prejudice in the meeting, calmly."
@@ -43,3 +44,18 @@ async def test_vent_from_the_composer_appears_with_no_author(demo, browser):
     for member in demo.world.viewers:
         assert member.user.name not in shown
     assert "Peer Circle" in shown  # the bot is the only author on the page
+
+
+# The scenarios that act (type a command, press, submit) before the picture; the ones that only open
+# a seeded place are checked on the preview's snapshot in tests/e2e/test_demo.py, without the cost.
+ACTING_SCENARIOS = ("welcome", "connect-join", "connect", "moderation", "config-show", "privacy-show")
+
+
+async def test_acting_screenshot_scenarios_write_their_pictures(browser, tmp_path):
+    # Each drives the real bot and the page; a change in the bot that breaks one fails here, not the
+    # next time someone runs `make screenshots`.
+    assert set(ACTING_SCENARIOS) <= set(screenshots.SCENARIOS)
+    for name in ACTING_SCENARIOS:
+        path = await screenshots.photograph(browser, name, tmp_path)
+        assert path == tmp_path / f"{name}.png"
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5_000, name

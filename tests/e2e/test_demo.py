@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.demo import screenshots
 from bot.demo.run import handle
 from bot.demo.session import DemoSession, start_session
-from bot.demo.world import REFLECTION_PROMPT, SEED_REPLY, SEED_VENT
+from bot.demo.world import CIRCLE_NAME, REFLECTION_PROMPT, SEED_REPLY, SEED_VENT
 from tests.demo_helpers import authors, buttons, message_texts
 
 
@@ -87,3 +88,32 @@ async def test_terminal_menu_moves_time_opens_places_and_quits(session):
     assert await handle(session, "zz", shown.append, False)
     assert shown[0].startswith("'zz' is not on the menu")
     assert not await handle(session, "q", shown.append, False)
+
+
+async def test_seeded_circle_is_meeting_with_its_agreement_prompt_and_button(session):
+    labels = [p.label for p in session.places()]
+    assert f"#circles: {CIRCLE_NAME} · 1 Jan" in labels  # the 08:00 meeting's thread, still open at 09:01
+    snapshot = await snapshot_of(session, "#circles")
+    shown = message_texts(snapshot)
+    assert f"**{CIRCLE_NAME}** is meeting now (meeting 1 of 4)" in shown
+    assert shown.index("**Our agreement**") < shown.index("**Prompt**")
+    # The announcement and the meeting each carry the opt-in button.
+    assert buttons(snapshot).count("Tell me when this circle meets") == 2
+
+
+def test_screenshots_refuses_an_unknown_scenario_and_writes_nothing(tmp_path, capsys):
+    assert screenshots.main([str(tmp_path / "out"), "circle", "no-such"]) == 2
+    assert "no such scenario: no-such" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_shrink_keeps_the_picture_in_a_small_palette(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "shot.png"
+    # A gradient with far more than 128 colours, like anti-aliased text.
+    Image.frombytes("RGB", (256, 64), bytes(v for x in range(256 * 64) for v in (x % 256, x // 256, 90))).save(path)
+    screenshots.shrink(path)
+    with Image.open(path) as shrunk:
+        assert shrunk.mode == "P" and shrunk.size == (256, 64)
+        assert len(shrunk.getcolors(maxcolors=256) or []) <= 128
