@@ -32,7 +32,6 @@ from typing import Any, TypeVar, cast
 import discord
 import simcord
 
-from bench.checkins import seed
 from bot.clock import to_timestamp
 from bot.content.store import load_content
 from bot.db import apply_migrations, open_database
@@ -40,6 +39,7 @@ from bot.db.connection import Database
 from bot.delivery.dm import DmSender, OutgoingDM
 from bot.delivery.queue import DEFAULT_BURST, DEFAULT_RATE, DEFAULT_WORKERS
 from bot.delivery.repository import DmChannelRepository
+from bot.scheduling.recurrence import Recurrence
 from bot.testing import SimcordClock, make_bot, make_services
 
 T = TypeVar("T")
@@ -103,6 +103,26 @@ class BusyDatabase:
     async def fetchall(self, sql: str, params: Any = ()) -> Any:
         """Database.fetchall, counted."""
         return await self._counted(self._db.fetchall(sql, params))
+
+
+async def seed(services: Any, guild_id: int, user_ids: list[int], due: int) -> None:
+    """Give every member a daily check-in plan due at `due` (one transaction, like a busy 09:00)."""
+    db = services.db
+    now = to_timestamp(services.clock.now())
+    rule = Recurrence.daily((0, 1), "UTC").to_json()
+    async with db.transaction():
+        await db.execute("INSERT OR IGNORE INTO guilds (guild_id, joined_at) VALUES (?, ?)", (guild_id, now))
+        await db.executemany(
+            "INSERT INTO schedules (id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at,"
+            " expires_at) VALUES (?, ?, 'checkin', ?, '{}', ?, ?, 0, ?, ?)",
+            [(n + 1, guild_id, uid, rule, due, now, now + 86400 * 365) for n, uid in enumerate(user_ids)],
+        )
+        await db.executemany(
+            "INSERT INTO checkin_plans (guild_id, user_id, schedule_id, cadence, days, at_minute, timezone,"
+            " prompt_set, keep_days, paused_until, dm_closed, created_at, expires_at)"
+            " VALUES (?, ?, ?, 'daily', '', 1, 'UTC', 'daily', 0, NULL, 0, ?, ?)",
+            [(guild_id, uid, n + 1, now, now + 86400 * 365) for n, uid in enumerate(user_ids)],
+        )
 
 
 def run_virtual(make: Callable[[], Coroutine[Any, Any, T]]) -> T:

@@ -48,7 +48,10 @@ class Venting(commands.Cog):
         feature="Anonymous venting",
         what=(
             "For each anonymous post or reply: a keyed hash (HMAC with the server's secret) of the server, the "
-            "thread and your id. Never your id, name or nickname. If a moderator blocks the author of a message, "
+            "thread and your id, and a second one of the server, the day, your id and a count, so the bot can find "
+            "your messages when you ask to export or erase them. Never your id, name or nickname. If one of your "
+            "messages is deleted, its second hash stays while others from that server and day are kept. If a "
+            "moderator blocks the author of a message, "
             "the block keeps that message's hash. If a moderator leaves you a reason, it is kept against that "
             "hash until you read it. If you moderate, what you did and on which post."
         ),
