@@ -281,6 +281,10 @@ async def test_expiry_is_renewed_with_or_without_the_retention_anchor(db: Databa
     assert rows(path, "SELECT expires_at, renewed_at FROM schedules") == [(to_timestamp(later), to_timestamp(START))]
     assert await repo.set_expiry(row.id, None) is True
     assert rows(path, "SELECT expires_at, renewed_at FROM schedules") == [(None, to_timestamp(START))]
+    renewed = later + timedelta(days=1)
+    assert await repo.set_expiry(row.id, renewed) is True  # the anchor is left as it was
+    assert rows(path, "SELECT expires_at, renewed_at FROM schedules") == [(to_timestamp(renewed), to_timestamp(START))]
+    assert await repo.set_expiry(row.id, None) is True
     stored = await repo.get(row.id)
     assert stored is not None and stored.expires_at is None
 
