@@ -197,6 +197,16 @@ async def test_kinds_without_a_plan_owe_nothing_and_carry_no_failures(db: Databa
     assert len(await repo.claim_due(NINE + timedelta(days=1))) == 2  # no plans at all: still claimed
 
 
+async def test_a_planless_kind_earlier_in_the_batch_does_not_stop_the_rows_after_it(db: Database, path: Path) -> None:
+    repo = ScheduleRepository(db)
+    chore = await repo.add(GUILD, "purge", Recurrence.daily((8, 30), "UTC"), now=START)  # claimed first
+    dm = await repo.add(GUILD, "checkin", DAILY_9, now=START, owner_id=42)
+    plans = {"checkin": OutboxPlan(timedelta(hours=1), dm=True)}
+    claims = await repo.claim_due(NINE, outbox=plans, nonce=counter())
+    assert [(c.row.id, c.nonce) for c in claims] == [(chore.id, None), (dm.id, "n1")]
+    assert rows(path, "SELECT schedule_id, nonce FROM outbox") == [(dm.id, "n1")]
+
+
 # -- the other writes ---------------------------------------------------------------------------
 
 
