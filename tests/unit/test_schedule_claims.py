@@ -142,6 +142,14 @@ async def test_unreadable_rules_are_parked_in_batches_and_logged_without_content
     ]
 
 
+async def test_a_claim_takes_a_hundred_unless_told_otherwise(db: Database) -> None:
+    repo = ScheduleRepository(db)
+    for _ in range(101):
+        await repo.add(GUILD, "prompt", DAILY_9, now=START)
+    assert len(await repo.claim_due(NINE)) == 100
+    assert len(await repo.claim_due(NINE)) == 1
+
+
 # -- the outbox rows a claim writes ---------------------------------------------------------------
 
 
@@ -182,6 +190,8 @@ async def test_a_channel_firing_owes_a_row_addressed_to_nobody(db: Database, pat
     plans = {"prompt": OutboxPlan(timedelta(hours=1), dm=False)}
     await repo.claim_due(NINE, outbox=plans, lease="me")
     assert rows(path, "SELECT user_id, lease FROM outbox") == [(None, "me")]
+    await repo.claim_due(NINE + timedelta(days=1), outbox=plans)  # no lease named: an empty one
+    assert rows(path, "SELECT lease FROM outbox ORDER BY id") == [("me",), ("",)]
 
 
 async def test_kinds_without_a_plan_owe_nothing_and_carry_no_failures(db: Database, path: Path) -> None:
