@@ -91,6 +91,14 @@ async def test_after_downtime_the_freshest_occurrence_is_due_and_the_older_ones_
     assert claim.row.next_run_at == datetime(2026, 6, 5, 9, 0, tzinfo=UTC)
 
 
+async def test_down_exactly_one_period_the_occurrence_due_now_is_the_one_fired(db: Database) -> None:
+    repo = ScheduleRepository(db)
+    await repo.add(GUILD, "prompt", DAILY_9, now=START)
+    [claim] = await repo.claim_due(NINE + timedelta(days=1))
+    assert (claim.due_at, claim.missed) == (NINE + timedelta(days=1), 1)
+    assert claim.row.next_run_at == NINE + timedelta(days=2)
+
+
 async def test_a_claim_takes_at_most_the_limit_earliest_first(db: Database) -> None:
     repo = ScheduleRepository(db)
     late = await repo.add(GUILD, "prompt", Recurrence.daily((9, 30), "UTC"), now=START)
