@@ -130,11 +130,13 @@ def test_only_tables_with_an_anchor_follow_server_retention_in_table_order() -> 
     assert follows_server_retention([b, plain, a]) == [a, b]
 
 
-def test_load_declarations_imports_the_modules_it_is_given() -> None:
+def test_load_declarations_imports_the_modules_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
     name = "cogs.venting.repository"
-    sys.modules.pop(name, None)
+    # Imported afresh for this test only: the module already loaded is put back afterwards, so other
+    # tests keep the same classes.
+    monkeypatch.delitem(sys.modules, name, raising=False)
     registry = load_declarations([name])
     assert registry is REGISTRY
     assert name in sys.modules
