@@ -116,3 +116,43 @@ def test_close_action_default_and_choices():
     assert spec.parse(" Delete ") == "delete"
     with pytest.raises(UserFacingError):
         spec.parse("burn")
+
+
+def test_releasing_a_post_that_was_never_counted_changes_nothing():
+    limiter = FloodLimiter()
+    limiter.release_post("nobody", T0)  # no bucket at all
+    limiter.reserve_post("b", T0, per_hour=1)
+    limiter.release_post("b", T0 + 5)  # a bucket, but not this stamp
+    with pytest.raises(UserFacingError):
+        limiter.check_post("b", T0 + 10, per_hour=1)  # the real post still counts
+    limiter.release_post("b", T0)
+    limiter.check_post("b", T0 + 10, per_hour=1)
+
+
+def test_the_reply_cooldown_refusal_says_when_and_that_nothing_was_posted():
+    limiter = FloodLimiter()
+    limiter.reserve_reply("b", T0, cooldown=30)
+    with pytest.raises(UserFacingError) as refused:
+        limiter.check_reply("b", T0 + 29, cooldown=30)
+    assert str(refused.value) == (
+        "Please leave a little time between anonymous replies: you can reply again "
+        f"{discord_time(T0 + 30)}. Nothing was posted."
+    )
+
+
+def test_releasing_a_first_reply_twice_is_harmless():
+    limiter = FloodLimiter()
+    previous = limiter.reserve_reply("b", T0, cooldown=30)
+    limiter.release_reply("b", previous)
+    limiter.release_reply("b", previous)  # e.g. a retry of the failed post's clean-up
+    limiter.check_reply("b", T0 + 1, cooldown=30)
+
+
+def test_pruning_forgets_a_reply_exactly_an_hour_old_as_it_does_a_post():
+    # What prune is for: memory holds no trail older than the window, and the window excludes its
+    # far edge (a post exactly an hour old no longer counts), so neither may a reply that old.
+    limiter = FloodLimiter()
+    limiter.reserve_post("b", T0 - RATE_WINDOW, per_hour=3)
+    limiter.reserve_reply("b", T0 - RATE_WINDOW, cooldown=30)
+    limiter.prune(T0)
+    assert (limiter._posts, limiter._replies) == ({}, {})
