@@ -136,9 +136,11 @@ def test_load_declarations_imports_the_modules_it_is_given(monkeypatch: pytest.M
     name = "cogs.venting.repository"
     # Imported afresh for this test only: the module already loaded is put back afterwards, so other
     # tests keep the same classes.
-    import cogs.venting.repository
+    import cogs.venting.repository  # noqa: F401 - makes sure it is in sys.modules
 
-    monkeypatch.setattr(sys.modules["cogs.venting"], "repository", cogs.venting.repository)
+    # From sys.modules, with raising=False: an extension reload elsewhere in the suite can leave the module
+    # loaded while the package attribute is gone.
+    monkeypatch.setattr(sys.modules["cogs.venting"], "repository", sys.modules[name], raising=False)
     monkeypatch.delitem(sys.modules, name)
     registry = load_declarations([name])
     assert registry is REGISTRY
