@@ -4,7 +4,7 @@ log learns nothing reads the database file itself."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import discord
@@ -12,9 +12,9 @@ import pytest
 from simcord import SetupError
 
 from bot.app import Services
-from bot.testing import SimcordClock, make_services
+from bot.testing import make_services
 from tests.dbfile import rows
-from tests.e2e.venting_helpers import moderate, reply, said, use_forum, use_text, vent, world
+from tests.e2e.venting_helpers import ShiftedClock, moderate, reply, said, use_forum, use_text, vent, world
 from tests.privacy_bytes import keyed_encodings, scan
 
 __all__ = ["world"]
@@ -23,17 +23,6 @@ pytestmark = pytest.mark.strict_errors
 
 SECRET = "Dana from Ward Four"
 HOUR = 3600
-
-
-class ShiftedClock(SimcordClock):
-    """SimCord's virtual time plus an offset the test controls (for link expiry)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        """The simulated instant, shifted."""
-        return super().now() + self.offset
 
 
 @pytest.fixture

@@ -5,30 +5,28 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import PeerCircleBot, Services
-from bot.testing import SimcordClock, make_bot, make_services
-from tests.e2e.venting_helpers import archived_thread_with_reply, moderate, reply, said, use_forum, vent, world
+from bot.testing import make_bot, make_services
+from tests.e2e.venting_helpers import (
+    ShiftedClock,
+    archived_thread_with_reply,
+    moderate,
+    reply,
+    said,
+    use_forum,
+    vent,
+    world,
+)
 
 __all__ = ["world"]
 
 # Only refusals a member is meant to see may reach the error handler, and nothing may be logged at ERROR.
 pytestmark = pytest.mark.strict_errors
-
-
-class ShiftedClock(SimcordClock):
-    """SimCord's virtual time plus an offset the test controls: the injected clock for retention."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        """The simulated instant, shifted."""
-        return super().now() + self.offset
 
 
 @pytest.fixture

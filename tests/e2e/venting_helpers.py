@@ -6,9 +6,23 @@ with `checkin_helpers`; no test module imports another.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
+from bot.testing import SimcordClock
 from tests.e2e.world import World, make_world
+
+
+class ShiftedClock(SimcordClock):
+    """SimCord's virtual time plus an offset the test controls (link expiry, retention)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        """The simulated instant, shifted."""
+        return super().now() + self.offset
 
 
 @pytest.fixture
