@@ -57,7 +57,32 @@ async def chromium() -> AsyncIterator[Any]:
 async def run_slash(page: Any, command: str) -> None:
     """Type a slash command in the page's composer, as a person would, and send it."""
     composer = page.locator("#channel-composer-input")
-    await composer.click()
-    await composer.type(f"/{command}")
+    # The page fetches its command list in the background, and a fresh snapshot can reset the
+    # composer: pressing Tab before the command is suggested picks nothing and Enter then sends
+    # plain text (a CI run failed that way). So wait until the command heads the suggestions (an
+    # exact name sorts before every longer one that starts with it), typing again if it does not.
+    for attempt in range(3):
+        await composer.click()
+        await composer.fill("")
+        await composer.type(f"/{command}")
+        if await _suggested_first(page, f"/{command}", timeout_ms=5_000 * (attempt + 1)):
+            break
+    else:
+        raise TimeoutError(f"the composer never suggested /{command}")
     await page.keyboard.press("Tab")
     await page.keyboard.press("Enter")
+
+
+async def _suggested_first(page: Any, invocation: str, timeout_ms: int) -> bool:
+    """Whether the composer's first suggestion becomes `invocation` within the time given."""
+    try:
+        await page.wait_for_function(
+            "name => document.querySelector('.command-entry .command-entry-title strong')?.textContent === name",
+            arg=invocation,
+            timeout=timeout_ms,
+        )
+    except Exception as error:  # Playwright's TimeoutError; imported lazily like the rest of Playwright
+        if type(error).__name__ != "TimeoutError":
+            raise
+        return False
+    return True
