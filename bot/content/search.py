@@ -191,8 +191,14 @@ class StrategyIndex:
                 for position, weight in self._postings[indexed_word].items():
                     best[position] = max(best.get(position, 0), weight)
             return best
+        # Only strategies holding every word of the phrase can hold the phrase: look at those alone
+        # rather than walking every card's text (the walk was most of a search's time).
+        candidates = set(self._postings.get(term[0], ()))
+        for word in term[1:]:
+            candidates.intersection_update(self._postings.get(word, ()))
         found: dict[int, int] = {}
-        for position, texts in enumerate(self._texts):
+        for position in sorted(candidates):
+            texts = self._texts[position]
             for field, words in zip((TITLE_WEIGHT, SHORT_WEIGHT, GROUP_WEIGHT, BODY_WEIGHT), texts, strict=True):
                 if _contains(words, term):
                     found[position] = max(found.get(position, 0), field)
