@@ -28,8 +28,9 @@ async def add_guild(db: Database, guild_id: int) -> None:
 
 
 @pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    database = await open_database(":memory:")
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    # A file with the production pragmas (WAL), as the bot runs, not an in-memory database.
+    database = await open_database(tmp_path / "bot.db")
     await apply_migrations(database)
     await add_guild(database, GUILD)
     await add_guild(database, 2)
