@@ -145,7 +145,8 @@ class WelcomeService:
                 "The bot never contacts anyone on its own." + _prompt(c, "onboarding-outside-contact")
             )
         return (
-            "Facilitators here post co-reflection prompts in channels: you can answer, or just read. If this server "
+            "Facilitators here post co-reflection prompts in channels, and some run circles that meet on a set "
+            "day: /circle list shows them and when they next meet. You can answer, or just read. If this server "
             "has /connect on, it can introduce you to a peer from another workplace, only if you both say yes. "
             "This is the last welcome message."
         )

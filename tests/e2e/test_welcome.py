@@ -41,6 +41,7 @@ async def test_the_whole_sequence_then_only_that_it_ended(world, simcord_env, si
     sent = dms(world.member)
     assert len(sent) == 6
     assert "/support" in sent[4].content and "last welcome message" in sent[5].content
+    assert "/circle list" in sent[5].content  # the step about circles names the command that lists them
     # Afterwards: one row saying it ended, no schedule, nothing about which messages were read.
     rows = await sim_services.db.fetchall("SELECT ended FROM welcome_runs WHERE user_id = ?", (world.member.id,))
     assert [tuple(r) for r in rows] == [(1,)]
