@@ -23,6 +23,7 @@ from bot.scheduling.scheduler import Firing
 from bot.services.help_tips import Tip, register_tip
 from cogs.venting.author_notes import AuthorNotes
 from cogs.venting.guidance import Guidance
+from cogs.venting.repository import VentingRepository
 from cogs.venting.thread_pauses import (
     RESTORE_GRACE,
     RESTORE_KIND,
@@ -72,7 +73,7 @@ class ModeratorTools(StoresNothing, commands.Cog):
     def __init__(self, bot: PeerCircleBot) -> None:
         self.bot = bot
         self.records = AuthorNotes.build(bot.services)
-        self.pauses = ThreadPauses(bot.services.scheduler, bot.services.clock)
+        self.pauses = ThreadPauses(bot.services.scheduler, bot.services.clock, VentingRepository(bot.services.db))
         self.guidance = Guidance(bot.services.library)
 
     async def cog_load(self) -> None:
@@ -154,6 +155,8 @@ class ModeratorTools(StoresNothing, commands.Cog):
         state = ThreadState.from_target(firing.row.target)
         thread_id = int(firing.row.target.get("thread_id", 0))
         await self.pauses.done(firing.row.id)
+        if await self.pauses.closed_since(thread_id):
+            return  # housekeeping closed it meanwhile: leave it closed, as the server's setting asks
         guild = self.bot.get_guild(firing.row.guild_id)
         thread = guild.get_thread(thread_id) if guild is not None else None
         if thread is None and guild is not None:

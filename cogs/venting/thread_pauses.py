@@ -18,6 +18,7 @@ from typing import Any
 from bot.clock import Clock, to_timestamp
 from bot.scheduling.recurrence import Recurrence
 from bot.scheduling.scheduler import Scheduler
+from cogs.venting.repository import VentingRepository
 
 RESTORE_KIND = "thread-restore"
 # Even after days of downtime the thread must still open again: a late restore beats none.
@@ -83,9 +84,19 @@ def slow_words(seconds: int) -> str:
 class ThreadPauses:
     """The pending restores of paused or slowed threads."""
 
-    def __init__(self, scheduler: Scheduler, clock: Clock) -> None:
+    def __init__(self, scheduler: Scheduler, clock: Clock, posts: VentingRepository) -> None:
         self.scheduler = scheduler
         self.clock = clock
+        self.posts = posts
+
+    async def closed_since(self, thread_id: int) -> bool:
+        """Whether housekeeping closed this thread (an anonymous post's) after a pause began.
+
+        The end of a pause must not open such a thread again: the server asked for old vent threads
+        to close, and the pause was never meant to outlast that.
+        """
+        post = await self.posts.post(thread_id)
+        return post is not None and post.closed_at is not None
 
     async def _pending(self, guild_id: int, thread_id: int) -> list[Any]:
         rows = await self.scheduler.repository.list_by_guild(guild_id, RESTORE_KIND)

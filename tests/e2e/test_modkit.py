@@ -193,6 +193,34 @@ async def test_thread_pause_and_slow_mode_show_a_line_and_end_on_time(world, sim
     _assert_log_names_only_the_moderator(db_path, world, world.member)
 
 
+def _metadata(simcord_env, thread_id: int):
+    """SimCord's own record of a thread's state (an archived thread leaves discord.py's cache)."""
+    return simcord_env.backend.channels[thread_id].thread_metadata
+
+
+async def test_a_pause_ending_after_housekeeping_closed_the_thread_leaves_it_closed(
+    world, clock, simcord_env, sim_services, db_path
+):
+    # The server closes vent threads after a day. A moderator pauses a thread for a day; before the
+    # pause ends, housekeeping archives the thread. The pause's end must not open it again.
+    forum = await use_forum(world)
+    await vent(world.member, world)
+    thread = forum.threads[0]
+    await simcord_env.advance_time(30 * 60)
+    paused = await world.mod.slash(thread, "moderation thread", action="pause", length="1d")
+    assert "paused" in said(paused)
+    await sim_services.guilds.set(world.guild.id, "vent_close_days", "1")
+    clock.offset = timedelta(days=1, minutes=5)  # the post is past a day old; the pause is not over
+    await simcord_env.bot.run_maintenance()
+    assert _metadata(simcord_env, thread.id).archived
+    lines_before = len(thread.history())
+    await simcord_env.advance_time(25 * 3600)  # past the pause's end, however the scheduler slept
+    assert _metadata(simcord_env, thread.id).archived  # still closed, as housekeeping left it
+    assert len(thread.history()) == lines_before  # and no "back to how it was" line in it
+    assert rows(db_path, "SELECT count(*) FROM schedules WHERE kind = 'thread-restore'") == [(0,)]
+    assert rows(db_path, "SELECT closed_at IS NOT NULL FROM vent_posts") == [(1,)]
+
+
 async def test_thread_tools_from_the_menu_and_reopening_early(world, simcord_env):
     forum = await use_forum(world)
     await vent(world.member, world)
