@@ -108,3 +108,17 @@ def test_direct_computation_matches_the_walk(rec: Recurrence, start_minutes: int
     assert latest is not None and latest <= now
     assert next_occurrence(rec, latest) is None or next_occurrence(rec, latest) > now  # type: ignore[operator]
     assert count_between(rec, first, now + timedelta(seconds=1)) == walk(rec, first, now)[1]
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Pacific/Apia"])
+def test_a_one_off_counts_once_wherever_it_falls_in_a_long_span(tz: str) -> None:
+    # A long span is counted in three parts (walked near each end, computed in between); a one-off on
+    # the first or last day of the computed part must count exactly once, like anywhere else.
+    after = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    before = after + timedelta(days=30)
+    for offset in range(-2, 33):
+        rec = Recurrence.once(after.date() + timedelta(days=offset), (9, 0), tz)
+        fires_at = next_occurrence(rec, datetime(2000, 1, 1, tzinfo=UTC))
+        assert fires_at is not None
+        expected = int(after < fires_at < before)
+        assert count_between(rec, after, before) == expected, (offset, tz)
