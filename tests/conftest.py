@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,21 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Move the query-plan checks to the end: they judge every statement the other tests made the bot run."""
     items.sort(key=lambda item: item.nodeid.startswith(QUERY_PLAN_TESTS))
+
+
+@pytest.fixture(autouse=True)
+def feature_modules_stay_loaded() -> Iterator[None]:
+    """Put back the feature modules a closed bot dropped from `sys.modules`.
+
+    discord.py's `Bot.close` unloads each extension and deletes its package's modules from
+    `sys.modules`; the next bot then imports fresh copies, whose classes differ from those a test
+    module imported at collection (`features.get(VentingService)` then finds nothing). Which tests ran
+    before must not decide whether a test passes.
+    """
+    before = {name: module for name, module in sys.modules.items() if name.startswith("cogs.")}
+    yield
+    for name, module in before.items():
+        sys.modules.setdefault(name, module)
 
 
 @pytest.fixture
