@@ -8,6 +8,8 @@ the direct computation against a plain walk over many rules, zones and spans.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -122,3 +124,35 @@ def test_a_one_off_counts_once_wherever_it_falls_in_a_long_span(tz: str) -> None
         assert fires_at is not None
         expected = int(after < fires_at < before)
         assert count_between(rec, after, before) == expected, (offset, tz)
+
+
+@pytest.fixture
+def host_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Set the zone of the machine the bot runs on (TZ), restored after the test."""
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_latest_firing_is_found_whatever_the_machines_zone(host_zone: Callable[[str], None]) -> None:
+    # At 00:10 in Kiritimati (UTC+14) a machine on UTC-12 is still two calendar days behind: the rule's
+    # own zone must decide which day "today" is, or the firing five minutes ago is missed.
+    host_zone("Etc/GMT+12")
+    rec = Recurrence.daily((0, 5), "Pacific/Kiritimati")
+    fired = next_occurrence(rec, datetime(2026, 5, 1, tzinfo=UTC))
+    assert fired is not None
+    assert last_occurrence(rec, fired + timedelta(minutes=5)) == fired
+
+
+def test_a_yearly_weekly_rule_finds_its_last_firing_months_later() -> None:
+    # "Every 52 weeks" fires 364 days apart: looking back only a couple of months would find nothing.
+    rec = Recurrence.weekly(date(2026, 1, 5), (9, 0), "Europe/London", every=52)
+    fired = next_occurrence(rec, datetime(2026, 1, 1, tzinfo=UTC))
+    assert fired is not None
+    for days in (1, 30, 100, 300, 363):
+        assert last_occurrence(rec, fired + timedelta(days=days)) == fired, days
