@@ -6,6 +6,7 @@ no test noticed a change.
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -189,7 +190,7 @@ def test_deletion_moments_fall_in_every_other_minute_within_six_hours(now_ts: in
         minutes = [t // 60 - now_ts // 60 for t in moments]
         assert all(m % 2 == 0 and m > 0 for m in minutes), minutes  # a slot is every other clock minute
         assert len(set(minutes)) == count_
-        assert all(b - a >= 61 for a, b in zip(moments, moments[1:], strict=False))
+        assert all(b - a >= 61 for a, b in itertools.pairwise(moments))
 
 
 def test_with_more_messages_than_slots_the_window_grows_just_enough():
@@ -198,7 +199,7 @@ def test_with_more_messages_than_slots_the_window_grows_just_enough():
     moments = sorted(spread_times(now_ts, slots + 20))
     assert len({t // 60 for t in moments}) == slots + 20
     assert moments[-1] < (now_ts - now_ts % 60) + 120 * (slots + 21)
-    assert all(b - a >= 61 for a, b in zip(moments, moments[1:], strict=False))
+    assert all(b - a >= 61 for a, b in itertools.pairwise(moments))
 
 
 def test_moments_use_the_whole_window():
