@@ -219,3 +219,17 @@ async def test_a_moderation_log_entry_is_kept_for_the_servers_retention_period(
     assert rows(db_path, "SELECT moderator_id, created_at, expires_at FROM vent_mod_actions") == [
         (MOD, now, now + 7 * 86400)
     ]
+
+
+async def test_a_moderator_who_forgets_leaves_their_actions_without_their_id(
+    services: Services, venting: VentingService, db_path
+):
+    await venting.record_post(GUILD, ALICE, 5, 1, 100, is_forum=True)
+    await venting.record_post(GUILD, ALICE, 5, 2, 200, is_forum=True)
+    await venting.record_removal(GUILD, MOD, 100)
+    await venting.record_removal(GUILD, BOB, 200)
+    report = await venting.forget(MOD)
+    assert report["moderator actions, now shown as 'a former moderator'"] == 1
+    logged = rows(db_path, "SELECT moderator_id, post_id FROM vent_mod_actions ORDER BY post_id")
+    assert [post for _, post in logged] == [1, 2]  # both actions are still listed
+    assert MOD not in [who for who, _ in logged] and (BOB, 2) in logged  # only the forgetting moderator's id goes
