@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 
 from bot.clock import FakeClock
 from bot.db import apply_migrations, open_database
-from bot.scheduling.recurrence import Recurrence, count_between, last_occurrence, next_occurrence
+from bot.scheduling.recurrence import (
+    Recurrence,
+    count_between,
+    last_occurrence,
+    next_occurrence,
+    occurrences_within,
+)
 from bot.scheduling.repository import _advance
 from bot.scheduling.scheduler import Firing, Scheduler
 
@@ -156,3 +162,48 @@ def test_a_yearly_weekly_rule_finds_its_last_firing_months_later() -> None:
     assert fired is not None
     for days in (1, 30, 100, 300, 363):
         assert last_occurrence(rec, fired + timedelta(days=days)) == fired, days
+
+
+ORACLE_RULES = [
+    Recurrence.daily((9, 0), "America/New_York"),
+    Recurrence.on_weekdays((0, 2, 4), (23, 30), "Australia/Lord_Howe"),
+    Recurrence.weekly(date(2026, 3, 20), (7, 15), "Europe/London", every=2),
+    Recurrence.monthly_on_day(31, (12, 0), "UTC"),
+    Recurrence.monthly_on_day(15, (0, 30), "America/St_Johns"),
+    Recurrence.monthly_nth_weekday(2, 1, (18, 0), "Europe/London"),
+    Recurrence.monthly_nth_weekday(-1, 4, (9, 0), "Pacific/Apia"),
+    Recurrence.once(date(2026, 4, 2), (10, 0), "UTC"),
+]
+
+
+@pytest.mark.parametrize("rec", ORACLE_RULES, ids=lambda r: f"{r.frequency.value}-{r.tz}")
+def test_counting_a_span_matches_listing_its_firings(rec: Recurrence) -> None:
+    # Spans that start before, on and after the rule's own start, with ends on every day and at the
+    # exact instant of a firing: counted without walking, the answer is what a plain listing gives.
+    base = datetime(2026, 2, 20, 9, 37, tzinfo=UTC)
+    for start_day in range(0, 60, 3):
+        after = base + timedelta(days=start_day)
+        for length in (13, 20, 45, 70):
+            before = after + timedelta(days=length)
+            listed = occurrences_within(rec, after, before - after)
+            expected = sum(t < before for t in listed)
+            assert count_between(rec, after, before) == expected, (start_day, length)
+            if listed:  # an end exactly on a firing leaves that firing out
+                assert count_between(rec, after, listed[-1]) == len(listed) - 1
+
+
+def test_a_rule_that_has_not_fired_yet_has_no_last_firing() -> None:
+    rec = Recurrence.weekly(date(2026, 6, 1), (9, 0), "UTC")
+    assert last_occurrence(rec, datetime(2026, 5, 20, tzinfo=UTC)) is None
+    assert last_occurrence(Recurrence.once(date(2026, 6, 1), (9, 0), "UTC"), datetime(2026, 5, 20, tzinfo=UTC)) is None
+
+
+def test_listing_firings_stops_at_the_limit_and_keeps_one_on_the_windows_end() -> None:
+    rec = Recurrence.daily((9, 0), "UTC")
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)  # itself a firing: the window opens after it
+    assert occurrences_within(rec, start, timedelta(days=10), limit=3) == [
+        start + timedelta(days=1),
+        start + timedelta(days=2),
+        start + timedelta(days=3),
+    ]
+    assert occurrences_within(rec, start, timedelta(days=2))[-1] == start + timedelta(days=2)
