@@ -233,3 +233,38 @@ async def test_a_moderator_who_forgets_leaves_their_actions_without_their_id(
     logged = rows(db_path, "SELECT moderator_id, post_id FROM vent_mod_actions ORDER BY post_id")
     assert [post for _, post in logged] == [1, 2]  # both actions are still listed
     assert MOD not in [who for who, _ in logged] and (BOB, 2) in logged  # only the forgetting moderator's id goes
+
+
+async def test_an_export_holds_exactly_the_members_own_messages_places_blocks_and_actions(
+    services: Services, clock: FakeClock, venting: VentingService
+):
+    await venting.record_post(GUILD, ALICE, 5, 1, 100, is_forum=True)
+    await venting.record_post(GUILD, BOB, 5, 2, 200, is_forum=True)
+    for message_id in (201, 202):
+        who = await venting.reply_identity(GUILD, 2, ALICE)
+        await venting.record_reply(GUILD, 2, ALICE, message_id, who)
+    await venting.forget_reply(202)  # gone from Discord: its place stays while other messages of that day do
+    _, until = await venting.block_author(GUILD, MOD, 100, BlockLength.DAY)
+    now = to_timestamp(clock.now())
+    linkable_until = now + (await services.guilds.get(GUILD)).retention_days * 86400
+
+    def message(thread: int, message_id: int) -> dict[str, object]:
+        return {
+            "guild_id": str(GUILD),
+            "thread_id": str(thread),
+            "message_id": str(message_id),
+            "linkable_until": linkable_until,
+        }
+
+    assert await venting.export(ALICE) == {
+        "anonymous_posts": [message(1, 100)],
+        "anonymous_replies": [message(2, 201)],
+        "deleted_anonymous_message_places": [{"guild_id": str(GUILD), "day": clock.now().date().isoformat()}],
+        "blocks_on_you": [{"guild_id": str(GUILD), "until": until}],
+        "moderator_actions_you_took": [],
+    }
+    assert (await venting.export(MOD))["moderator_actions_you_took"] == [
+        {"action": "block (day)", "thread_id": "1", "message_id": "100", "at": now}
+    ]
+    bobs = await venting.export(BOB)
+    assert bobs["blocks_on_you"] == [] and [p["message_id"] for p in bobs["anonymous_posts"]] == ["200"]
