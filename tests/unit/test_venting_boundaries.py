@@ -268,3 +268,17 @@ async def test_an_export_holds_exactly_the_members_own_messages_places_blocks_an
     ]
     bobs = await venting.export(BOB)
     assert bobs["blocks_on_you"] == [] and [p["message_id"] for p in bobs["anonymous_posts"]] == ["200"]
+
+
+async def test_a_link_lasts_the_servers_retention_period(
+    services: Services, clock: FakeClock, venting: VentingService, db_path
+):
+    await services.guilds.set(GUILD, "retention_days", "7")
+    await venting.record_post(GUILD, ALICE, 5, 1, 100, is_forum=True)
+    who = await venting.reply_identity(GUILD, 1, BOB)
+    await venting.record_reply(GUILD, 1, BOB, 101, who)
+    week = to_timestamp(clock.now()) + 7 * 86400
+    assert rows(db_path, "SELECT message_id, expires_at FROM vent_links ORDER BY message_id") == [
+        (100, week),
+        (101, week),
+    ]
