@@ -75,14 +75,14 @@ async def run_slash(page: Any, command: str) -> None:
 
 async def _suggested_first(page: Any, invocation: str, timeout_ms: int) -> bool:
     """Whether the composer's first suggestion becomes `invocation` within the time given."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout  # lazily, as chromium() imports it
+
     try:
         await page.wait_for_function(
             "name => document.querySelector('.command-entry .command-entry-title strong')?.textContent === name",
             arg=invocation,
             timeout=timeout_ms,
         )
-    except Exception as error:  # Playwright's TimeoutError; imported lazily like the rest of Playwright
-        if type(error).__name__ != "TimeoutError":
-            raise
+    except PlaywrightTimeout:
         return False
     return True
