@@ -1,6 +1,6 @@
 """Storage: one long-lived SQLite connection and numbered migrations."""
 
-from bot.db.connection import Database, UnusableDatabaseError, open_database
+from bot.db.connection import Database, UnusableDatabaseError, open_database, placeholders
 from bot.db.health import check_database_file
 from bot.db.migrate import MigrationError, apply_migrations, head_version
 
@@ -12,4 +12,5 @@ __all__ = [
     "check_database_file",
     "head_version",
     "open_database",
+    "placeholders",
 ]

@@ -38,12 +38,31 @@ JOURNAL_SIZE_LIMIT = 1024 * 1024
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
+def _bind(sql: str, params: Params) -> Params:
+    """SQLite's parameters for a statement written with PostgreSQL's `$1, $2…` placeholders.
+
+    SQLite reads `$1` as a parameter named "1", so the values are handed over by those names; the
+    statement's text is never changed. (Statements still written with `?` keep positional values.)
+    """
+    if isinstance(params, dict) or "$1" not in sql:
+        return params
+    return {str(i): value for i, value in enumerate(params, start=1)}
+
+
 class UnusableDatabaseError(Exception):
     """The database file cannot be used; the message is one plain line naming the file and what to do."""
 
 
+def placeholders(count: int, start: int = 1) -> str:
+    """`$start, $start+1, …` for `count` values: an `IN (...)` list or a row of VALUES built in code."""
+    return ", ".join(f"${n}" for n in range(start, start + count))
+
+
 class Database:
     """A thin wrapper over one aiosqlite connection in autocommit mode with explicit transactions."""
+
+    # Which SQL a repository picks where the two engines need different text ("sqlite" or "postgres").
+    dialect = "sqlite"
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
@@ -63,11 +82,16 @@ class Database:
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return the number of rows it changed."""
         async with self._turn():
-            cursor = await self._conn.execute(sql, params)
+            cursor = await self._conn.execute(sql, _bind(sql, params))
             return cursor.rowcount
 
     async def insert(self, sql: str, params: Params = ()) -> int:
-        """Run an INSERT and return the new row id."""
+        """Run an INSERT ending in `RETURNING <key>` and return the new row's key."""
+        if "RETURNING" in sql:
+            value = await self.fetchval(sql, params)
+            if value is None:
+                raise RuntimeError("insert returned no key")
+            return int(value)
         async with self._turn():
             row = await self._conn.execute_insert(sql, params)
             if row is None:  # pragma: no cover - sqlite always has a last row id after INSERT
@@ -77,7 +101,7 @@ class Database:
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for many parameter sets."""
         async with self._turn():
-            await self._conn.executemany(sql, rows)
+            await self._conn.executemany(sql, (_bind(sql, r) for r in rows))
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Return the first row of a query, or None (use for queries that return one row)."""
@@ -87,7 +111,7 @@ class Database:
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Return every row of a query."""
         async with self._turn():
-            return list(await self._conn.execute_fetchall(sql, params))
+            return list(await self._conn.execute_fetchall(sql, _bind(sql, params)))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         """Return the first column of the first row, or None."""
