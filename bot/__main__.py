@@ -24,7 +24,7 @@ import aiohttp
 import discord
 from dotenv import find_dotenv, load_dotenv
 
-from bot.app import PeerCircleBot, build_services
+from bot.app import PeerCircleBot, build_services, make_production_bot
 from bot.clock import SystemClock
 from bot.command_drift import command_drift
 from bot.config import Settings, SettingsError, level_number, load_settings
@@ -69,13 +69,17 @@ async def run_check(settings: Settings) -> int:
         finally:
             await db.close()
         report.append(f"migrations: ok, {version} apply cleanly to an empty database")
-        on_disk = version_on_disk(settings.database_path)
-        if on_disk is None:
-            report.append(f"database: {settings.database_path} will be created on first start")
-        elif on_disk > head_version():
-            problems.append(f"database: {settings.database_path} is at version {on_disk}, newer than this code")
+        if settings.database_url is not None:
+            line, ok = await postgres_state(settings.database_url)
+            (report if ok else problems).append(line)
         else:
-            report.append(f"database: {settings.database_path} at version {on_disk} of {head_version()}")
+            on_disk = version_on_disk(settings.database_path)
+            if on_disk is None:
+                report.append(f"database: {settings.database_path} will be created on first start")
+            elif on_disk > head_version():
+                problems.append(f"database: {settings.database_path} is at version {on_disk}, newer than this code")
+            else:
+                report.append(f"database: {settings.database_path} at version {on_disk} of {head_version()}")
     except (MigrationError, sqlite3.Error) as error:
         problems.append(f"migrations: {error}")
     keys_state = (
@@ -90,6 +94,29 @@ async def run_check(settings: Settings) -> int:
         print(f"PROBLEM {line}")
     print("check passed" if not problems else f"check failed: {len(problems)} problem(s)")
     return 0 if not problems else 1
+
+
+async def postgres_state(url: str) -> tuple[str, bool]:
+    """One line on the PostgreSQL database (reached? which version?) and whether it is usable."""
+    from bot.db.migrate import POSTGRES_DIR, current_version
+    from bot.db.postgres import log_settings_problems
+
+    try:
+        db = await open_database(url)
+    except UnusableDatabaseError as error:
+        return f"database: {error}", False
+    try:
+        version, head = await current_version(db), head_version(POSTGRES_DIR)
+        leaks = await log_settings_problems(db)
+    finally:
+        await db.close()
+    if version > head:
+        return f"database: {db.path} is at version {version}, newer than this code", False
+    if leaks:
+        return f"database: {db.path}: the server's log could record member ids ({'; '.join(leaks)})", False
+    if not version:
+        return f"database: {db.path} is empty; it will be migrated on first start", True
+    return f"database: {db.path} at version {version} of {head}", True
 
 
 async def log_in(bot: PeerCircleBot, token: str, settings: Settings, pending_keys: dict[str, str] | None) -> None:
@@ -132,9 +159,10 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
     except ContentError as error:
         return fail(f"content: {error}. Fix that file, then start again.")
     try:
-        # A damaged, unreadable or newer file stops here, untouched and before any keys file is made.
-        check_database_file(settings.database_path)
-        db = await open_database(settings.database_path)
+        if settings.database_url is None:
+            # A damaged, unreadable or newer file stops here, untouched and before any keys file is made.
+            check_database_file(settings.database_path)
+        db = await open_database(settings.database_target)
     except UnusableDatabaseError as error:
         return fail(str(error))
     except (OSError, sqlite3.Error) as error:
@@ -149,7 +177,13 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
             return fail(f"{error}. Restore a backup or report this; the bot did not start.")
         except SettingsError as error:
             return fail(str(error))
-        bot = PeerCircleBot(build_services(db, SystemClock(), keys, content), dev_guild_id=settings.dev_guild_id)
+        services = build_services(db, SystemClock(), keys, content, shards=settings.shards)
+        if db.dialect == "postgres":
+            from bot.db.postgres import log_settings_problems
+
+            for problem in await log_settings_problems(db):
+                log.warning("PostgreSQL's log could record member ids: %s (see docs/DEPLOYMENT.md)", problem)
+        bot = make_production_bot(services, settings)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):

@@ -12,11 +12,13 @@ from typing import Any, TypeVar
 import discord
 from discord.ext import commands
 
+from bot.changes import ChangeFeed
 from bot.clock import Clock, to_timestamp
 from bot.content.store import ContentStore
 from bot.db.connection import Database
 from bot.delivery.dm import DmSender, RateLimitWatch
 from bot.delivery.notices import UNDELIVERED, DmNotices
+from bot.delivery.queue import DEFAULT_RATE
 from bot.delivery.repository import DmChannelRepository, NoticeRepository
 from bot.interactions import PeerCircleTree, send_ephemeral
 from bot.keys import Keys
@@ -31,6 +33,7 @@ from bot.services.guild_settings import GuildSettingsService
 from bot.services.preferences import PreferencesService
 from bot.services.quoting import QuotingDms
 from bot.services.retention import purge_expired, purge_past_retention
+from bot.shards import Shards
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,9 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 
+ONE_PROCESS = Shards()
+
+
 @dataclass(frozen=True)
 class Services:
     """What every feature shares, built once at the composition root and handed to the bot.
@@ -78,6 +84,10 @@ class Services:
     entries: ServerEntryService
     # Notices owed after a feature paused a DM to a member, told once by the bot's one listener.
     notices: DmNotices
+    # Changes other processes sharing the database must hear of (their kept copies go stale otherwise).
+    changes: ChangeFeed
+    # The Discord shards this process holds: their servers' work is its own (all of them by default).
+    shards: Shards = ONE_PROCESS
 
 
 T = TypeVar("T")
@@ -129,7 +139,13 @@ MISSING_SERVER_GRACE = timedelta(days=7)
 
 
 def build_services(
-    db: Database, clock: Clock, keys: Keys, content: ContentStore, *, scheduler_max_wait: timedelta = MAX_WAIT
+    db: Database,
+    clock: Clock,
+    keys: Keys,
+    content: ContentStore,
+    *,
+    scheduler_max_wait: timedelta = MAX_WAIT,
+    shards: Shards | None = None,
 ) -> Services:
     """Wire the core repositories into services; content is loaded (and validated) once, before this.
 
@@ -137,7 +153,9 @@ def build_services(
     `scheduler_max_wait` caps how long the dispatcher sleeps before looking again, so a wall clock
     that jumps (suspend, NTP) is noticed; a simulated clock never jumps, so tests may raise it.
     """
-    guilds = GuildSettingsService(GuildRepository(db), clock)
+    changes = ChangeFeed(db)
+    shards = shards or Shards()
+    guilds = GuildSettingsService(GuildRepository(db), clock, changes)
     preferences = PreferencesService(PreferencesRepository(db), clock, guilds)
     notices = DmNotices(NoticeRepository(db), clock, guilds)
 
@@ -147,7 +165,9 @@ def build_services(
             await notices.record(guild_id, user_id, kind, UNDELIVERED)
 
     # Scheduled jobs of a feature that is off in a server are skipped: the same switch as commands.
-    scheduler = Scheduler(db, clock, is_enabled=guilds.is_enabled, max_wait=scheduler_max_wait, tell_member=tell_member)
+    scheduler = Scheduler(
+        db, clock, is_enabled=guilds.is_enabled, max_wait=scheduler_max_wait, tell_member=tell_member, shards=shards
+    )
     library = ServerItemService(ServerItemRepository(db), clock, guilds)
     return Services(
         db=db,
@@ -160,7 +180,25 @@ def build_services(
         library=library,
         entries=ServerEntryService(library, ExplainRepository(db), content, clock, guilds),
         notices=notices,
+        changes=changes,
+        shards=shards,
     )
+
+
+# Discord's global limit: requests per second for the whole bot, however many processes it runs in.
+GLOBAL_RATE_LIMIT = 50
+
+
+def dm_rate(shards: Shards) -> float:
+    """This process's DM rate: all of the budget alone, else its share of it.
+
+    Each process's queue may also send a burst of 1 in any second, so with several processes the shares
+    add up to the limit less one per shard (never more than one process per shard); one process keeps
+    49/s plus its burst of 1.
+    """
+    if shards.holds_all:
+        return DEFAULT_RATE
+    return max(1.0, (GLOBAL_RATE_LIMIT - shards.count) * shards.share)
 
 
 def bot_intents() -> discord.Intents:
@@ -183,8 +221,10 @@ class PeerCircleBot(commands.Bot):
         sync_on_start: bool = False,
         extensions: tuple[str, ...] = EXTENSIONS,
         maintenance_every: timedelta = MAINTENANCE_EVERY,
+        **client_options: Any,
     ) -> None:
         super().__init__(
+            **client_options,
             command_prefix=commands.when_mentioned,
             intents=bot_intents(),
             # Nothing a member types can ping @everyone, a role or a person through the bot.
@@ -228,6 +268,7 @@ class PeerCircleBot(commands.Bot):
                 clock=lambda: clock.now().timestamp(),
                 now=lambda: to_timestamp(clock.now()),
                 dm_kinds=self.services.scheduler.dm_kinds,
+                rate=dm_rate(self.services.shards),
             )
         self._rate_watch = RateLimitWatch(self.rate_limited)
         logging.getLogger("discord.http").addHandler(self._rate_watch)
@@ -235,6 +276,7 @@ class PeerCircleBot(commands.Bot):
         self._dm_prune_after: int | None = None
         for name in self.extension_names:
             await self.load_extension(name)
+        await self.services.changes.start()
         # Cogs register their schedule kinds while loading; only then may the dispatcher run.
         self.services.scheduler.start()
         self.spawn(self._maintenance_loop(), name="maintenance")
@@ -253,20 +295,17 @@ class PeerCircleBot(commands.Bot):
         return len(synced)
 
     async def run_maintenance(self) -> None:
-        """Purge expired rows, then run each feature's housekeeping; one failure never stops the rest."""
-        try:
-            # DMs quoting items that expire now go first: the purge below removes their records too.
-            removed = await self.quoting.withdraw_due()
-            # Every known feature's tables, loaded or not: a feature turned off in code keeps no data forever.
-            declarations = load_declarations(EXTENSIONS).values()
-            removed += len(await purge_expired(self.services.db, self.services.clock, declarations))
-            # Items stored under a longer retention period than the server's current one go too.
-            removed += len(await purge_past_retention(self.services.db, self.services.clock, declarations))
-            removed += await self.quoting.withdraw_due()
-            if removed:
-                await self.services.db.checkpoint()
-        except Exception:
-            log.exception("retention purge failed; will try again next round")
+        """Purge expired rows, then run each feature's housekeeping; one failure never stops the rest.
+
+        With several processes on one database, the purge (database-wide) runs in one of them at a time
+        (an advisory lock; the others skip it this round). Checking for removed servers and the features'
+        housekeeping run in every process, each for the servers its shards hold.
+        """
+        async with self.services.db.exclusive("maintenance") as mine:
+            if mine:
+                await self._purge()
+            else:
+                log.debug("another process is purging; skipping the purge this round")
         try:
             await self.reconcile_servers()
         except Exception:
@@ -276,6 +315,21 @@ class PeerCircleBot(commands.Bot):
                 await hook()
             except Exception:
                 log.exception("housekeeping %s failed; will try again next round", getattr(hook, "__qualname__", "?"))
+
+    async def _purge(self) -> None:
+        try:
+            # DMs quoting items that expire now go first: the purge below removes their records too.
+            removed = await self.quoting.withdraw_due()
+            # Every known feature's tables, loaded or not: a feature turned off in code keeps no data forever.
+            declarations = list(load_declarations(EXTENSIONS).values())
+            expired = await purge_expired(self.services.db, self.services.clock, declarations)
+            # Items stored under a longer retention period than the server's current one go too.
+            past = await purge_past_retention(self.services.db, self.services.clock, declarations)
+            removed += len(expired) + len(past) + await self.quoting.withdraw_due()
+            if removed:
+                await self.services.db.checkpoint([*expired, *past])
+        except Exception:
+            log.exception("retention purge failed; will try again next round")
 
     def rate_limited(self, seconds: float) -> None:
         """discord.py met Discord's global rate limit: hold the DM queue for as long as Discord said."""
@@ -368,7 +422,7 @@ class PeerCircleBot(commands.Bot):
         if not self.is_ready():
             return []
         present = frozenset(guild.id for guild in self.guilds)
-        due = await self.services.guilds.servers_to_forget(present, MISSING_SERVER_GRACE)
+        due = await self.services.guilds.servers_to_forget(present, MISSING_SERVER_GRACE, self.services.shards.owns)
         for guild_id in due:
             await self.forget_server(guild_id)
             log.info("the bot is no longer in guild %s; its data was deleted", guild_id)
@@ -380,11 +434,12 @@ class PeerCircleBot(commands.Bot):
             self.services.db, self.services.clock, load_declarations(EXTENSIONS).values(), guild_id
         )
         await self.quoting.withdraw_due()
-        await self.services.db.checkpoint()
+        await self.services.db.checkpoint(removed)
         return removed
 
     async def close(self) -> None:
         """Stop background work, then disconnect."""
+        await self.services.changes.stop()
         await self.services.scheduler.stop()
         if self._dm is not None:
             await self._dm.stop()
@@ -394,3 +449,17 @@ class PeerCircleBot(commands.Bot):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         await super().close()
+
+
+class ShardedPeerCircleBot(PeerCircleBot, commands.AutoShardedBot):
+    """The bot over several shards (SHARD_COUNT / SHARD_IDS): discord.py's AutoShardedBot runs them."""
+
+
+def make_production_bot(services: Services, settings: Any) -> PeerCircleBot:
+    """The bot for `python -m bot`: sharded when SHARD_COUNT is set, one connection otherwise."""
+    shards = settings.shards
+    if shards is None:
+        return PeerCircleBot(services, dev_guild_id=settings.dev_guild_id)
+    return ShardedPeerCircleBot(
+        services, dev_guild_id=settings.dev_guild_id, shard_count=shards.count, shard_ids=shards.sorted_ids()
+    )

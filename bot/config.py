@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.shards import Shards
+
 DEFAULT_DATABASE_PATH = "data/peer-circle.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Three dot-separated base64url parts: the shape every bot token has. We never print the value.
@@ -38,6 +40,14 @@ class Settings:
     content_dir: Path | None = None
     encryption_key: str | None = field(repr=False, default=None)
     hash_key: str | None = field(repr=False, default=None)
+    # A PostgreSQL address (may hold a password, hence repr=False); None means SQLite at database_path.
+    database_url: str | None = field(repr=False, default=None)
+    shards: Shards | None = None  # None: one process, Discord's own shard count
+
+    @property
+    def database_target(self) -> str:
+        """What open_database is given: the PostgreSQL address if set, else the SQLite file."""
+        return self.database_url or str(self.database_path)
 
     @property
     def keys_path(self) -> Path:
@@ -119,10 +129,59 @@ def _check_content_dir(raw: str | None) -> Path | None:
     return path
 
 
+def _check_database_url(raw: str | None) -> str | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(
+            "DATABASE_URL",
+            "must be a PostgreSQL address such as postgresql://user:password@host:5432/peercircle "
+            "(leave it empty to use SQLite at DATABASE_PATH).",
+        )
+    return text
+
+
+def _check_shards(count_raw: str | None, ids_raw: str | None) -> Shards | None:
+    count_text, ids_text = (count_raw or "").strip(), (ids_raw or "").strip()
+    if not count_text:
+        if ids_text:
+            raise SettingsError("SHARD_IDS", "needs SHARD_COUNT too (the total number of shards of all processes).")
+        return None
+    if not count_text.isdigit() or not 1 <= int(count_text) <= 10000:
+        raise SettingsError("SHARD_COUNT", "must be a whole number from 1 up (the total shards of all processes).")
+    count = int(count_text)
+    if not ids_text:
+        return Shards.all_of(count)
+    parts = [p.strip() for p in ids_text.split(",")]
+    if not all(p.isdigit() and int(p) < count for p in parts):
+        raise SettingsError("SHARD_IDS", f"must be shard numbers from 0 to {count - 1} separated by commas, e.g. 0,1.")
+    if len(set(parts)) != len(parts):
+        raise SettingsError("SHARD_IDS", "names a shard twice; list each shard once.")
+    return Shards(count, frozenset(int(p) for p in parts))
+
+
+def _check_several_processes(settings: Settings) -> None:
+    """Several processes need a shared database and shared secrets."""
+    if settings.shards is not None and not settings.shards.holds_all and settings.database_url is None:
+        raise SettingsError(
+            "SHARD_IDS",
+            "runs only some shards, so other processes run the rest; they must share one PostgreSQL database. "
+            "Set DATABASE_URL (an SQLite file belongs to one process).",
+        )
+    if settings.database_url is not None and not (settings.encryption_key and settings.hash_key):
+        raise SettingsError(
+            "ENCRYPTION_KEY",
+            "and HASH_KEY must both be set with DATABASE_URL: every process sharing the database needs the same "
+            "secrets, so they are not generated into a file on one machine. Run `peer-circle keys` to print "
+            "new ones (or copy them from the .keys file beside your SQLite database).",
+        )
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from a mapping (default: the process environment)."""
     env = os.environ if environ is None else environ
-    return Settings(
+    settings = Settings(
         discord_token=_check_token(env.get("DISCORD_TOKEN")),
         database_path=_check_database_path(env.get("DATABASE_PATH")),
         log_level=_check_log_level(env.get("LOG_LEVEL")),
@@ -130,7 +189,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         content_dir=_check_content_dir(env.get("CONTENT_DIR")),
         encryption_key=(env.get("ENCRYPTION_KEY") or "").strip() or None,
         hash_key=(env.get("HASH_KEY") or "").strip() or None,
+        database_url=_check_database_url(env.get("DATABASE_URL")),
+        shards=_check_shards(env.get("SHARD_COUNT"), env.get("SHARD_IDS")),
     )
+    _check_several_processes(settings)
+    return settings
 
 
 def level_number(name: str) -> int:

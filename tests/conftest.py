@@ -18,6 +18,8 @@ from bot.errors import UserFacingError
 from bot.interactions import friendly_message
 from bot.testing import SimcordClock, make_bot, make_services
 from tests import sql_capture
+from tests.dbfile import DbAddress
+from tests.pg import PgServer, run_sync
 
 # The query-plan meta-test reads what the rest of the suite ran, so it runs after everything else.
 QUERY_PLAN_TESTS = "tests/meta/test_query_plans.py"
@@ -25,12 +27,85 @@ QUERY_PLAN_TESTS = "tests/meta/test_query_plans.py"
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker `simcord_env` reads, beside the fixture that reads it."""
+    config.addinivalue_line("markers", "sqlite_only: a test about SQLite itself (its file, WAL, pragmas)")
     config.addinivalue_line(
         "markers",
         "strict_errors: only refusals (UserFacingError, a failed check) may reach the bot's error handler, "
         "and nothing may be logged at ERROR",
     )
     sql_capture.install()
+
+
+# Test modules that also run on PostgreSQL: every test in them that uses a database runs once per engine.
+# (Repositories, migrations, privacy — export, forget, purge, retention — and the scheduler.)
+POSTGRES_MODULES = frozenset(
+    {
+        "tests.unit.test_checkins",
+        "tests.unit.test_circles",
+        "tests.unit.test_connect",
+        "tests.unit.test_db_transactions",
+        "tests.unit.test_delivery",
+        "tests.unit.test_disclosure",
+        "tests.unit.test_dm_channel_prune",
+        "tests.unit.test_dm_notices",
+        "tests.unit.test_guild_settings",
+        "tests.unit.test_missed_occurrences",
+        "tests.unit.test_outbox",
+        "tests.unit.test_pg_engine",
+        "tests.unit.test_preferences",
+        "tests.unit.test_privacy_participants",
+        "tests.unit.test_privacy_registry",
+        "tests.unit.test_reflection",
+        "tests.unit.test_retention",
+        "tests.unit.test_schedule_claims",
+        "tests.unit.test_scheduler",
+        "tests.unit.test_server_items",
+        "tests.unit.test_strategies_services",
+        "tests.unit.test_venting_boundaries",
+        "tests.unit.test_venting_housekeeping",
+        "tests.unit.test_venting_limits",
+        "tests.unit.test_venting_service",
+        "tests.e2e.test_privacy",
+        "tests.e2e.test_privacy_promises",
+        "tests.e2e.test_privacy_registry",
+        "tests.e2e.test_venting_privacy",
+    }
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the database tests of POSTGRES_MODULES on both engines (one suite, a parametrised fixture)."""
+    if "engine" not in metafunc.fixturenames or metafunc.module.__name__ not in POSTGRES_MODULES:
+        return
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    metafunc.parametrize("engine", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+    """One real PostgreSQL 16 for the whole run, started on first use (about a second)."""
+    server = PgServer(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> str:
+    """Which database the test runs on: "sqlite" (the default) or "postgres"."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def database_target(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated database: a file path for SQLite, an address for PostgreSQL."""
+    if engine == "sqlite":
+        yield str(tmp_path / "peer-circle.db")
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    url = run_sync(server.fresh_database())
+    yield url
+    run_sync(server.drop(url))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -60,15 +135,20 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """The database file behind `services` / `sim_services`, so a test can read it (and its -wal) itself."""
-    return tmp_path / "peer-circle.db"
+def db_path(database_target: str, engine: str, request: pytest.FixtureRequest) -> Path:
+    """The database behind `services` / `sim_services`, so a test can read it (and its -wal) itself.
+
+    On PostgreSQL it stands for the database (tests/dbfile.py and tests/privacy_bytes.py read either).
+    """
+    if engine == "sqlite":
+        return Path(database_target)
+    return DbAddress.of(database_target, request.getfixturevalue("pg_server").data_dir)
 
 
 @pytest.fixture
-async def services(clock: FakeClock, db_path: Path) -> AsyncIterator[Services]:
-    """Services over a fresh, migrated database file with the production settings (WAL, secure_delete)."""
-    svc = await make_services(clock=clock, db_path=str(db_path))
+async def services(clock: FakeClock, database_target: str) -> AsyncIterator[Services]:
+    """Services over a fresh, migrated database with the production settings (SQLite: WAL, secure_delete)."""
+    svc = await make_services(clock=clock, db_path=database_target)
     yield svc
     await svc.db.close()
 
@@ -80,9 +160,9 @@ def db(services: Services) -> Database:
 
 
 @pytest.fixture
-async def sim_services(db_path: Path) -> AsyncIterator[Services]:
-    """Services for end-to-end tests, on SimCord's virtual clock, over a database file."""
-    svc = await make_services(clock=SimcordClock(), db_path=str(db_path))
+async def sim_services(database_target: str) -> AsyncIterator[Services]:
+    """Services for end-to-end tests, on SimCord's virtual clock, over a fresh database."""
+    svc = await make_services(clock=SimcordClock(), db_path=database_target)
     yield svc
     await svc.db.close()
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.keys import Keys
+from tests.dbfile import DbAddress, rows
 
 SUFFIXES = ("", "-wal", "-shm")
 
@@ -46,7 +47,14 @@ def keyed_encodings(
 
 
 def scan(db_path: Path | str, needles: dict[str, bytes]) -> dict[str, list[str]]:
-    """Which of the database, `-wal` and `-shm` files hold which needles (empty when none do)."""
+    """Which of the database, `-wal` and `-shm` files hold which needles (empty when none do).
+
+    On PostgreSQL: which of the database's own files (tables, indexes, their free-space maps) hold them,
+    after a CHECKPOINT has written the server's memory to them. The server's WAL is not scanned: it keeps
+    erased rows until the server recycles its segments, as docs/PRIVACY.md says.
+    """
+    if isinstance(db_path, DbAddress):
+        return _scan_postgres(db_path, needles)
     path = Path(db_path)
     hits: dict[str, list[str]] = {}
     for suffix in SUFFIXES:
@@ -69,3 +77,15 @@ def scan_member(
     if keys is not None:
         needles.update(keyed_encodings(keys, user_id, contexts))
     return scan(db_path, needles)
+
+
+def _scan_postgres(address: DbAddress, needles: dict[str, bytes]) -> dict[str, list[str]]:
+    rows(address, "CHECKPOINT")
+    oid = rows(address, "SELECT oid FROM pg_database WHERE datname = current_database()")[0][0]
+    hits: dict[str, list[str]] = {}
+    for file in sorted((address.data_dir / "base" / str(oid)).iterdir()):
+        data = file.read_bytes()
+        names = [name for name, needle in needles.items() if needle in data]
+        if names:
+            hits[file.name] = names
+    return hits

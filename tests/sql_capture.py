@@ -64,7 +64,7 @@ def _recording(method: Callable[..., Any], *, many: bool = False) -> Callable[..
 
 def install() -> None:
     """Wrap the Database methods that take SQL (fetchone and fetchval go through fetchall). Idempotent."""
-    database = connection.Database
+    database = connection.SqliteDatabase
     if hasattr(database.execute, "__wrapped__"):
         return
     database.execute = _recording(database.execute)  # type: ignore[method-assign]

@@ -11,7 +11,7 @@ import asyncio
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +19,8 @@ from urllib.parse import quote
 import aiosqlite
 
 Params = Sequence[Any] | dict[str, Any]
-Row = aiosqlite.Row
+# sqlite3.Row or asyncpg.Record: both read by column name or position.
+Row = Any
 
 # Set while the current task is inside transaction(); statements then run without re-taking the lock.
 _IN_TRANSACTION: contextvars.ContextVar[Database | None] = contextvars.ContextVar("in_tx", default=None)
@@ -59,10 +60,111 @@ def placeholders(count: int, start: int = 1) -> str:
 
 
 class Database:
-    """A thin wrapper over one aiosqlite connection in autocommit mode with explicit transactions."""
+    """What repositories use: statements, transactions, after-commit actions. SQLite or PostgreSQL below it.
+
+    Statements are written once with `$1, $2…` placeholders and run unchanged on both engines; where the
+    engines need different text, a repository keeps both and picks by `dialect`.
+    """
 
     # Which SQL a repository picks where the two engines need different text ("sqlite" or "postgres").
     dialect = "sqlite"
+    # Where the data lives, for messages (a file path, or a PostgreSQL address without its password).
+    path: str
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        raise NotImplementedError
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT ending in `RETURNING <key>` and return the new row's key."""
+        value = await self.fetchval(sql, params)
+        if value is None:
+            raise RuntimeError("insert returned no key")
+        return int(value)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for many parameter sets."""
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Return every row of a query."""
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Return the first row of a query, or None (use for queries that return one row)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Return the first column of the first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    def transaction(self) -> AbstractAsyncContextManager[Database]:
+        """Run the body as one transaction: all of it is written, or none of it."""
+        raise NotImplementedError
+
+    def savepoint(self) -> AbstractAsyncContextManager[Database]:
+        """Inside a transaction, a part undone alone if it fails; outside one, a transaction of its own."""
+        raise NotImplementedError
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """Yield whether this process is the one running `name` now (maintenance, migrations).
+
+        One process per SQLite file, so always True there; PostgreSQL takes an advisory lock.
+        """
+        return _always_first()
+
+    async def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once the current transaction commits (never if it rolls back); at once outside one.
+
+        For what must not happen while the database is locked or before the change is durable, such as
+        telling other members by direct message.
+        """
+        pending = _AFTER_COMMIT.get()
+        if _IN_TRANSACTION.get() is self and pending is not None:
+            pending.append(action)
+        else:
+            await action()
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """Tell the other processes sharing this database that something changed (PostgreSQL: NOTIFY).
+
+        One process per SQLite file, so nobody else to tell: each process's caches are already its own.
+        """
+
+    async def listen(
+        self, channel: str, callback: Callable[[str], None], on_lost: Callable[[], None] | None = None
+    ) -> Callable[[], Awaitable[None]]:
+        """Call `callback(payload)` for each notice from another process; returns how to stop listening.
+
+        `on_lost` runs if the listening connection drops (notices may have been missed meanwhile).
+        """
+
+        async def stop() -> None:
+            return None
+
+        return stop
+
+    async def checkpoint(self, tables: Iterable[str] = ()) -> None:
+        """Make erased rows leave the files on disk now (after forget, purges, a server's removal).
+
+        `tables` names what was erased (the PostgreSQL side vacuums those; SQLite checkpoints its WAL).
+        """
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Close the connection(s); safe to call twice."""
+        raise NotImplementedError
+
+
+@asynccontextmanager
+async def _always_first() -> AsyncIterator[bool]:
+    yield True
+
+
+class SqliteDatabase(Database):
+    """A thin wrapper over one aiosqlite connection in autocommit mode with explicit transactions."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
@@ -103,20 +205,10 @@ class Database:
         async with self._turn():
             await self._conn.executemany(sql, (_bind(sql, r) for r in rows))
 
-    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        """Return the first row of a query, or None (use for queries that return one row)."""
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Return every row of a query."""
         async with self._turn():
             return list(await self._conn.execute_fetchall(sql, _bind(sql, params)))
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        """Return the first column of the first row, or None."""
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
@@ -168,19 +260,7 @@ class Database:
             raise
         await self._conn.execute("RELEASE part")
 
-    async def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
-        """Run `action` once the current transaction commits (never if it rolls back); at once outside one.
-
-        For what must not happen while the database is locked or before the change is durable, such as
-        telling other members by direct message.
-        """
-        pending = _AFTER_COMMIT.get()
-        if _IN_TRANSACTION.get() is self and pending is not None:
-            pending.append(action)
-        else:
-            await action()
-
-    async def checkpoint(self) -> None:
+    async def checkpoint(self, tables: Iterable[str] = ()) -> None:
         """Copy the WAL into the database file and truncate the WAL to zero bytes.
 
         Run after erasing (forget, purges, a server's removal): until then the erased rows' old
@@ -210,8 +290,15 @@ def read_only_uri(path: Path) -> str:
 
 
 async def open_database(path: str | Path) -> Database:
-    """Open (creating if needed) the database with the pragmas the bot relies on."""
+    """Open (creating if needed) the database with the pragmas the bot relies on.
+
+    A `postgresql://` address opens a PostgreSQL pool instead (see bot.db.postgres).
+    """
     path = str(path)
+    if path.startswith(("postgresql://", "postgres://")):
+        from bot.db.postgres import open_postgres  # asyncpg is only loaded where it is used
+
+        return await open_postgres(path)
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = await aiosqlite.connect(path, isolation_level=None)
@@ -221,7 +308,7 @@ async def open_database(path: str | Path) -> Database:
         # Close the connection's worker thread, or a failed start-up would never exit.
         await conn.close()
         raise
-    return Database(conn, path)
+    return SqliteDatabase(conn, path)
 
 
 async def _set_pragmas(conn: aiosqlite.Connection, path: str) -> None:

@@ -16,7 +16,12 @@ from bot.db.connection import Database, UnusableDatabaseError, read_only_uri
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations" / "sqlite"
+MIGRATIONS_ROOT = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = MIGRATIONS_ROOT / "sqlite"
+# PostgreSQL deployments began at version 16: its folder starts with a baseline equal to SQLite's 0001–0016,
+# and every later migration has a file of the same number in both folders.
+POSTGRES_DIR = MIGRATIONS_ROOT / "postgres"
+MIGRATION_LOCK = "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -63,10 +68,17 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         if not match:
             raise MigrationError(0, path.name, "file name must look like 0001_name.sql")
         migrations.append(Migration(int(match.group(1)), path.name, tuple(split_statements(path.read_text("utf-8")))))
-    for expected, migration in enumerate(migrations, start=1):
+    # A folder may start at a baseline (PostgreSQL's starts at 16); from there the numbers have no gaps.
+    first = migrations[0].version if migrations and directory.name == "postgres" else 1
+    for expected, migration in enumerate(migrations, start=first):
         if migration.version != expected:
             raise MigrationError(expected - 1, migration.name, f"expected number {expected:04d}")
     return migrations
+
+
+def migrations_for(db: Database) -> Path:
+    """The migration folder for the database's engine."""
+    return POSTGRES_DIR if db.dialect == "postgres" else MIGRATIONS_DIR
 
 
 def head_version(directory: Path = MIGRATIONS_DIR) -> int:
@@ -76,7 +88,10 @@ def head_version(directory: Path = MIGRATIONS_DIR) -> int:
 
 
 async def current_version(db: Database) -> int:
-    """The version the database is at now."""
+    """The version the database is at now (0 for an empty one)."""
+    if db.dialect == "postgres":
+        exists = await db.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
+        return int(await db.fetchval("SELECT max(version) FROM schema_version") or 0) if exists else 0
     return int(await db.fetchval("PRAGMA user_version") or 0)
 
 
@@ -88,11 +103,20 @@ def newer_than_code(path: Path | str, version: int, head: int) -> UnusableDataba
     )
 
 
-async def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> int:
+async def apply_migrations(db: Database, directory: Path | None = None) -> int:
     """Bring the database to head; return the version reached.
 
     Raises UnusableDatabaseError, changing nothing, when the database is already past this code's head.
+    On PostgreSQL the processes sharing the database take turns (an advisory lock): one migrates, the
+    others then find it at head.
     """
+    directory = directory or migrations_for(db)
+    if db.dialect == "postgres":
+        from bot.db.postgres import PostgresDatabase
+
+        assert isinstance(db, PostgresDatabase)
+        async with db.waiting_lock(MIGRATION_LOCK):
+            return await _apply_postgres(db, directory)
     version = await current_version(db)
     migrations = load_migrations(directory)
     head = migrations[-1].version if migrations else 0
@@ -123,3 +147,29 @@ def version_on_disk(path: Path) -> int | None:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
     finally:
         conn.close()
+
+
+async def _apply_postgres(db: Database, directory: Path) -> int:
+    """PostgreSQL's migrations: each file is one script in one transaction, with its version row."""
+    import asyncpg
+
+    version = await current_version(db)
+    migrations = load_migrations(directory)
+    head = migrations[-1].version if migrations else 0
+    if version > head:
+        raise newer_than_code(db.path, version, head)
+    for migration in migrations:
+        if migration.version <= version:
+            continue
+        script = (directory / migration.name).read_text("utf-8")
+        try:
+            async with db.transaction():
+                await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY)")
+                # A whole file at once: plain SQL with functions in $$ quotes, which asyncpg sends as one script.
+                await db.execute(script)
+                await db.execute("INSERT INTO schema_version (version) VALUES ($1)", (migration.version,))
+        except asyncpg.PostgresError as error:
+            raise MigrationError(version, migration.name, str(error)) from error
+        version = migration.version
+        log.info("applied migration %s", migration.name)
+    return version

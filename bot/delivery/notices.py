@@ -26,6 +26,8 @@ from bot.delivery.repository import NoticeRepository, StoredNotice
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.notices import PendingNotices
 
+NOTICES_TOPIC = "notices"
+
 DM_CLOSED = "dm_closed"
 # A scheduled DM that Discord would not take until it was too late to be useful (bot.delivery.outbox).
 # Nothing was paused: the feature's own words and follow-up are for pauses, so one text serves every kind.
@@ -63,6 +65,8 @@ class DmNotices:
         self.clock = clock
         self.guilds = guilds
         self.pending = PendingNotices(repo.members)
+        # Another process owing a member a notice makes every process read the set again (never naming who).
+        guilds.changes.on(NOTICES_TOPIC, self.pending.reload)
         self._specs: dict[str, NoticeSpec] = {}
 
     def register(self, spec: NoticeSpec) -> None:
@@ -91,6 +95,7 @@ class DmNotices:
         created, expires = to_timestamp(now), to_timestamp(now + NOTICE_TTL)
         await self.repo.put(StoredNotice(guild_id, user_id, kind, reason, created, expires))
         self.pending.add(guild_id, user_id)
+        await self.guilds.changes.changed_elsewhere(NOTICES_TOPIC, guild_id)
 
     async def owed(self, guild_id: int, user_id: int, kind: str) -> str | None:
         """The reason of the member's notice about `kind` in a server, if one is owed (nothing is told).

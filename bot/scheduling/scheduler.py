@@ -53,6 +53,7 @@ from bot.delivery.repository import DmChannelRepository, OutboxRepository, Outbo
 from bot.errors import frame_trail
 from bot.scheduling.recurrence import Recurrence, check_min_interval
 from bot.scheduling.repository import Claim, OutboxPlan, ScheduleRepository, ScheduleRow
+from bot.shards import Shards
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +163,17 @@ class Scheduler:
         batch_size: int = 100,
         concurrency: int = 10,
         tell_member: TellMember | None = None,
+        shards: Shards | None = None,
     ) -> None:
         self.repository = ScheduleRepository(db)
         self.outbox = OutboxRepository(db)
         self.dm_channels = DmChannelRepository(db)
-        # Rows this process holds; a row still leased by another token was interrupted and is resumed.
-        self.lease = secrets.token_hex(8)
+        # Which servers' schedules are this process's to claim (DM kinds are anyone's).
+        self.shards = shards or Shards()
+        # Rows this process holds: "<shards>:<random per start>". A row leased by an earlier start of a
+        # process with the same shards was interrupted and is resumed; one leased by another process is
+        # that process's (see docs/DEPLOYMENT.md: at most once across processes).
+        self.lease = f"{self.shards.token}:{secrets.token_hex(8)}"
         self._tell_member = tell_member
         self._clock = clock
         self._is_enabled = is_enabled

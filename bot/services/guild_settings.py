@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.changes import EVERYTHING, ChangeFeed
 from bot.clock import Clock, from_timestamp, to_timestamp
 from bot.content.role_word import DEFAULT_ROLE_WORD, RoleWord
 from bot.errors import UserFacingError
@@ -196,15 +197,31 @@ class GuildConfig:
         return RoleWord.of(self.role_word, self.get("role_word_plural"))
 
 
+CONFIG_TOPIC = "config"
+
+
 class GuildSettingsService:
     """Reads and changes server configuration, caching each server's config until it changes."""
 
-    def __init__(self, repo: GuildRepository, clock: Clock) -> None:
+    def __init__(self, repo: GuildRepository, clock: Clock, changes: ChangeFeed | None = None) -> None:
         self.repo = repo
         self.clock = clock
         self._cache: dict[int, GuildConfig] = {}
         # Channel sets, read on every command that checks where it may run; dropped when one changes.
         self._channels: dict[tuple[int, str], tuple[int, ...]] = {}
+        # Every process sharing the database drops its copy of a server's settings when one changes.
+        self.changes = changes or ChangeFeed(repo.db)
+        self.changes.on(CONFIG_TOPIC, self._drop)
+
+    def _drop(self, key: str) -> None:
+        """Forget the kept copy of one server's settings and channels (EVERYTHING: of every server)."""
+        if key == EVERYTHING:
+            self._cache.clear()
+            self._channels.clear()
+            return
+        guild_id = int(key)
+        self._cache.pop(guild_id, None)
+        self._channels = {k: v for k, v in self._channels.items() if k[0] != guild_id}
 
     async def ensure_guild(self, guild_id: int) -> None:
         """Make sure the server has its row, so its settings can be stored."""
@@ -240,7 +257,7 @@ class GuildSettingsService:
         new = spec.default if raw is None else spec.parse(raw)
         await self.ensure_guild(guild_id)
         await self.repo.set_setting(guild_id, key, None if raw is None else str(new))
-        self._cache.pop(guild_id, None)
+        await self.changes.changed(CONFIG_TOPIC, guild_id)
         return old, new
 
     async def set_role_word(self, guild_id: int, singular: str | None, plural: str | None) -> tuple[RoleWord, RoleWord]:
@@ -256,7 +273,7 @@ class GuildSettingsService:
         async with self.repo.db.transaction():
             await self.repo.set_setting(guild_id, "role_word", None if singular is None else new_singular)
             await self.repo.set_setting(guild_id, "role_word_plural", new_plural)
-        self._cache.pop(guild_id, None)
+        await self.changes.changed(CONFIG_TOPIC, guild_id)
         return old, RoleWord.of(new_singular, new_plural)
 
     async def set_feature(self, guild_id: int, feature: str, enabled: bool) -> bool:
@@ -264,7 +281,7 @@ class GuildSettingsService:
         old = (await self.get(guild_id)).enabled(feature)
         await self.ensure_guild(guild_id)
         await self.repo.set_feature(guild_id, str.__str__(feature), enabled)
-        self._cache.pop(guild_id, None)
+        await self.changes.changed(CONFIG_TOPIC, guild_id)
         return old
 
     async def channels(self, guild_id: int, purpose: str) -> list[int]:
@@ -284,33 +301,37 @@ class GuildSettingsService:
         try:
             return await self.repo.add_to_channel_set(guild_id, purpose, channel_id)
         finally:
-            self._channels.pop((guild_id, purpose), None)
+            await self.changes.changed(CONFIG_TOPIC, guild_id)
 
     async def remove_channel(self, guild_id: int, purpose: str, channel_id: int) -> bool:
         """Stop allowing a channel; False if it was not allowed."""
         try:
             return await self.repo.remove_from_channel_set(guild_id, purpose, channel_id)
         finally:
-            self._channels.pop((guild_id, purpose), None)
+            await self.changes.changed(CONFIG_TOPIC, guild_id)
 
     async def forget_guild(self, guild_id: int) -> None:
         """Delete everything stored for a server (the bot left it), leaving no old pages in the WAL."""
         await self.repo.delete(guild_id)
-        self._cache.pop(guild_id, None)
-        self._channels = {key: value for key, value in self._channels.items() if key[0] != guild_id}
+        await self.changes.changed(CONFIG_TOPIC, guild_id)
         await self.repo.checkpoint()
 
-    async def servers_to_forget(self, present: frozenset[int], grace: timedelta) -> list[int]:
+    async def servers_to_forget(
+        self, present: frozenset[int], grace: timedelta, owns: Callable[[int], bool] = lambda _guild_id: True
+    ) -> list[int]:
         """Compare the servers the bot is in with those it has data for; return those to forget.
 
         `present` is every server the gateway listed after connecting, unavailable ones included
         (a Discord outage never removes a server from that list). A server missing from it is noted
         the first time, and returned once it has been missing for `grace`; one that reappears is
-        cleared.
+        cleared. `owns` says which servers this process's shards hold: another process's servers are
+        never in this process's list, and are not its to judge.
         """
         now = self.clock.now()
         due: list[int] = []
         for guild_id, since in (await self.repo.missing_since()).items():
+            if not owns(guild_id):
+                continue
             if guild_id in present:
                 if since is not None:
                     await self.repo.set_missing_since(guild_id, None)

@@ -30,6 +30,10 @@ class PendingNotices:
         if self._keys is not None:
             self._keys.add((guild_id, user_id))
 
+    def reload(self, _key: str = "") -> None:
+        """Another process stored a notice: read the set again at the next check."""
+        self._keys = None
+
     def discard(self, guild_id: int, user_id: int) -> None:
         """Forget a notice that was delivered or cleared."""
         if self._keys is not None:

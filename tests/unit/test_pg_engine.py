@@ -1,0 +1,265 @@
+"""The database layer on both engines: statements, row counts, keys, transactions, savepoints, after-commit
+actions; and what only PostgreSQL has: advisory locks, change notices between processes, VACUUM after
+erasing, migrations taken in turn, a password never shown."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.changes import ChangeFeed
+from bot.db import Database, MigrationError, UnusableDatabaseError, apply_migrations, head_version, open_database
+from bot.db.migrate import POSTGRES_DIR, current_version
+from bot.db.postgres import PostgresDatabase, log_settings_problems, without_password
+from tests.pg import PgServer, database_name, read_rows
+
+
+async def test_statements_count_rows_and_return_keys(db: Database) -> None:
+    await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, $2)", (1 << 40, 5))
+    insert = (
+        "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id"
+    )
+    key = await db.insert(insert, (1 << 40, 7, b"x", 5, 10))
+    again = await db.insert(insert, (1 << 40, 7, b"y", 6, 10))
+    assert again == key + 1
+    assert await db.execute("UPDATE moments SET expires_at = $1 WHERE user_id = $2", (20, 7)) == 2
+    assert await db.execute("DELETE FROM moments WHERE id = $1", (key,)) == 1
+    assert await db.execute("DELETE FROM moments WHERE id = $1", (key,)) == 0
+    row = await db.fetchone("SELECT id, body FROM moments WHERE user_id = $1", (7,))
+    assert row is not None and row["id"] == again and bytes(row[1]) == b"y"
+    assert await db.fetchval("SELECT count(*) FROM moments WHERE guild_id = $1", (1 << 40,)) == 1
+
+
+async def test_a_failed_transaction_writes_nothing_and_runs_no_after_commit_action(db: Database) -> None:
+    told: list[str] = []
+
+    async def tell() -> None:
+        told.append("told")
+
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, $2)", (11, 1))
+            await tx.after_commit(tell)
+            raise RuntimeError("half way")
+    assert await db.fetchval("SELECT count(*) FROM guilds WHERE guild_id = $1", (11,)) == 0
+    assert told == []
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, $2)", (11, 1))
+        await tx.after_commit(tell)
+        assert told == []  # not before the commit
+    assert told == ["told"]
+
+
+async def test_a_savepoint_undoes_only_its_part(db: Database) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, $2)", (21, 1))
+        with pytest.raises(ValueError):
+            async with tx.savepoint():
+                await tx.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, $2)", (22, 1))
+                raise ValueError("this part only")
+    ids = [r[0] for r in await db.fetchall("SELECT guild_id FROM guilds WHERE guild_id IN ($1, $2)", (21, 22))]
+    assert ids == [21]
+
+
+async def test_transactions_of_one_process_do_not_interleave(db: Database) -> None:
+    await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, $2)", (31, 0))
+
+    async def bump() -> None:
+        async with db.transaction() as tx:
+            seen = await tx.fetchval("SELECT joined_at FROM guilds WHERE guild_id = $1", (31,))
+            await asyncio.sleep(0)
+            await tx.execute("UPDATE guilds SET joined_at = $1 WHERE guild_id = $2", (seen + 1, 31))
+
+    await asyncio.gather(*(bump() for _ in range(20)))
+    assert await db.fetchval("SELECT joined_at FROM guilds WHERE guild_id = $1", (31,)) == 20
+
+
+# -- PostgreSQL only --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def two_processes(pg_server: PgServer) -> tuple[PostgresDatabase, PostgresDatabase]:
+    url = await pg_server.fresh_database()
+    first, second = await open_database(url), await open_database(url)
+    assert isinstance(first, PostgresDatabase) and isinstance(second, PostgresDatabase)
+    yield first, second
+    await first.close()
+    await second.close()
+    await pg_server.drop(url)
+
+
+async def test_one_process_at_a_time_holds_maintenance(
+    two_processes: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    first, second = two_processes
+    async with first.exclusive("maintenance") as mine:
+        assert mine
+        async with second.exclusive("maintenance") as theirs:
+            assert not theirs
+    async with second.exclusive("maintenance") as theirs:
+        assert theirs  # released when the first finished
+
+
+async def test_a_crashed_holder_releases_the_lock(two_processes: tuple[PostgresDatabase, PostgresDatabase]) -> None:
+    first, second = two_processes
+    holder = asyncio.ensure_future(_hold(first))
+    await asyncio.sleep(0.2)
+    async with second.exclusive("maintenance") as theirs:
+        assert not theirs
+    holder.cancel()
+    await first.pool.close()  # the process dies: its connections close, the server drops its locks
+    for _ in range(50):
+        async with second.exclusive("maintenance") as theirs:
+            if theirs:
+                break
+        await asyncio.sleep(0.05)
+    assert theirs
+
+
+async def _hold(db: PostgresDatabase) -> None:
+    async with db.exclusive("maintenance"):
+        await asyncio.sleep(3600)
+
+
+async def test_a_settings_change_reaches_the_other_process(
+    two_processes: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    first, second = two_processes
+    heard: list[str] = []
+    feed_a, feed_b = ChangeFeed(first), ChangeFeed(second)
+    feed_b.on("config", heard.append)
+    await feed_a.start()
+    await feed_b.start()
+    try:
+        async with first.transaction():
+            await feed_a.changed("config", 42)
+            await asyncio.sleep(0.2)
+            assert heard == []  # not before the change is committed
+        for _ in range(100):
+            if heard:
+                break
+            await asyncio.sleep(0.02)
+        assert heard == ["42"]
+    finally:
+        await feed_a.stop()
+        await feed_b.stop()
+
+
+async def test_losing_the_listening_connection_drops_every_kept_copy(
+    two_processes: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    first, second = two_processes
+    heard: list[str] = []
+    feed = ChangeFeed(first)
+    feed.on("config", heard.append)
+    await feed.start()
+    try:
+        await second.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
+        )
+        for _ in range(100):
+            if heard:
+                break
+            await asyncio.sleep(0.02)
+        assert heard == ["*"]
+    finally:
+        await feed.stop()
+
+
+async def test_erasing_then_checkpoint_vacuums_the_tables(pg_server: PgServer) -> None:
+    url = await pg_server.fresh_database()
+    db = await open_database(url)
+    try:
+        await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, $2)", (5, 1))
+        await db.executemany(
+            "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            [(5, 99, b"kept words", 1, 2) for _ in range(50)],
+        )
+        await db.execute("DELETE FROM moments WHERE user_id = $1", (99,))
+        await db.checkpoint(["moments"])
+        dead = read_rows(
+            url, "SELECT n_dead_tup, vacuum_count + autovacuum_count FROM pg_stat_user_tables WHERE relname = 'moments'"
+        )
+        assert dead[0][1] >= 1  # vacuumed
+    finally:
+        await db.close()
+        await pg_server.drop(url)
+
+
+async def test_migrations_run_once_when_processes_start_together(pg_server: PgServer) -> None:
+    url = await pg_server.empty_database()
+    dbs = [await open_database(url) for _ in range(3)]
+    try:
+        versions = await asyncio.gather(*(apply_migrations(d) for d in dbs))
+        assert versions == [head_version(POSTGRES_DIR)] * 3
+        assert read_rows(url, "SELECT version FROM schema_version ORDER BY version") == [
+            (v,) for v in range(16, head_version(POSTGRES_DIR) + 1)
+        ]
+    finally:
+        for d in dbs:
+            await d.close()
+        await pg_server.drop(url)
+
+
+async def test_a_failing_migration_leaves_the_version(pg_server: PgServer, tmp_path: Path) -> None:
+    folder = tmp_path / "postgres"
+    folder.mkdir()
+    for path in sorted(POSTGRES_DIR.glob("*.sql")):
+        (folder / path.name).write_text(path.read_text("utf-8"), "utf-8")
+    next_version = head_version(POSTGRES_DIR) + 1
+    (folder / f"{next_version:04d}_broken.sql").write_text(
+        "CREATE TABLE half_made (a BIGINT);\nALTER TABLE no_such_table ADD COLUMN b BIGINT;\n", "utf-8"
+    )
+    url = await pg_server.empty_database()
+    db = await open_database(url)
+    try:
+        with pytest.raises(MigrationError) as raised:
+            await apply_migrations(db, folder)
+        assert raised.value.version == head_version(POSTGRES_DIR)
+        assert await current_version(db) == head_version(POSTGRES_DIR)
+        assert await db.fetchval("SELECT to_regclass('half_made') IS NULL")
+    finally:
+        await db.close()
+        await pg_server.drop(url)
+
+
+async def test_a_database_from_a_newer_release_is_left_alone(pg_server: PgServer) -> None:
+    url = await pg_server.fresh_database()
+    db = await open_database(url)
+    try:
+        await db.execute("INSERT INTO schema_version (version) VALUES ($1)", (head_version(POSTGRES_DIR) + 5,))
+        with pytest.raises(UnusableDatabaseError, match="newer than this code"):
+            await apply_migrations(db)
+    finally:
+        await db.close()
+        await pg_server.drop(url)
+
+
+async def test_a_wrong_password_is_never_shown(pg_server: PgServer) -> None:
+    url = pg_server.url().replace("postgresql://postgres", "postgresql://nobody:hunter2secret")
+    with pytest.raises(UnusableDatabaseError) as raised:
+        await open_database(url)
+    assert "hunter2secret" not in str(raised.value)
+    assert "DATABASE_URL" in str(raised.value)
+    assert without_password("postgresql://u:pw@h:5/db") == "postgresql://u@h:5/db"
+
+
+async def test_log_settings_that_could_record_ids_are_named(pg_server: PgServer) -> None:
+    url = await pg_server.fresh_database()
+    db = await open_database(url)
+    try:
+        assert await log_settings_problems(db) == []  # the test server is set up as docs/DEPLOYMENT.md says
+    finally:
+        await db.close()
+    name = database_name(url)
+    read_rows(pg_server.url(), f'ALTER DATABASE "{name}" SET log_parameter_max_length_on_error = -1')
+    db = await open_database(url)
+    try:
+        problems = await log_settings_problems(db)
+        assert len(problems) == 1 and problems[0].startswith("log_parameter_max_length_on_error is -1")
+    finally:
+        await db.close()
+        await pg_server.drop(url)
