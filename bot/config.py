@@ -79,7 +79,7 @@ def _check_token(raw: str | None) -> str | None:
     return token
 
 
-def _check_database_path(raw: str | None) -> Path:
+def check_database_path(raw: str | None) -> Path:
     text = (raw or "").strip() or DEFAULT_DATABASE_PATH
     path = Path(text).expanduser()
     folder = path.parent if str(path.parent) else Path(".")
@@ -129,7 +129,7 @@ def _check_content_dir(raw: str | None) -> Path | None:
     return path
 
 
-def _check_database_url(raw: str | None) -> str | None:
+def check_database_url(raw: str | None) -> str | None:
     text = (raw or "").strip()
     if not text:
         return None
@@ -183,13 +183,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     settings = Settings(
         discord_token=_check_token(env.get("DISCORD_TOKEN")),
-        database_path=_check_database_path(env.get("DATABASE_PATH")),
+        database_path=check_database_path(env.get("DATABASE_PATH")),
         log_level=_check_log_level(env.get("LOG_LEVEL")),
         dev_guild_id=_check_guild_id(env.get("DEV_GUILD_ID")),
         content_dir=_check_content_dir(env.get("CONTENT_DIR")),
         encryption_key=(env.get("ENCRYPTION_KEY") or "").strip() or None,
         hash_key=(env.get("HASH_KEY") or "").strip() or None,
-        database_url=_check_database_url(env.get("DATABASE_URL")),
+        database_url=check_database_url(env.get("DATABASE_URL")),
         shards=_check_shards(env.get("SHARD_COUNT"), env.get("SHARD_IDS")),
     )
     _check_several_processes(settings)

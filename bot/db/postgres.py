@@ -111,6 +111,11 @@ class PostgresDatabase(Database):
         async with self._connection() as conn:
             return list(await conn.fetch(sql, *_values(params)))
 
+    async def copy_rows(self, table: str, columns: list[str], records: list[tuple[Any, ...]]) -> None:
+        """Bulk-load rows with COPY (inside the current transaction when there is one)."""
+        async with self._connection() as conn:
+            await conn.copy_records_to_table(table, records=records, columns=columns)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
         """Run the body as one transaction: all of it is written, or none of it."""
