@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.db import placeholders
 from bot.db.connection import Database
 from bot.privacy import TableDeclaration, declare
 
@@ -239,12 +240,12 @@ class VentingRepository:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO vent_posts (post_id, guild_id, channel_id, message_id, is_forum, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES ($1, $2, $3, $4, $5, $6)",
                 (post.post_id, post.guild_id, post.channel_id, post.message_id, int(post.is_forum), post.created_at),
             )
             await tx.execute(
                 "INSERT INTO vent_links (message_id, post_id, guild_id, member_tag, is_post, expires_at, created_at, "
-                "finder) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
+                "finder) VALUES ($1, $2, $3, $4, 1, $5, $6, $7)",
                 (
                     post.message_id,
                     post.post_id,
@@ -272,12 +273,12 @@ class VentingRepository:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO vent_replies (message_id, post_id, guild_id, pseudonym, is_op, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES ($1, $2, $3, $4, $5, $6)",
                 (message_id, post_id, guild_id, pseudonym, int(is_op), now_ts),
             )
             await tx.execute(
                 "INSERT INTO vent_links (message_id, post_id, guild_id, member_tag, is_post, expires_at, created_at, "
-                "finder) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+                "finder) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)",
                 (message_id, post_id, guild_id, member_tag, link_expires_at, now_ts, await self._free_finder(finders)),
             )
 
@@ -310,12 +311,12 @@ class VentingRepository:
         held: dict[str, tuple[int, int] | None] = {}
         for start in range(0, len(finders), CHUNK):
             chunk = finders[start : start + CHUNK]
-            marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+            marks = placeholders(len(chunk))  # only placeholders; the values are bound (both lists reuse them)
             rows = await self.db.fetchall(
                 "SELECT finder, guild_id, post_id, message_id, is_post, expires_at, NULL AS day FROM vent_links "  # noqa: S608
                 f"WHERE finder IN ({marks}) UNION ALL SELECT finder, guild_id, NULL, NULL, NULL, NULL, day "
                 f"FROM vent_link_gaps WHERE finder IN ({marks})",
-                chunk * 2,
+                chunk,
             )
             for r in rows:
                 if r["day"] is None:
@@ -332,22 +333,22 @@ class VentingRepository:
         removed = 0
         for start in range(0, len(finders), CHUNK):
             chunk = finders[start : start + CHUNK]
-            marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+            marks = placeholders(len(chunk))  # only placeholders; the values are bound
             removed += await self.db.execute(f"DELETE FROM vent_link_gaps WHERE finder IN ({marks})", chunk)  # noqa: S608
         return removed
 
     async def post(self, post_id: int) -> VentPost | None:
         """A post by its thread id."""
-        row = await self.db.fetchone("SELECT * FROM vent_posts WHERE post_id = ?", (post_id,))
+        row = await self.db.fetchone("SELECT * FROM vent_posts WHERE post_id = $1", (post_id,))
         return None if row is None else _post(row)
 
     async def post_for_message(self, message_id: int) -> tuple[VentPost, bool] | None:
         """The post a message belongs to, and whether the message is the post itself (else a reply)."""
-        row = await self.db.fetchone("SELECT * FROM vent_posts WHERE message_id = ?", (message_id,))
+        row = await self.db.fetchone("SELECT * FROM vent_posts WHERE message_id = $1", (message_id,))
         if row is not None:
             return _post(row), True
         row = await self.db.fetchone(
-            "SELECT p.* FROM vent_replies r JOIN vent_posts p ON p.post_id = r.post_id WHERE r.message_id = ?",
+            "SELECT p.* FROM vent_replies r JOIN vent_posts p ON p.post_id = r.post_id WHERE r.message_id = $1",
             (message_id,),
         )
         return None if row is None else (_post(row), False)
@@ -355,47 +356,47 @@ class VentingRepository:
     async def post_author_tag(self, post_id: int) -> str | None:
         """The post's link, or None once it has expired."""
         value = await self.db.fetchval(
-            "SELECT member_tag FROM vent_links WHERE post_id = ? AND is_post = 1", (post_id,)
+            "SELECT member_tag FROM vent_links WHERE post_id = $1 AND is_post = 1", (post_id,)
         )
         return None if value is None else str(value)
 
     async def message_tag(self, message_id: int) -> str | None:
         """The link of one post or reply, or None once it has expired."""
-        value = await self.db.fetchval("SELECT member_tag FROM vent_links WHERE message_id = ?", (message_id,))
+        value = await self.db.fetchval("SELECT member_tag FROM vent_links WHERE message_id = $1", (message_id,))
         return None if value is None else str(value)
 
     async def pseudonym_of(self, post_id: int, member_tag: str) -> str | None:
         """The pseudonym a member already uses in a thread, while their link lasts."""
         value = await self.db.fetchval(
             "SELECT r.pseudonym FROM vent_links l JOIN vent_replies r ON r.message_id = l.message_id "
-            "WHERE l.post_id = ? AND l.member_tag = ? LIMIT 1",
+            "WHERE l.post_id = $1 AND l.member_tag = $2 LIMIT 1",
             (post_id, member_tag),
         )
         return None if value is None else str(value)
 
     async def pseudonyms_in(self, post_id: int) -> set[str]:
         """Every pseudonym already shown in a thread."""
-        rows = await self.db.fetchall("SELECT DISTINCT pseudonym FROM vent_replies WHERE post_id = ?", (post_id,))
+        rows = await self.db.fetchall("SELECT DISTINCT pseudonym FROM vent_replies WHERE post_id = $1", (post_id,))
         return {row["pseudonym"] for row in rows}
 
     async def delete_post(self, post_id: int) -> int:
         """Forget a post, its replies and their links (the thread is gone)."""
-        return await self.db.execute("DELETE FROM vent_posts WHERE post_id = ?", (post_id,))
+        return await self.db.execute("DELETE FROM vent_posts WHERE post_id = $1", (post_id,))
 
     async def delete_reply(self, message_id: int) -> int:
         """Forget one reply and its link."""
         async with self.db.transaction() as tx:
-            await tx.execute("DELETE FROM vent_links WHERE message_id = ?", (message_id,))
-            return await tx.execute("DELETE FROM vent_replies WHERE message_id = ?", (message_id,))
+            await tx.execute("DELETE FROM vent_links WHERE message_id = $1", (message_id,))
+            return await tx.execute("DELETE FROM vent_replies WHERE message_id = $1", (message_id,))
 
     async def mark_closed(self, post_id: int, now_ts: int) -> None:
         """Note that a post's thread was archived by the housekeeping job."""
-        await self.db.execute("UPDATE vent_posts SET closed_at = ? WHERE post_id = ?", (now_ts, post_id))
+        await self.db.execute("UPDATE vent_posts SET closed_at = $1 WHERE post_id = $2", (now_ts, post_id))
 
     async def posts_older_than(self, guild_id: int, before_ts: int) -> list[VentPost]:
         """Open posts created before a moment, for archiving or deleting old vent threads."""
         rows = await self.db.fetchall(
-            "SELECT * FROM vent_posts WHERE guild_id = ? AND created_at <= ? "
+            "SELECT * FROM vent_posts WHERE guild_id = $1 AND created_at <= $2 "
             "AND closed_at IS NULL AND removed_at IS NULL",
             (guild_id, before_ts),
         )
@@ -426,7 +427,7 @@ class VentingRepository:
         found: list[tuple[str, int, int, bool, int]] = []
         for start in range(0, len(member_tags), CHUNK):
             chunk = member_tags[start : start + CHUNK]
-            marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+            marks = placeholders(len(chunk))  # only placeholders; the values are bound
             sql = f"SELECT member_tag, post_id, message_id, is_post, expires_at FROM vent_links WHERE finder IS NULL AND member_tag IN ({marks})"  # noqa: S608, E501
             rows = await self.db.fetchall(sql, chunk)
             found += [
@@ -447,7 +448,7 @@ class VentingRepository:
         async with self.db.transaction() as tx:
             for start in range(0, len(message_ids), CHUNK):
                 chunk = message_ids[start : start + CHUNK]
-                marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+                marks = placeholders(len(chunk))  # only placeholders; the values are bound
                 removed += await tx.execute(f"DELETE FROM vent_links WHERE message_id IN ({marks})", chunk)  # noqa: S608
         return removed
 
@@ -458,7 +459,7 @@ class VentingRepository:
         try:
             return await self.db.insert(
                 "INSERT INTO vent_blocks (guild_id, post_id, message_id, member_tag, created_at, until_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES ($1, $2, $3, $4, $5, $6) RETURNING block_id",
                 (guild_id, post_id, message_id, member_tag, now_ts, until_ts),
             )
         finally:
@@ -474,7 +475,8 @@ class VentingRepository:
         cached = self._blocks.get(guild_id)
         if cached is None or not cached[0] <= now_ts < cached[0] + BLOCKS_FRESH_FOR:
             rows = await self.db.fetchall(
-                "SELECT * FROM vent_blocks WHERE guild_id = ? AND (until_at IS NULL OR until_at > ?) ORDER BY block_id",
+                "SELECT * FROM vent_blocks WHERE guild_id = $1 AND (until_at IS NULL OR until_at > $2) "
+                "ORDER BY block_id",
                 (guild_id, now_ts),
             )
             cached = (now_ts, [Block(**dict(row)) for row in rows])
@@ -485,7 +487,7 @@ class VentingRepository:
         """Blocks in force in every server (for a member's export)."""
         rows = await self.db.fetchall(
             # Two indexed reads, sorted here: an OR (or an ORDER BY in SQL) makes SQLite read every block.
-            "SELECT * FROM vent_blocks WHERE until_at > ? UNION ALL SELECT * FROM vent_blocks WHERE until_at IS NULL",
+            "SELECT * FROM vent_blocks WHERE until_at > $1 UNION ALL SELECT * FROM vent_blocks WHERE until_at IS NULL",
             (now_ts,),
         )
         return sorted((Block(**dict(row)) for row in rows), key=lambda b: b.block_id)
@@ -494,11 +496,11 @@ class VentingRepository:
         """Lift a block; return it, or None when there was no such block in this server."""
         async with self.db.transaction() as tx:
             row = await tx.fetchone(
-                "SELECT * FROM vent_blocks WHERE guild_id = ? AND block_id = ?", (guild_id, block_id)
+                "SELECT * FROM vent_blocks WHERE guild_id = $1 AND block_id = $2", (guild_id, block_id)
             )
             if row is None:
                 return None
-            await tx.execute("DELETE FROM vent_blocks WHERE block_id = ?", (block_id,))
+            await tx.execute("DELETE FROM vent_blocks WHERE block_id = $1", (block_id,))
         self._blocks.pop(guild_id, None)
         return Block(**dict(row))
 
@@ -510,7 +512,7 @@ class VentingRepository:
     async def end_open_ended_blocks(self, guild_id: int, retention_seconds: int) -> int:
         """Give a server's open-ended blocks an end: their start plus the retention period."""
         changed = await self.db.execute(
-            "UPDATE vent_blocks SET until_at = created_at + ? WHERE guild_id = ? AND until_at IS NULL",
+            "UPDATE vent_blocks SET until_at = created_at + $1 WHERE guild_id = $2 AND until_at IS NULL",
             (retention_seconds, guild_id),
         )
         self._blocks.pop(guild_id, None)
@@ -522,7 +524,7 @@ class VentingRepository:
         """Record what a moderator did, on which post."""
         await self.db.execute(
             "INSERT INTO vent_mod_actions (guild_id, moderator_id, action, post_id, message_id, created_at, "
-            "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             (guild_id, moderator_id, action, post_id, message_id, now_ts, expires),
         )
 
@@ -530,7 +532,7 @@ class VentingRepository:
         """The latest moderator actions in a server, newest first."""
         rows = await self.db.fetchall(
             "SELECT moderator_id, action, post_id, message_id, created_at FROM vent_mod_actions "
-            "WHERE guild_id = ? ORDER BY action_id DESC LIMIT ?",
+            "WHERE guild_id = $1 ORDER BY action_id DESC LIMIT $2",
             (guild_id, limit),
         )
         return [ModAction(**dict(row)) for row in rows]
@@ -539,7 +541,7 @@ class VentingRepository:
         """A moderator's own recorded actions, for their export."""
         rows = await self.db.fetchall(
             "SELECT moderator_id, action, post_id, message_id, created_at FROM vent_mod_actions "
-            "WHERE moderator_id = ? ORDER BY action_id",
+            "WHERE moderator_id = $1 ORDER BY action_id",
             (moderator_id,),
         )
         return [ModAction(**dict(row)) for row in rows]
@@ -547,7 +549,7 @@ class VentingRepository:
     async def forget_moderator(self, moderator_id: int) -> int:
         """Keep a moderator's recorded actions but drop who took them (their /privacy forget)."""
         return await self.db.execute(
-            "UPDATE vent_mod_actions SET moderator_id = NULL WHERE moderator_id = ?", (moderator_id,)
+            "UPDATE vent_mod_actions SET moderator_id = NULL WHERE moderator_id = $1", (moderator_id,)
         )
 
     # -- spread-out deletions and block ends ----------------------------------------------------
@@ -556,11 +558,15 @@ class VentingRepository:
         async with self.db.transaction() as tx:
             for p in pending:
                 await tx.execute(
-                    "INSERT OR REPLACE INTO vent_pending_deletions (message_id, guild_id, post_id, is_post, due_at, "
-                    "tries) VALUES (?, ?, ?, ?, ?, 0)",
+                    # Every column is written, so updating them all keeps what REPLACE did (no triggers or
+                    # cascades hang on this table).
+                    "INSERT INTO vent_pending_deletions (message_id, guild_id, post_id, is_post, due_at, tries) "
+                    "VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (message_id) DO UPDATE SET "
+                    "guild_id = excluded.guild_id, post_id = excluded.post_id, is_post = excluded.is_post, "
+                    "due_at = excluded.due_at, tries = excluded.tries",
                     (p.message_id, p.guild_id, p.post_id, int(p.is_post), p.due_at),
                 )
-                await tx.execute("DELETE FROM vent_links WHERE message_id = ?", (p.message_id,))
+                await tx.execute("DELETE FROM vent_links WHERE message_id = $1", (p.message_id,))
         return len(pending)
 
     async def next_pending(self) -> PendingDeletion | None:
@@ -577,18 +583,19 @@ class VentingRepository:
 
     async def drop_pending(self, message_id: int) -> None:
         """Forget a queued deletion (done, or given up)."""
-        await self.db.execute("DELETE FROM vent_pending_deletions WHERE message_id = ?", (message_id,))
+        await self.db.execute("DELETE FROM vent_pending_deletions WHERE message_id = $1", (message_id,))
 
     async def retry_pending(self, message_id: int, due_at: int) -> None:
         """Try a queued deletion again later."""
         await self.db.execute(
-            "UPDATE vent_pending_deletions SET due_at = ?, tries = tries + 1 WHERE message_id = ?", (due_at, message_id)
+            "UPDATE vent_pending_deletions SET due_at = $1, tries = tries + 1 WHERE message_id = $2",
+            (due_at, message_id),
         )
 
     async def delete_ended_blocks(self, now_ts: int) -> int:
         """Delete blocks (and the hash each holds) whose end has come."""
         removed = await self.db.execute(
-            "DELETE FROM vent_blocks WHERE until_at IS NOT NULL AND until_at <= ?", (now_ts,)
+            "DELETE FROM vent_blocks WHERE until_at IS NOT NULL AND until_at <= $1", (now_ts,)
         )
         self._blocks.clear()
         return removed
@@ -652,7 +659,7 @@ class NotesRepository:
     async def link_of(self, message_id: int) -> tuple[int, str, int] | None:
         """(post_id, member_tag, expires_at) of a message's link, or None once it expired or was removed."""
         row = await self.db.fetchone(
-            "SELECT post_id, member_tag, expires_at FROM vent_links WHERE message_id = ?", (message_id,)
+            "SELECT post_id, member_tag, expires_at FROM vent_links WHERE message_id = $1", (message_id,)
         )
         return None if row is None else (int(row["post_id"]), str(row["member_tag"]), int(row["expires_at"]))
 
@@ -662,7 +669,7 @@ class NotesRepository:
         """Keep a note against a link, until it is read or the link's end."""
         await self.db.execute(
             "INSERT INTO vent_author_notes (guild_id, post_id, member_tag, action, reason, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
             (guild_id, post_id, member_tag, action, reason, now_ts, expires),
         )
 
@@ -670,11 +677,11 @@ class NotesRepository:
         """Notes not yet past their end, in one server or everywhere, oldest first."""
         if guild_id is None:
             rows = await self.db.fetchall(
-                "SELECT * FROM vent_author_notes WHERE expires_at > ? ORDER BY note_id", (now_ts,)
+                "SELECT * FROM vent_author_notes WHERE expires_at > $1 ORDER BY note_id", (now_ts,)
             )
         else:
             rows = await self.db.fetchall(
-                "SELECT * FROM vent_author_notes WHERE guild_id = ? AND expires_at > ? ORDER BY note_id",
+                "SELECT * FROM vent_author_notes WHERE guild_id = $1 AND expires_at > $2 ORDER BY note_id",
                 (guild_id, now_ts),
             )
         return [AuthorNote(**dict(row)) for row in rows]
@@ -684,9 +691,9 @@ class NotesRepository:
         removed = 0
         async with self.db.transaction() as tx:
             for note_id in note_ids:
-                removed += await tx.execute("DELETE FROM vent_author_notes WHERE note_id = ?", (note_id,))
+                removed += await tx.execute("DELETE FROM vent_author_notes WHERE note_id = $1", (note_id,))
         return removed
 
     async def delete_expired(self, now_ts: int) -> int:
         """Delete notes whose link would have expired (the purge does this too; this is for reads)."""
-        return await self.db.execute("DELETE FROM vent_author_notes WHERE expires_at <= ?", (now_ts,))
+        return await self.db.execute("DELETE FROM vent_author_notes WHERE expires_at <= $1", (now_ts,))
