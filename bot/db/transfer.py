@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 
@@ -78,9 +77,7 @@ async def _copy(source: Database, target: PostgresDatabase) -> list[TableCount]:
     async with target.transaction():
         for table in tables:
             if await target.fetchval(f'SELECT count(*) FROM "{table}"') > 0:  # noqa: S608 - name from the schema
-                raise TransferError(
-                    f"PostgreSQL already holds rows in {table}; copy only into a new, empty database."
-                )
+                raise TransferError(f"PostgreSQL already holds rows in {table}; copy only into a new, empty database.")
         for table in tables:
             columns = await column_names(source, table)
             try:
@@ -92,7 +89,8 @@ async def _copy(source: Database, target: PostgresDatabase) -> list[TableCount]:
         wrong = [c for c in counts if not c.same]
         if wrong:
             raise TransferError(
-                "row counts differ for " + ", ".join(f"{c.table} ({c.sqlite} vs {c.postgres})" for c in wrong)
+                "row counts differ for "
+                + ", ".join(f"{c.table} ({c.sqlite} vs {c.postgres})" for c in wrong)
                 + "; nothing was written."
             )
     return counts
