@@ -50,7 +50,7 @@ async def migrate_to_postgres(sqlite_path: Path, url: str) -> list[TableCount]:
 
     Raises TransferError (nothing written) when PostgreSQL already holds data or a count differs.
     """
-    if not sqlite_path.exists():
+    if not sqlite_path.exists():  # noqa: ASYNC240 - one stat before anything starts
         raise TransferError(f"DATABASE_PATH: {sqlite_path} does not exist; nothing to copy.")
     source = await open_database(sqlite_path)
     try:

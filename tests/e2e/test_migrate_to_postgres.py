@@ -48,7 +48,7 @@ async def test_every_row_arrives_and_counts_are_printed_per_table(
     await sim_services.db.checkpoint()
     url = await pg_server.empty_database()
     source = tmp_path / "x.db"
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: ASYNC221 - the operator's command, run as they would; the bot is idle
         [sys.executable, "-m", "bot.cli", "migrate-to-postgres"],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(source), "DATABASE_URL": url},
