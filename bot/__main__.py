@@ -32,6 +32,7 @@ from bot.content.store import ContentError, ContentStore, load_content
 from bot.db import MigrationError, apply_migrations, head_version, open_database
 from bot.db.health import UnusableDatabaseError, check_database_file
 from bot.db.migrate import version_on_disk
+from bot.db.postgres import PostgresDatabase, log_settings_problems
 from bot.keys import load_keys, write_keys_file
 from bot.logging_setup import setup_logging
 
@@ -96,10 +97,26 @@ async def run_check(settings: Settings) -> int:
     return 0 if not problems else 1
 
 
+async def prepare_postgres(db: PostgresDatabase, settings: Settings) -> str | None:
+    """Before connecting to Discord on PostgreSQL: warn about logging that could record ids, and hold this
+    process's shards (a refusal, as one plain line, when another process already runs one of them)."""
+    for problem in await log_settings_problems(db):
+        log.warning("PostgreSQL's log could record member ids: %s (see docs/DEPLOYMENT.md)", problem)
+    shards = settings.shards
+    if shards is None or (shards.holds_all and shards.count == 1):
+        return None
+    taken = await db.hold_shards(shards.sorted_ids(), shards.count)
+    if taken:
+        return (
+            f"SHARD_IDS: shard {', '.join(map(str, taken))} of {shards.count} is already run by another process "
+            "on this database. Give each process different shards (docs/DEPLOYMENT.md); the bot did not start."
+        )
+    return None
+
+
 async def postgres_state(url: str) -> tuple[str, bool]:
     """One line on the PostgreSQL database (reached? which version?) and whether it is usable."""
     from bot.db.migrate import POSTGRES_DIR, current_version
-    from bot.db.postgres import log_settings_problems
 
     try:
         db = await open_database(url)
@@ -178,11 +195,10 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
         except SettingsError as error:
             return fail(str(error))
         services = build_services(db, SystemClock(), keys, content, shards=settings.shards)
-        if db.dialect == "postgres":
-            from bot.db.postgres import log_settings_problems
-
-            for problem in await log_settings_problems(db):
-                log.warning("PostgreSQL's log could record member ids: %s (see docs/DEPLOYMENT.md)", problem)
+        if isinstance(db, PostgresDatabase):
+            refusal = await prepare_postgres(db, settings)
+            if refusal:
+                return fail(refusal)
         bot = make_production_bot(services, settings)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

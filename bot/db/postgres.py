@@ -83,6 +83,7 @@ class PostgresDatabase(Database):
         self.url = url
         self.path = without_password(url)
         self._tx_lock = asyncio.Lock()
+        self._shard_conn: asyncpg.Connection | None = None
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -237,8 +238,32 @@ class PostgresDatabase(Database):
         async with self._connection() as conn:
             await conn.execute("SELECT pg_notify($1, $2)", channel, payload)
 
+    async def hold_shards(self, shard_ids: list[int], count: int) -> list[int]:
+        """Hold an advisory lock per shard for as long as this process runs; return the shards another
+        process already holds (then nothing is held, and the process must not start).
+
+        Two processes running one shard would both answer its servers' interactions and post their
+        schedules; the server releases the locks when the process (its connection) ends.
+        """
+        conn = await asyncpg.connect(self.url, server_settings=SESSION_SETTINGS)
+        held: list[int] = []
+        taken: list[int] = []
+        for shard in shard_ids:
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(f"shard:{shard}/{count}")):
+                held.append(shard)
+            else:
+                taken.append(shard)
+        if taken:
+            await conn.close()
+            return taken
+        self._shard_conn = conn
+        return []
+
     async def close(self) -> None:
-        """Close the pool; safe to call twice."""
+        """Close the pool (and release the shards held); safe to call twice."""
+        conn, self._shard_conn = self._shard_conn, None
+        if conn is not None and not conn.is_closed():
+            await conn.close()
         if not self.pool.is_closing():
             await self.pool.close()
 
