@@ -126,8 +126,9 @@ class ServerItemRepository:
     async def rows(self, guild_id: int, kind: str) -> list[ServerItem]:
         """Every row of a server and kind: built-in changes first, then its own items by name and number."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM server_items WHERE guild_id = ? AND kind = ?"  # noqa: S608 - constant
-            " ORDER BY number IS NOT NULL, lower(name), number, builtin_id",
+            f"SELECT {_COLUMNS} FROM server_items WHERE guild_id = $1 AND kind = $2"  # noqa: S608 - constant
+            # NULLS FIRST: PostgreSQL would put unnamed items last; SQLite's order is kept.
+            " ORDER BY number IS NOT NULL, lower(name) NULLS FIRST, number, builtin_id",
             (guild_id, kind),
         )
         return [_item(r) for r in rows]
@@ -135,7 +136,7 @@ class ServerItemRepository:
     async def own(self, guild_id: int, kind: str, number: int) -> ServerItem | None:
         """The server's own item by number (None for another server's, or another kind's)."""
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM server_items WHERE guild_id = ? AND kind = ? AND number = ?",  # noqa: S608
+            f"SELECT {_COLUMNS} FROM server_items WHERE guild_id = $1 AND kind = $2 AND number = $3",  # noqa: S608
             (guild_id, kind, number),
         )
         return None if row is None else _item(row)
@@ -143,8 +144,8 @@ class ServerItemRepository:
     async def by_name(self, guild_id: int, kind: str, name: str) -> ServerItem | None:
         """The server's own item by its name, any case."""
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM server_items WHERE guild_id = ? AND kind = ? AND lower(name) = lower(?)"  # noqa: S608
-            " AND number IS NOT NULL",
+            f"SELECT {_COLUMNS} FROM server_items WHERE guild_id = $1 AND kind = $2"  # noqa: S608
+            " AND lower(name) = lower(CAST($3 AS TEXT)) AND number IS NOT NULL",
             (guild_id, kind, name),
         )
         return None if row is None else _item(row)
@@ -152,7 +153,7 @@ class ServerItemRepository:
     async def count_own(self, guild_id: int, kind: str) -> int:
         """How many items of its own of a kind a server has."""
         value = await self.db.fetchval(
-            "SELECT count(*) FROM server_items WHERE guild_id = ? AND kind = ? AND number IS NOT NULL",
+            "SELECT count(*) FROM server_items WHERE guild_id = $1 AND kind = $2 AND number IS NOT NULL",
             (guild_id, kind),
         )
         return int(value or 0)
@@ -165,11 +166,14 @@ class ServerItemRepository:
         params = (guild_id, kind, fields.text, fields.name, fields.url, fields.topic, fields.variant, created_by)
         try:
             # The next number is read and used in one statement, so two adds can never share one.
+            # The casts give PostgreSQL the types of values that stand alone in a SELECT list.
             number = await self.db.fetchval(
                 "INSERT INTO server_items (guild_id, kind, number, text, name, url, topic, variant, created_by,"
-                " created_at, updated_at) SELECT ?, ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?"
-                " FROM server_items WHERE kind = ? RETURNING number",
-                (*params, now_ts, now_ts, kind),
+                " created_at, updated_at) SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), COALESCE(MAX(number), 0) + 1,"
+                " CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT),"
+                " CAST($8 AS BIGINT), CAST($9 AS BIGINT), CAST($9 AS BIGINT)"
+                " FROM server_items WHERE kind = $2 RETURNING number",
+                (*params, now_ts),
             )
         except sqlite3.IntegrityError:
             raise DuplicateNameError(fields.name) from None
@@ -179,8 +183,8 @@ class ServerItemRepository:
         """Replace an own item's fields; DuplicateNameError if the new name is taken."""
         try:
             changed = await self.db.execute(
-                "UPDATE server_items SET text = ?, name = ?, url = ?, topic = ?, variant = ?, updated_at = ?"
-                " WHERE guild_id = ? AND kind = ? AND number = ?",
+                "UPDATE server_items SET text = $1, name = $2, url = $3, topic = $4, variant = $5, updated_at = $6"
+                " WHERE guild_id = $7 AND kind = $8 AND number = $9",
                 (fields.text, fields.name, fields.url, fields.topic, fields.variant, now_ts, guild_id, kind, number),
             )
         except sqlite3.IntegrityError:
@@ -190,7 +194,7 @@ class ServerItemRepository:
     async def set_hidden(self, guild_id: int, kind: str, number: int, hidden: bool, now_ts: int) -> bool:
         """Hide or show an own item."""
         changed = await self.db.execute(
-            "UPDATE server_items SET hidden = ?, updated_at = ? WHERE guild_id = ? AND kind = ? AND number = ?",
+            "UPDATE server_items SET hidden = $1, updated_at = $2 WHERE guild_id = $3 AND kind = $4 AND number = $5",
             (int(hidden), now_ts, guild_id, kind, number),
         )
         return changed > 0
@@ -198,7 +202,7 @@ class ServerItemRepository:
     async def delete(self, guild_id: int, kind: str, number: int) -> bool:
         """Remove an own item; False if it was not there."""
         changed = await self.db.execute(
-            "DELETE FROM server_items WHERE guild_id = ? AND kind = ? AND number = ?", (guild_id, kind, number)
+            "DELETE FROM server_items WHERE guild_id = $1 AND kind = $2 AND number = $3", (guild_id, kind, number)
         )
         return changed > 0
 
@@ -207,9 +211,10 @@ class ServerItemRepository:
         return (
             await self.db.execute(
                 "INSERT INTO server_items (guild_id, kind, builtin_id, hidden, created_at, updated_at)"
-                " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (guild_id, kind, builtin_id) WHERE builtin_id IS NOT NULL"
-                " DO UPDATE SET hidden = 1, updated_at = excluded.updated_at WHERE hidden = 0",
-                (guild_id, kind, builtin_id, now_ts, now_ts),
+                " VALUES ($1, $2, $3, 1, $4, $4) ON CONFLICT (guild_id, kind, builtin_id) WHERE builtin_id IS NOT NULL"
+                # Qualified: PostgreSQL finds a bare `hidden` ambiguous beside excluded.hidden.
+                " DO UPDATE SET hidden = 1, updated_at = excluded.updated_at WHERE server_items.hidden = 0",
+                (guild_id, kind, builtin_id, now_ts),
             )
             > 0
         )
@@ -218,13 +223,13 @@ class ServerItemRepository:
         """Show a hidden built-in again: the row goes unless it also holds the server's wording."""
         async with self.db.transaction():
             deleted = await self.db.execute(
-                "DELETE FROM server_items WHERE guild_id = ? AND kind = ? AND builtin_id = ? AND hidden = 1"
+                "DELETE FROM server_items WHERE guild_id = $1 AND kind = $2 AND builtin_id = $3 AND hidden = 1"
                 " AND text IS NULL AND created_by IS NULL",
                 (guild_id, kind, builtin_id),
             )
             shown = await self.db.execute(
-                "UPDATE server_items SET hidden = 0, updated_at = ? WHERE guild_id = ? AND kind = ? AND builtin_id = ?"
-                " AND hidden = 1",
+                "UPDATE server_items SET hidden = 0, updated_at = $1 WHERE guild_id = $2 AND kind = $3"
+                " AND builtin_id = $4 AND hidden = 1",
                 (now_ts, guild_id, kind, builtin_id),
             )
         return deleted + shown > 0
@@ -235,16 +240,17 @@ class ServerItemRepository:
         """Record a server's wording and hidden flag for a built-in item, and who made the change."""
         await self.db.execute(
             "INSERT INTO server_items (guild_id, kind, builtin_id, text, hidden, created_by, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, kind, builtin_id) WHERE builtin_id IS NOT NULL"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (guild_id, kind, builtin_id)"
+            " WHERE builtin_id IS NOT NULL"
             " DO UPDATE SET text = excluded.text, hidden = excluded.hidden, created_by = excluded.created_by,"
             " updated_at = excluded.updated_at",
-            (guild_id, kind, builtin_id, text, int(hidden), by, now_ts, now_ts),
+            (guild_id, kind, builtin_id, text, int(hidden), by, now_ts),
         )
 
     async def by_creator(self, user_id: int, kind: str) -> list[ServerItem]:
         """Rows of a kind a member added or changed, in every server (privacy export)."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM server_items WHERE created_by = ? AND kind = ? ORDER BY id",  # noqa: S608
+            f"SELECT {_COLUMNS} FROM server_items WHERE created_by = $1 AND kind = $2 ORDER BY id",  # noqa: S608
             (user_id, kind),
         )
         return [_item(r) for r in rows]
@@ -252,7 +258,7 @@ class ServerItemRepository:
     async def clear_creator(self, user_id: int, kind: str) -> int:
         """Unlink a member from the rows of a kind they added (privacy forget); the rows stay."""
         return await self.db.execute(
-            "UPDATE server_items SET created_by = NULL WHERE created_by = ? AND kind = ?", (user_id, kind)
+            "UPDATE server_items SET created_by = NULL WHERE created_by = $1 AND kind = $2", (user_id, kind)
         )
 
 
@@ -264,16 +270,16 @@ class ExplainRepository:
 
     async def explain(self, guild_id: int) -> tuple[str | None, str | None]:
         """The server's own short and one-page /explain texts (None where it uses the built-in one)."""
-        row = await self.db.fetchone("SELECT short, long FROM explain_overrides WHERE guild_id = ?", (guild_id,))
+        row = await self.db.fetchone("SELECT short, long FROM explain_overrides WHERE guild_id = $1", (guild_id,))
         return (None, None) if row is None else (row["short"], row["long"])
 
     async def set_explain(self, guild_id: int, short: str | None, long: str | None, now_ts: int) -> None:
         """Store the server's texts; both None removes the override."""
         if short is None and long is None:
-            await self.db.execute("DELETE FROM explain_overrides WHERE guild_id = ?", (guild_id,))
+            await self.db.execute("DELETE FROM explain_overrides WHERE guild_id = $1", (guild_id,))
             return
         await self.db.execute(
-            "INSERT INTO explain_overrides (guild_id, short, long, updated_at) VALUES (?, ?, ?, ?)"
+            "INSERT INTO explain_overrides (guild_id, short, long, updated_at) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (guild_id) DO UPDATE SET short = excluded.short, long = excluded.long,"
             " updated_at = excluded.updated_at",
             (guild_id, short, long, now_ts),

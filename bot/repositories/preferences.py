@@ -52,7 +52,7 @@ class PreferencesRepository:
     async def get(self, guild_id: int, user_id: int) -> Preferences | None:
         """The member's preferences in a server, if they set any."""
         row = await self.db.fetchone(
-            "SELECT * FROM member_preferences WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            "SELECT * FROM member_preferences WHERE guild_id = $1 AND user_id = $2", (guild_id, user_id)
         )
         return None if row is None else Preferences(**dict(row))
 
@@ -60,7 +60,7 @@ class PreferencesRepository:
         """Store the member's preferences, replacing what was there."""
         await self.db.execute(
             "INSERT INTO member_preferences (guild_id, user_id, timezone, quiet_start, quiet_end, "
-            "updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE "
+            "updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (guild_id, user_id) DO UPDATE "
             "SET timezone = excluded.timezone, quiet_start = excluded.quiet_start, "
             "quiet_end = excluded.quiet_end, updated_at = excluded.updated_at, expires_at = excluded.expires_at",
             (
@@ -76,13 +76,13 @@ class PreferencesRepository:
 
     async def for_user(self, user_id: int) -> list[Preferences]:
         """The member's preferences in every server."""
-        rows = await self.db.fetchall("SELECT * FROM member_preferences WHERE user_id = ?", (user_id,))
+        rows = await self.db.fetchall("SELECT * FROM member_preferences WHERE user_id = $1", (user_id,))
         return [Preferences(**dict(row)) for row in rows]
 
     async def delete_for_user(self, user_id: int, guild_id: int | None = None) -> int:
         """Erase the member's preferences (in one server, or everywhere)."""
         if guild_id is None:
-            return await self.db.execute("DELETE FROM member_preferences WHERE user_id = ?", (user_id,))
+            return await self.db.execute("DELETE FROM member_preferences WHERE user_id = $1", (user_id,))
         return await self.db.execute(
-            "DELETE FROM member_preferences WHERE user_id = ? AND guild_id = ?", (user_id, guild_id)
+            "DELETE FROM member_preferences WHERE user_id = $1 AND guild_id = $2", (user_id, guild_id)
         )

@@ -78,21 +78,21 @@ class QuotingDmRepository:
         if any(row.item_table not in QUOTABLE for row in rows):
             raise ValueError("a quoted item must come from a table listed in QUOTABLE")
         await self.db.executemany(
-            "INSERT OR IGNORE INTO quoting_dms (channel_id, message_id, guild_id, user_id, item_table, item_id,"
-            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO quoting_dms (channel_id, message_id, guild_id, user_id, item_table, item_id,"
+            " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
             [tuple(getattr(row, f) for f in _FIELDS) for row in rows],
         )
 
     async def for_user(self, user_id: int) -> list[QuotingDm]:
         """Every recorded DM of one member, oldest first."""
         rows = await self.db.fetchall(
-            "SELECT * FROM quoting_dms WHERE user_id = ? ORDER BY created_at, message_id", (user_id,)
+            "SELECT * FROM quoting_dms WHERE user_id = $1 ORDER BY created_at, message_id", (user_id,)
         )
         return [_dm(r) for r in rows]
 
     async def for_guild(self, guild_id: int) -> list[QuotingDm]:
         """Every recorded DM quoting an item of one server."""
-        rows = await self.db.fetchall("SELECT * FROM quoting_dms WHERE guild_id = ?", (guild_id,))
+        rows = await self.db.fetchall("SELECT * FROM quoting_dms WHERE guild_id = $1", (guild_id,))
         return [_dm(r) for r in rows]
 
     async def due(self, now_ts: int) -> list[QuotingDm]:
@@ -100,7 +100,7 @@ class QuotingDmRepository:
         found: list[QuotingDm] = []
         for table in QUOTABLE:
             rows = await self.db.fetchall(
-                "SELECT * FROM quoting_dms q WHERE q.item_table = ? AND (q.expires_at <= ? OR NOT EXISTS "  # noqa: S608
+                "SELECT * FROM quoting_dms q WHERE q.item_table = $1 AND (q.expires_at <= $2 OR NOT EXISTS "  # noqa: S608
                 f'(SELECT 1 FROM "{table}" i WHERE i.id = q.item_id))',
                 (table, now_ts),
             )
@@ -111,5 +111,5 @@ class QuotingDmRepository:
         """Forget these messages (every item row of each); return rows deleted."""
         removed = 0
         for message_id in sorted(set(message_ids)):
-            removed += await self.db.execute("DELETE FROM quoting_dms WHERE message_id = ?", (message_id,))
+            removed += await self.db.execute("DELETE FROM quoting_dms WHERE message_id = $1", (message_id,))
         return removed

@@ -83,6 +83,18 @@ _ENTRY_COLUMNS = (
     " created_at, expires_at"
 )
 
+_MEMBERS_SELECT = (
+    "SELECT m.proposal_id, m.guild_id, m.user_id, m.accepted, p.answer_by FROM connect_proposal_members m"
+    " JOIN connect_proposals p ON p.id = m.proposal_id WHERE m.proposal_id = $1"
+)
+# The people of a suggestion in the order they were added (the one who asked first). SQLite keeps
+# that order in rowid; PostgreSQL has no such column (ctid moves when `accepted` is set), so there the
+# order is by user id until the table gains a position column.
+_SQL_MEMBERS = {
+    "sqlite": _MEMBERS_SELECT + " ORDER BY m.rowid",
+    "postgres": _MEMBERS_SELECT + " ORDER BY m.user_id",
+}
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -142,7 +154,7 @@ class ConnectRepository:
     async def entry(self, guild_id: int, user_id: int) -> Entry | None:
         """The member's entry in a server."""
         row = await self.db.fetchone(
-            f"SELECT {_ENTRY_COLUMNS} FROM connect_entries WHERE guild_id = ? AND user_id = ?",  # noqa: S608
+            f"SELECT {_ENTRY_COLUMNS} FROM connect_entries WHERE guild_id = $1 AND user_id = $2",  # noqa: S608
             (guild_id, user_id),
         )
         return None if row is None else _entry(row)
@@ -150,7 +162,7 @@ class ConnectRepository:
     async def entries_for_user(self, user_id: int) -> list[Entry]:
         """The member's entries everywhere."""
         rows = await self.db.fetchall(
-            f"SELECT {_ENTRY_COLUMNS} FROM connect_entries WHERE user_id = ?",  # noqa: S608
+            f"SELECT {_ENTRY_COLUMNS} FROM connect_entries WHERE user_id = $1",  # noqa: S608
             (user_id,),
         )
         return [_entry(r) for r in rows]
@@ -158,7 +170,7 @@ class ConnectRepository:
     async def waiting(self, guild_id: int) -> list[Entry]:
         """Active (not paused) entries in a server that are not part of a pending suggestion, oldest first."""
         rows = await self.db.fetchall(
-            f"SELECT {_ENTRY_COLUMNS} FROM connect_entries e WHERE guild_id = ? AND paused = 0 AND NOT EXISTS"  # noqa: S608
+            f"SELECT {_ENTRY_COLUMNS} FROM connect_entries e WHERE guild_id = $1 AND paused = 0 AND NOT EXISTS"  # noqa: S608
             " (SELECT 1 FROM connect_proposal_members m WHERE m.guild_id = e.guild_id AND m.user_id = e.user_id)"
             " ORDER BY created_at, user_id",
             (guild_id,),
@@ -168,8 +180,9 @@ class ConnectRepository:
     async def count_waiting(self, guild_id: int) -> tuple[int, int]:
         """How many entries are active and how many paused in a server (numbers only)."""
         row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(paused = 0), 0) AS active, COALESCE(SUM(paused = 1), 0) AS paused"
-            " FROM connect_entries WHERE guild_id = ?",
+            "SELECT COALESCE(SUM(CASE WHEN paused = 0 THEN 1 ELSE 0 END), 0) AS active,"
+            " COALESCE(SUM(CASE WHEN paused = 1 THEN 1 ELSE 0 END), 0) AS paused"
+            " FROM connect_entries WHERE guild_id = $1",
             (guild_id,),
         )
         assert row is not None
@@ -177,9 +190,14 @@ class ConnectRepository:
 
     async def save_entry(self, e: Entry) -> None:
         """Insert or replace the member's entry."""
+        # Every column is written, so updating them all on a conflict leaves what a REPLACE left.
         await self.db.execute(
-            f"INSERT OR REPLACE INTO connect_entries ({_ENTRY_COLUMNS})"  # noqa: S608
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO connect_entries ({_ENTRY_COLUMNS})"  # noqa: S608
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (guild_id, user_id) DO UPDATE SET"
+            " settings = excluded.settings, interests = excluded.interests, availability = excluded.availability,"
+            " timezone = excluded.timezone, circle = excluded.circle, workplace_tag = excluded.workplace_tag,"
+            " avoid_tags = excluded.avoid_tags, paused = excluded.paused, created_at = excluded.created_at,"
+            " expires_at = excluded.expires_at",
             (
                 e.guild_id,
                 e.user_id,
@@ -199,9 +217,9 @@ class ConnectRepository:
     async def delete_entry(self, user_id: int, guild_id: int | None = None) -> int:
         """Remove the member's entry in one server, or everywhere."""
         if guild_id is None:
-            return await self.db.execute("DELETE FROM connect_entries WHERE user_id = ?", (user_id,))
+            return await self.db.execute("DELETE FROM connect_entries WHERE user_id = $1", (user_id,))
         return await self.db.execute(
-            "DELETE FROM connect_entries WHERE user_id = ? AND guild_id = ?", (user_id, guild_id)
+            "DELETE FROM connect_entries WHERE user_id = $1 AND guild_id = $2", (user_id, guild_id)
         )
 
     # -- proposals ---------------------------------------------------------------------------------
@@ -209,34 +227,32 @@ class ConnectRepository:
     async def add_proposal(self, guild_id: int, user_ids: list[int], now: int, answer_by: int, expires: int) -> int:
         """Store a suggestion and the people it is for."""
         proposal_id = await self.db.insert(
-            "INSERT INTO connect_proposals (guild_id, answer_by, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO connect_proposals (guild_id, answer_by, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+            " RETURNING id",
             (guild_id, answer_by, now, expires),
         )
         for user_id in user_ids:
             await self.db.execute(
-                "INSERT INTO connect_proposal_members (proposal_id, guild_id, user_id, expires_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO connect_proposal_members (proposal_id, guild_id, user_id, expires_at)"
+                " VALUES ($1, $2, $3, $4)",
                 (proposal_id, guild_id, user_id, expires),
             )
         return proposal_id
 
     async def members(self, proposal_id: int) -> list[ProposalMember]:
         """The people in a suggestion (empty when it has ended)."""
-        rows = await self.db.fetchall(
-            "SELECT m.proposal_id, m.guild_id, m.user_id, m.accepted, p.answer_by FROM connect_proposal_members m"
-            " JOIN connect_proposals p ON p.id = m.proposal_id WHERE m.proposal_id = ? ORDER BY m.rowid",
-            (proposal_id,),
-        )
+        rows = await self.db.fetchall(_SQL_MEMBERS[self.db.dialect], (proposal_id,))
         return [ProposalMember(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
 
     async def proposals_of(self, user_id: int, guild_id: int | None = None) -> list[int]:
         """The suggestions the member is in (one server, or everywhere)."""
         if guild_id is None:
             rows = await self.db.fetchall(
-                "SELECT proposal_id FROM connect_proposal_members WHERE user_id = ?", (user_id,)
+                "SELECT proposal_id FROM connect_proposal_members WHERE user_id = $1", (user_id,)
             )
         else:
             rows = await self.db.fetchall(
-                "SELECT proposal_id FROM connect_proposal_members WHERE user_id = ? AND guild_id = ?",
+                "SELECT proposal_id FROM connect_proposal_members WHERE user_id = $1 AND guild_id = $2",
                 (user_id, guild_id),
             )
         return [r[0] for r in rows]
@@ -244,17 +260,17 @@ class ConnectRepository:
     async def accept(self, proposal_id: int, user_id: int) -> bool:
         """Mark the member's acceptance; False when they are not (or no longer) in it."""
         changed = await self.db.execute(
-            "UPDATE connect_proposal_members SET accepted = 1 WHERE proposal_id = ? AND user_id = ?",
+            "UPDATE connect_proposal_members SET accepted = 1 WHERE proposal_id = $1 AND user_id = $2",
             (proposal_id, user_id),
         )
         return changed > 0
 
     async def delete_proposal(self, proposal_id: int) -> bool:
         """End a suggestion (its members' rows go with it)."""
-        return await self.db.execute("DELETE FROM connect_proposals WHERE id = ?", (proposal_id,)) > 0
+        return await self.db.execute("DELETE FROM connect_proposals WHERE id = $1", (proposal_id,)) > 0
 
     async def overdue(self, now: int) -> list[int]:
         """Suggestions whose time to answer has ended."""
         # Sorted here: an ORDER BY id would make SQLite walk every suggestion instead of the answer_by index.
-        rows = await self.db.fetchall("SELECT id FROM connect_proposals WHERE answer_by <= ?", (now,))
+        rows = await self.db.fetchall("SELECT id FROM connect_proposals WHERE answer_by <= $1", (now,))
         return sorted(r[0] for r in rows)

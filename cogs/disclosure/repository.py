@@ -49,7 +49,8 @@ class DisclosureRepository:
     async def add(self, guild_id: int, user_id: int, body: bytes, created: int, expires: int) -> int:
         """Store the member's encrypted notes."""
         return await self.db.insert(
-            "INSERT INTO disclosure_notes (guild_id, user_id, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO disclosure_notes (guild_id, user_id, body, created_at, expires_at)"
+            " VALUES ($1, $2, $3, $4, $5) RETURNING id",
             (guild_id, user_id, body, created, expires),
         )
 
@@ -58,13 +59,13 @@ class DisclosureRepository:
         if guild_id is None:
             rows = await self.db.fetchall(
                 "SELECT id, guild_id, body, created_at, expires_at FROM disclosure_notes"
-                " WHERE user_id = ? ORDER BY created_at DESC, id DESC",
+                " WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
                 (user_id,),
             )
         else:
             rows = await self.db.fetchall(
                 "SELECT id, guild_id, body, created_at, expires_at FROM disclosure_notes"
-                " WHERE user_id = ? AND guild_id = ? ORDER BY created_at DESC, id DESC",
+                " WHERE user_id = $1 AND guild_id = $2 ORDER BY created_at DESC, id DESC",
                 (user_id, guild_id),
             )
         return [StoredNote(**dict(r)) for r in rows]
@@ -72,7 +73,7 @@ class DisclosureRepository:
     async def delete(self, user_id: int, guild_id: int | None = None) -> int:
         """Delete the member's notes in a server, or everywhere."""
         if guild_id is None:
-            return await self.db.execute("DELETE FROM disclosure_notes WHERE user_id = ?", (user_id,))
+            return await self.db.execute("DELETE FROM disclosure_notes WHERE user_id = $1", (user_id,))
         return await self.db.execute(
-            "DELETE FROM disclosure_notes WHERE user_id = ? AND guild_id = ?", (user_id, guild_id)
+            "DELETE FROM disclosure_notes WHERE user_id = $1 AND guild_id = $2", (user_id, guild_id)
         )

@@ -40,13 +40,13 @@ class FavouritesRepository:
         """Save a strategy (renewing every favourite's expiry); False if it was already saved."""
         async with self.db.transaction() as tx:
             changed = await tx.execute(
-                "INSERT OR IGNORE INTO strategy_favourites"
-                " (guild_id, user_id, strategy_id, saved_at, used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (guild_id, user_id, strategy_id, now_ts, now_ts, expires_ts),
+                "INSERT INTO strategy_favourites (guild_id, user_id, strategy_id, saved_at, used_at, expires_at)"
+                " VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT DO NOTHING",
+                (guild_id, user_id, strategy_id, now_ts, expires_ts),
             )
             # Saving is using: the member's whole list is kept for another retention period.
             await tx.execute(
-                "UPDATE strategy_favourites SET used_at = ?, expires_at = ? WHERE guild_id = ? AND user_id = ?",
+                "UPDATE strategy_favourites SET used_at = $1, expires_at = $2 WHERE guild_id = $3 AND user_id = $4",
                 (now_ts, expires_ts, guild_id, user_id),
             )
         return changed > 0
@@ -54,7 +54,7 @@ class FavouritesRepository:
     async def ids(self, guild_id: int, user_id: int) -> list[str]:
         """The member's saved strategy ids in a server, oldest first."""
         rows = await self.db.fetchall(
-            "SELECT strategy_id FROM strategy_favourites WHERE guild_id = ? AND user_id = ?"
+            "SELECT strategy_id FROM strategy_favourites WHERE guild_id = $1 AND user_id = $2"
             " ORDER BY saved_at, strategy_id",
             (guild_id, user_id),
         )
@@ -63,7 +63,7 @@ class FavouritesRepository:
     async def count(self, guild_id: int, user_id: int) -> int:
         """How many strategies the member saved in a server."""
         value = await self.db.fetchval(
-            "SELECT count(*) FROM strategy_favourites WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            "SELECT count(*) FROM strategy_favourites WHERE guild_id = $1 AND user_id = $2", (guild_id, user_id)
         )
         return int(value or 0)
 
@@ -73,7 +73,7 @@ class FavouritesRepository:
         async with self.db.transaction() as tx:
             for strategy_id in strategy_ids:
                 removed += await tx.execute(
-                    "DELETE FROM strategy_favourites WHERE guild_id = ? AND user_id = ? AND strategy_id = ?",
+                    "DELETE FROM strategy_favourites WHERE guild_id = $1 AND user_id = $2 AND strategy_id = $3",
                     (guild_id, user_id, strategy_id),
                 )
         return removed
@@ -81,7 +81,7 @@ class FavouritesRepository:
     async def for_user(self, user_id: int) -> list[dict[str, object]]:
         """Every favourite of the member in every server, for /privacy export."""
         rows = await self.db.fetchall(
-            "SELECT guild_id, strategy_id, saved_at, expires_at FROM strategy_favourites WHERE user_id = ?"
+            "SELECT guild_id, strategy_id, saved_at, expires_at FROM strategy_favourites WHERE user_id = $1"
             " ORDER BY guild_id, saved_at",
             (user_id,),
         )
@@ -97,4 +97,4 @@ class FavouritesRepository:
 
     async def delete_for_user(self, user_id: int) -> int:
         """Erase every favourite of the member (privacy forget)."""
-        return await self.db.execute("DELETE FROM strategy_favourites WHERE user_id = ?", (user_id,))
+        return await self.db.execute("DELETE FROM strategy_favourites WHERE user_id = $1", (user_id,))

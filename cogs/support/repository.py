@@ -37,10 +37,10 @@ class VolunteerRepository:
     async def join(self, guild_id: int, user_id: int, now_ts: int, expires_ts: int) -> bool:
         """List the member (renewing if already listed); True if they were not listed before."""
         existed = await self.db.fetchval(
-            "SELECT 1 FROM support_volunteers WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            "SELECT 1 FROM support_volunteers WHERE guild_id = $1 AND user_id = $2", (guild_id, user_id)
         )
         await self.db.execute(
-            "INSERT INTO support_volunteers (guild_id, user_id, joined_at, expires_at) VALUES (?, ?, ?, ?)"
+            "INSERT INTO support_volunteers (guild_id, user_id, joined_at, expires_at) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (guild_id, user_id) DO UPDATE SET joined_at = excluded.joined_at,"
             " expires_at = excluded.expires_at",
             (guild_id, user_id, now_ts, expires_ts),
@@ -51,7 +51,7 @@ class VolunteerRepository:
         """Take the member off the list; False if they were not on it."""
         return (
             await self.db.execute(
-                "DELETE FROM support_volunteers WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+                "DELETE FROM support_volunteers WHERE guild_id = $1 AND user_id = $2", (guild_id, user_id)
             )
             > 0
         )
@@ -59,8 +59,8 @@ class VolunteerRepository:
     async def listed(self, guild_id: int, now_ts: int, limit: int) -> list[int]:
         """Volunteers in a server whose listing has not expired, longest-standing first."""
         rows = await self.db.fetchall(
-            "SELECT user_id FROM support_volunteers WHERE guild_id = ? AND expires_at > ?"
-            " ORDER BY joined_at, user_id LIMIT ?",
+            "SELECT user_id FROM support_volunteers WHERE guild_id = $1 AND expires_at > $2"
+            " ORDER BY joined_at, user_id LIMIT $3",
             (guild_id, now_ts, limit),
         )
         return [row["user_id"] for row in rows]
@@ -68,7 +68,7 @@ class VolunteerRepository:
     async def for_user(self, user_id: int) -> list[dict[str, object]]:
         """Where the member volunteered, for /privacy export."""
         rows = await self.db.fetchall(
-            "SELECT guild_id, joined_at, expires_at FROM support_volunteers WHERE user_id = ?", (user_id,)
+            "SELECT guild_id, joined_at, expires_at FROM support_volunteers WHERE user_id = $1", (user_id,)
         )
         return [
             {"guild_id": str(r["guild_id"]), "joined_at": r["joined_at"], "expires_at": r["expires_at"]} for r in rows
@@ -76,4 +76,4 @@ class VolunteerRepository:
 
     async def delete_for_user(self, user_id: int) -> int:
         """Take the member off every list (privacy forget)."""
-        return await self.db.execute("DELETE FROM support_volunteers WHERE user_id = ?", (user_id,))
+        return await self.db.execute("DELETE FROM support_volunteers WHERE user_id = $1", (user_id,))
