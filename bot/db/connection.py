@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -17,8 +18,11 @@ from typing import Any
 from urllib.parse import quote
 
 import aiosqlite
+import asyncpg
 
 Params = Sequence[Any] | dict[str, Any]
+# A unique key or other constraint refused a write, on either engine (catch this, not an engine's own class).
+IntegrityErrors: tuple[type[Exception], ...] = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 # sqlite3.Row or asyncpg.Record: both read by column name or position.
 Row = Any
 

@@ -4,10 +4,9 @@ server's own /explain texts (`explain_overrides`, one pair of texts, not a list)
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-from bot.db.connection import Database, Row
+from bot.db.connection import Database, IntegrityErrors, Row
 from bot.privacy import TableDeclaration, declare
 
 declare(
@@ -175,7 +174,7 @@ class ServerItemRepository:
                 " FROM server_items WHERE kind = $2 RETURNING number",
                 (*params, now_ts),
             )
-        except sqlite3.IntegrityError:
+        except IntegrityErrors:
             raise DuplicateNameError(fields.name) from None
         return int(number)
 
@@ -187,7 +186,7 @@ class ServerItemRepository:
                 " WHERE guild_id = $7 AND kind = $8 AND number = $9",
                 (fields.text, fields.name, fields.url, fields.topic, fields.variant, now_ts, guild_id, kind, number),
             )
-        except sqlite3.IntegrityError:
+        except IntegrityErrors:
             raise DuplicateNameError(fields.name) from None
         return changed > 0
 
