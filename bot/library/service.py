@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.changes import EVERYTHING
 from bot.clock import Clock, to_timestamp
 from bot.content.role_word import fill_role
 from bot.content.store import ContentStore
@@ -29,6 +30,8 @@ from bot.library.repository import (
 from bot.links import bidi_control, hidden_character
 from bot.services.guild_settings import GuildSettingsService
 
+# Told to every process when a server's own items change (what each builds from them is then rebuilt).
+LIBRARY_TOPIC = "library"
 CHECKIN = "checkin"
 REFLECTION = "reflection"
 RESOURCE = "resource"
@@ -71,6 +74,9 @@ class ServerItemService:
         self.clock = clock
         self.guilds = guilds
         self._versions: dict[tuple[int, str], int] = {}
+        # Raised when another process's change may have been missed: every version changes at once.
+        self._epoch = 0
+        guilds.changes.on(LIBRARY_TOPIC, self._heard)
 
     def _now(self) -> int:
         return to_timestamp(self.clock.now())
@@ -78,10 +84,22 @@ class ServerItemService:
     def version(self, guild_id: int, kind: str) -> int:
         """A number that changes whenever a server's items of a kind change, so callers can cache
         what they build from them (every change goes through this service)."""
-        return self._versions.get((guild_id, kind), 0)
+        return self._versions.get((guild_id, kind), 0) + self._epoch
 
-    def _changed(self, guild_id: int, kind: str) -> None:
-        self._versions[(guild_id, kind)] = self.version(guild_id, kind) + 1
+    def _bump(self, guild_id: int, kind: str) -> None:
+        self._versions[(guild_id, kind)] = self._versions.get((guild_id, kind), 0) + 1
+
+    def _heard(self, key: str) -> None:
+        """Another process changed a server's items (key "guild/kind"), or notices were lost ("*")."""
+        if key == EVERYTHING:
+            self._epoch += 1
+            return
+        guild, _, kind = key.partition("/")
+        self._bump(int(guild), kind)
+
+    async def _changed(self, guild_id: int, kind: str) -> None:
+        self._bump(guild_id, kind)
+        await self.guilds.changes.changed_elsewhere(LIBRARY_TOPIC, f"{guild_id}/{kind}")
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -115,7 +133,7 @@ class ServerItemService:
         """Add one of the server's own items; DuplicateNameError when its name is taken."""
         await self.guilds.ensure_guild(guild_id)
         number = await self.repo.add(guild_id, kind, fields, created_by, self._now())
-        self._changed(guild_id, kind)
+        await self._changed(guild_id, kind)
         added = await self.repo.own(guild_id, kind, number)
         assert added is not None
         return added
@@ -123,7 +141,7 @@ class ServerItemService:
     async def edit(self, guild_id: int, kind: str, number: int, fields: ItemFields) -> bool:
         """Replace what one of the server's own items says; DuplicateNameError when the name is taken."""
         changed = await self.repo.update(guild_id, kind, number, fields, self._now())
-        self._changed(guild_id, kind)
+        await self._changed(guild_id, kind)
         return changed
 
     async def set_hidden(self, guild_id: int, kind: str, ref: ItemRef, hidden: bool) -> bool:
@@ -138,7 +156,7 @@ class ServerItemService:
         else:
             assert ref.number is not None
             changed = await self.repo.set_hidden(guild_id, kind, ref.number, hidden, now)
-        self._changed(guild_id, kind)
+        await self._changed(guild_id, kind)
         return changed
 
     async def remove(self, guild_id: int, kind: str, ref: ItemRef) -> bool:
@@ -147,7 +165,7 @@ class ServerItemService:
             return await self.set_hidden(guild_id, kind, ref, True)
         assert ref.number is not None
         removed = await self.repo.delete(guild_id, kind, ref.number)
-        self._changed(guild_id, kind)
+        await self._changed(guild_id, kind)
         return removed
 
     async def change_builtin(
@@ -156,7 +174,7 @@ class ServerItemService:
         """Record the server's wording (None: the built-in one) and hidden flag for a built-in item."""
         await self.guilds.ensure_guild(guild_id)
         await self.repo.change_builtin(guild_id, kind, builtin_id, text=text, hidden=hidden, by=by, now_ts=self._now())
-        self._changed(guild_id, kind)
+        await self._changed(guild_id, kind)
 
     # -- privacy ---------------------------------------------------------------------------------
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.changes import EVERYTHING, ChangeFeed
 from bot.db import placeholders
 from bot.db.connection import Database
 from bot.privacy import TableDeclaration, declare
 
 CHUNK = 500  # bound on the values in one `IN (...)`, well below SQLite's parameter limit
 DAY = 86400
+BLOCKS_TOPIC = "vent_blocks"  # told to every process when a server's blocks change
 BLOCKS_FRESH_FOR = 60  # seconds a server's blocks in force are served from memory
 FINDER_STEP = 4  # a member's finders for one server and day, tried this many at a time
 # A member's n-th finder for one server and day (the service computes it; the repository never sees who).
@@ -225,11 +227,25 @@ def _post(row: object) -> VentPost:
 class VentingRepository:
     """SQL for the venting tables."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, changes: ChangeFeed | None = None) -> None:
         self.db = db
         # Each server's blocks in force, read at most once a minute (every post and reply checks them);
-        # dropped at once when this repository adds, lifts or ends one.
+        # dropped at once when this repository adds, lifts or ends one, and when another process does.
         self._blocks: dict[int, tuple[int, list[Block]]] = {}
+        self.changes = changes or ChangeFeed(db)
+        self.changes.on(BLOCKS_TOPIC, self._forget_blocks)
+
+    def _forget_blocks(self, key: str) -> None:
+        if key == EVERYTHING:
+            self._blocks.clear()
+        else:
+            self._blocks.pop(int(key), None)
+
+    async def _blocks_changed(self, guild_id: int | None) -> None:
+        """Drop the kept blocks (of one server, or all) here and in every other process."""
+        key = EVERYTHING if guild_id is None else str(guild_id)
+        self._forget_blocks(key)
+        await self.changes.changed_elsewhere(BLOCKS_TOPIC, key)
 
     async def add_post(self, post: VentPost, member_tag: str, link_expires_at: int, finders: Finders) -> None:
         """Record a new post and its link in one transaction: both are written or neither.
@@ -464,7 +480,7 @@ class VentingRepository:
             )
         finally:
             # After the write: a read in between would otherwise cache the state without it.
-            self._blocks.pop(guild_id, None)
+            await self._blocks_changed(guild_id)
 
     async def active_blocks(self, guild_id: int, now_ts: int) -> list[Block]:
         """Blocks in force in a server now (from memory when read less than BLOCKS_FRESH_FOR ago).
@@ -501,7 +517,7 @@ class VentingRepository:
             if row is None:
                 return None
             await tx.execute("DELETE FROM vent_blocks WHERE block_id = $1", (block_id,))
-        self._blocks.pop(guild_id, None)
+        await self._blocks_changed(guild_id)
         return Block(**dict(row))
 
     async def guilds_with_open_ended_blocks(self) -> list[int]:
@@ -515,7 +531,7 @@ class VentingRepository:
             "UPDATE vent_blocks SET until_at = created_at + $1 WHERE guild_id = $2 AND until_at IS NULL",
             (retention_seconds, guild_id),
         )
-        self._blocks.pop(guild_id, None)
+        await self._blocks_changed(guild_id)
         return changed
 
     async def log_action(
@@ -597,7 +613,8 @@ class VentingRepository:
         removed = await self.db.execute(
             "DELETE FROM vent_blocks WHERE until_at IS NOT NULL AND until_at <= $1", (now_ts,)
         )
-        self._blocks.clear()
+        if removed:
+            await self._blocks_changed(None)
         return removed
 
     async def next_block_end(self) -> int | None:

@@ -204,7 +204,7 @@ class VentingService:
     @classmethod
     def build(cls, services: Services) -> VentingService:
         """The service over the bot's core services (what the extension's setup and tests use)."""
-        return cls(VentingRepository(services.db), services.guilds, services.keys, services.clock)
+        return cls(VentingRepository(services.db, services.changes), services.guilds, services.keys, services.clock)
 
     def __init__(self, repo: VentingRepository, guilds: GuildSettingsService, keys: Keys, clock: Clock) -> None:
         self.repo = repo
