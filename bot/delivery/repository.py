@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.db import placeholders
 from bot.db.connection import Database
 from bot.privacy import TableDeclaration, declare
 
@@ -60,15 +61,18 @@ class NoticeRepository:
 
     async def put(self, notice: StoredNotice) -> None:
         """Record a notice, replacing an older one about the same paused kind (the newest reason wins)."""
+        # Every other column is replaced, as SQLite's INSERT OR REPLACE did (nothing references dm_notices).
         await self.db.execute(
-            f"INSERT OR REPLACE INTO dm_notices ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608 - constant
+            f"INSERT INTO dm_notices ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"  # noqa: S608 - constant
+            " ON CONFLICT (guild_id, user_id, kind) DO UPDATE SET reason = excluded.reason,"
+            " created_at = excluded.created_at, expires_at = excluded.expires_at",
             (notice.guild_id, notice.user_id, notice.kind, notice.reason, notice.created_at, notice.expires_at),
         )
 
     async def owed(self, guild_id: int, user_id: int) -> list[StoredNotice]:
         """The member's notices in one server, oldest first."""
         rows = await self.db.fetchall(
-            f"SELECT {COLUMNS} FROM dm_notices WHERE guild_id = ? AND user_id = ?"  # noqa: S608 - constant
+            f"SELECT {COLUMNS} FROM dm_notices WHERE guild_id = $1 AND user_id = $2"  # noqa: S608 - constant
             " ORDER BY created_at, kind",
             (guild_id, user_id),
         )
@@ -77,21 +81,21 @@ class NoticeRepository:
     async def delete(self, guild_id: int, user_id: int, kind: str) -> bool:
         """Remove one notice; True only for the caller that actually removed it (so it is told once)."""
         removed = await self.db.execute(
-            "DELETE FROM dm_notices WHERE guild_id = ? AND user_id = ? AND kind = ?", (guild_id, user_id, kind)
+            "DELETE FROM dm_notices WHERE guild_id = $1 AND user_id = $2 AND kind = $3", (guild_id, user_id, kind)
         )
         return removed > 0
 
     async def for_user(self, user_id: int, kind: str) -> list[StoredNotice]:
         """The member's notices of one kind in every server (for /privacy export)."""
         rows = await self.db.fetchall(
-            f"SELECT {COLUMNS} FROM dm_notices WHERE user_id = ? AND kind = ? ORDER BY guild_id",  # noqa: S608
+            f"SELECT {COLUMNS} FROM dm_notices WHERE user_id = $1 AND kind = $2 ORDER BY guild_id",  # noqa: S608
             (user_id, kind),
         )
         return [StoredNotice(**dict(r)) for r in rows]
 
     async def delete_for_user(self, user_id: int, kind: str) -> int:
         """Remove the member's notices of one kind everywhere (for /privacy forget)."""
-        return await self.db.execute("DELETE FROM dm_notices WHERE user_id = ? AND kind = ?", (user_id, kind))
+        return await self.db.execute("DELETE FROM dm_notices WHERE user_id = $1 AND kind = $2", (user_id, kind))
 
 
 declare(
@@ -156,41 +160,41 @@ class OutboxRepository:
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
                 f"SELECT {OUTBOX_COLUMNS} FROM outbox"  # noqa: S608 - constant
-                " WHERE next_attempt_at <= ? AND (lease IS NULL OR lease != ?) ORDER BY next_attempt_at LIMIT ?",
+                " WHERE next_attempt_at <= $1 AND (lease IS NULL OR lease != $2) ORDER BY next_attempt_at LIMIT $3",
                 (now, lease, limit),
             )
             taken = [OutboxRow(**dict(r)) for r in rows]
-            await tx.executemany("UPDATE outbox SET lease = ? WHERE id = ?", [(lease, row.id) for row in taken])
+            await tx.executemany("UPDATE outbox SET lease = $1 WHERE id = $2", [(lease, row.id) for row in taken])
         return taken
 
     async def earliest(self, lease: str) -> int | None:
         """When the next row not held by this process is due for an attempt."""
         value = await self.db.fetchval(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE lease IS NULL OR lease != ?", (lease,)
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE lease IS NULL OR lease != $1", (lease,)
         )
         return None if value is None else int(value)
 
     async def done(self, outbox_id: int) -> bool:
         """Remove a row (sent, given up or no longer owed); True only for the caller that removed it."""
-        return await self.db.execute("DELETE FROM outbox WHERE id = ?", (outbox_id,)) > 0
+        return await self.db.execute("DELETE FROM outbox WHERE id = $1", (outbox_id,)) > 0
 
     async def retry_at(self, outbox_id: int, attempts: int, when: int, nonce: str | None = None) -> None:
         """Release a row for another attempt at `when` (any process may take it then)."""
         if nonce is None:
             await self.db.execute(
-                "UPDATE outbox SET attempts = ?, next_attempt_at = ?, lease = NULL WHERE id = ?",
+                "UPDATE outbox SET attempts = $1, next_attempt_at = $2, lease = NULL WHERE id = $3",
                 (attempts, when, outbox_id),
             )
             return
         await self.db.execute(
-            "UPDATE outbox SET attempts = ?, next_attempt_at = ?, lease = NULL, nonce = ? WHERE id = ?",
+            "UPDATE outbox SET attempts = $1, next_attempt_at = $2, lease = NULL, nonce = $3 WHERE id = $4",
             (attempts, when, nonce, outbox_id),
         )
 
     async def for_user(self, user_id: int) -> list[dict[str, object]]:
         """The direct messages still owed to a member, for /privacy export (no text is ever stored)."""
         rows = await self.db.fetchall(
-            "SELECT guild_id, kind, due_at, deadline_at, attempts FROM outbox WHERE user_id = ? ORDER BY due_at",
+            "SELECT guild_id, kind, due_at, deadline_at, attempts FROM outbox WHERE user_id = $1 ORDER BY due_at",
             (user_id,),
         )
         return [
@@ -206,7 +210,7 @@ class OutboxRepository:
 
     async def delete_for_user(self, user_id: int) -> int:
         """Forget every message still owed to a member (their schedules go too; this covers any other)."""
-        return await self.db.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
+        return await self.db.execute("DELETE FROM outbox WHERE user_id = $1", (user_id,))
 
     async def count(self) -> int:
         """How many messages are owed (for /status-like checks and tests)."""
@@ -247,7 +251,7 @@ class DmChannelRepository:
 
     async def get(self, user_id: int) -> tuple[int, int] | None:
         """The member's stored DM channel id and when a DM last went through it, if any."""
-        row = await self.db.fetchone("SELECT channel_id, used_at FROM dm_channels WHERE user_id = ?", (user_id,))
+        row = await self.db.fetchone("SELECT channel_id, used_at FROM dm_channels WHERE user_id = $1", (user_id,))
         return None if row is None else (int(row["channel_id"]), int(row["used_at"]))
 
     async def put(self, user_id: int, channel_id: int, now: int, expires_at: int, kinds: tuple[str, ...]) -> bool:
@@ -255,26 +259,28 @@ class DmChannelRepository:
 
         A one-off reminder's schedule is gone by the time its DM is sent: then nothing is stored.
         """
-        marks = ", ".join("?" for _ in kinds) or "NULL"
+        marks = placeholders(len(kinds), start=5) or "NULL"
+        # The casts type the SELECT's bare parameters for PostgreSQL (BIGINT: ids are snowflakes).
         stored = await self.db.execute(
             "INSERT INTO dm_channels (user_id, channel_id, created_at, used_at, expires_at)"  # noqa: S608
-            " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM schedules s WHERE s.owner_id = ?"
+            " SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT), CAST($3 AS BIGINT),"
+            " CAST($4 AS BIGINT) WHERE EXISTS (SELECT 1 FROM schedules s WHERE s.owner_id = $1"
             f" AND s.kind IN ({marks})) ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id,"
             " used_at = excluded.used_at, expires_at = excluded.expires_at",
-            (user_id, channel_id, now, now, expires_at, user_id, *kinds),
+            (user_id, channel_id, now, expires_at, *kinds),
         )
         return stored > 0
 
     async def touch(self, user_id: int, now: int, expires_at: int) -> None:
         """A DM went through the stored channel: keep its id for another retention period."""
         await self.db.execute(
-            "UPDATE dm_channels SET used_at = ?, expires_at = ? WHERE user_id = ?", (now, expires_at, user_id)
+            "UPDATE dm_channels SET used_at = $1, expires_at = $2 WHERE user_id = $3", (now, expires_at, user_id)
         )
 
     async def drop(self, user_id: int, channel_id: int) -> bool:
         """Remove a stale id (only if it is still the one that failed); True when it was removed."""
         removed = await self.db.execute(
-            "DELETE FROM dm_channels WHERE user_id = ? AND channel_id = ?", (user_id, channel_id)
+            "DELETE FROM dm_channels WHERE user_id = $1 AND channel_id = $2", (user_id, channel_id)
         )
         return removed > 0
 
@@ -285,13 +291,16 @@ class DmChannelRepository:
         """
         if not kinds:
             return []
-        marks = ", ".join("?" for _ in kinds)
+        marks = placeholders(len(kinds))
+        n = len(kinds)
+        # Soonest owner first: PostgreSQL refuses DISTINCT ordered by a column not selected, so group and
+        # order by each owner's earliest due time (what SQLite's DISTINCT over the due-ordered rows gave).
         rows = await self.db.fetchall(
-            "SELECT DISTINCT s.owner_id FROM schedules s"  # noqa: S608 - placeholders only
+            "SELECT s.owner_id FROM schedules s"  # noqa: S608 - placeholders only
             f" WHERE s.kind IN ({marks}) AND s.paused = 0 AND s.owner_id IS NOT NULL"
-            " AND s.next_run_at IS NOT NULL AND s.next_run_at <= ?"
+            f" AND s.next_run_at IS NOT NULL AND s.next_run_at <= ${n + 1}"
             " AND NOT EXISTS (SELECT 1 FROM dm_channels c WHERE c.user_id = s.owner_id)"
-            " ORDER BY s.next_run_at LIMIT ?",
+            f" GROUP BY s.owner_id ORDER BY MIN(s.next_run_at), s.owner_id LIMIT ${n + 2}",
             (*kinds, until, limit),
         )
         return [int(r["owner_id"]) for r in rows]
@@ -304,14 +313,14 @@ class DmChannelRepository:
         cursor for the next slice, or None once the end was reached (start again from 0).
         """
         rows = await self.db.fetchall(
-            "SELECT user_id FROM dm_channels WHERE user_id > ? ORDER BY user_id LIMIT ?", (after, limit)
+            "SELECT user_id FROM dm_channels WHERE user_id > $1 ORDER BY user_id LIMIT $2", (after, limit)
         )
         if not rows:
             return None
         last = int(rows[-1]["user_id"])
-        marks = ", ".join("?" for _ in kinds) or "NULL"
+        marks = placeholders(len(kinds), start=3) or "NULL"
         await self.db.execute(
-            "DELETE FROM dm_channels WHERE user_id > ? AND user_id <= ? AND NOT EXISTS ("  # noqa: S608 - placeholders
+            "DELETE FROM dm_channels WHERE user_id > $1 AND user_id <= $2 AND NOT EXISTS ("  # noqa: S608 - placeholders
             f"SELECT 1 FROM schedules s WHERE s.owner_id = dm_channels.user_id AND s.kind IN ({marks}))",
             (after, last, *kinds),
         )
@@ -319,27 +328,27 @@ class DmChannelRepository:
 
     async def prune_user(self, user_id: int, kinds: tuple[str, ...]) -> int:
         """Forget one member's id if they no longer have any schedule of `kinds` (they stopped the last one)."""
-        marks = ", ".join("?" for _ in kinds) or "NULL"
+        marks = placeholders(len(kinds), start=2) or "NULL"
         return await self.db.execute(
-            "DELETE FROM dm_channels WHERE user_id = ? AND NOT EXISTS (SELECT 1 FROM schedules s"  # noqa: S608
-            f" WHERE s.owner_id = ? AND s.kind IN ({marks}))",
-            (user_id, user_id, *kinds),
+            "DELETE FROM dm_channels WHERE user_id = $1 AND NOT EXISTS (SELECT 1 FROM schedules s"  # noqa: S608
+            f" WHERE s.owner_id = $1 AND s.kind IN ({marks}))",
+            (user_id, *kinds),
         )
 
     async def prune_owner_of(self, schedule_id: int, kinds: tuple[str, ...]) -> int:
         """A schedule is about to go: forget its owner's id unless another schedule of `kinds` is theirs."""
-        marks = ", ".join("?" for _ in kinds) or "NULL"
+        marks = placeholders(len(kinds), start=2) or "NULL"
         return await self.db.execute(
-            "DELETE FROM dm_channels WHERE user_id = (SELECT owner_id FROM schedules WHERE id = ?)"  # noqa: S608
-            " AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.owner_id = dm_channels.user_id AND s.id != ?"
+            "DELETE FROM dm_channels WHERE user_id = (SELECT owner_id FROM schedules WHERE id = $1)"  # noqa: S608
+            " AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.owner_id = dm_channels.user_id AND s.id != $1"
             f" AND s.kind IN ({marks}))",
-            (schedule_id, schedule_id, *kinds),
+            (schedule_id, *kinds),
         )
 
     async def for_user(self, user_id: int) -> list[dict[str, object]]:
         """The member's stored DM channel id, for /privacy export."""
         rows = await self.db.fetchall(
-            "SELECT channel_id, created_at, used_at, expires_at FROM dm_channels WHERE user_id = ?", (user_id,)
+            "SELECT channel_id, created_at, used_at, expires_at FROM dm_channels WHERE user_id = $1", (user_id,)
         )
         return [
             {
@@ -353,4 +362,4 @@ class DmChannelRepository:
 
     async def delete_for_user(self, user_id: int) -> int:
         """Forget the member's DM channel id (for /privacy forget)."""
-        return await self.db.execute("DELETE FROM dm_channels WHERE user_id = ?", (user_id,))
+        return await self.db.execute("DELETE FROM dm_channels WHERE user_id = $1", (user_id,))

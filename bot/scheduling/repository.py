@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import from_timestamp, to_timestamp
+from bot.db import placeholders
 from bot.db.connection import Database, Row
 from bot.delivery.outbox import new_nonce
 from bot.privacy import TableDeclaration, declare
@@ -174,7 +175,7 @@ class ScheduleRepository:
         first = next_occurrence(recurrence, now)
         schedule_id = await self._db.insert(
             "INSERT INTO schedules (guild_id, kind, owner_id, target, recurrence, next_run_at, paused,"
-            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING id",
             (
                 guild_id,
                 kind,
@@ -228,7 +229,7 @@ class ScheduleRepository:
     async def count(self, guild_id: int, kind: str) -> int:
         """How many schedules of a kind a server has (for per-server limits)."""
         value = await self._db.fetchval(
-            "SELECT COUNT(*) FROM schedules WHERE guild_id = ? AND kind = ?", (guild_id, kind)
+            "SELECT COUNT(*) FROM schedules WHERE guild_id = $1 AND kind = $2", (guild_id, kind)
         )
         return int(value or 0)
 
@@ -246,11 +247,11 @@ class ScheduleRepository:
             if current is None:
                 return None
             if target is not None:
-                await tx.execute("UPDATE schedules SET target = ? WHERE id = ?", (_dump_target(target), schedule_id))
+                await tx.execute("UPDATE schedules SET target = $1 WHERE id = $2", (_dump_target(target), schedule_id))
             if recurrence is not None:
                 upcoming = None if current.paused else next_occurrence(recurrence, now)
                 await tx.execute(
-                    "UPDATE schedules SET recurrence = ?, next_run_at = ? WHERE id = ?",
+                    "UPDATE schedules SET recurrence = $1, next_run_at = $2 WHERE id = $3",
                     (recurrence.to_json(), _stamp(upcoming), schedule_id),
                 )
             return await self.get(schedule_id)
@@ -258,7 +259,7 @@ class ScheduleRepository:
     async def pause(self, schedule_id: int) -> bool:
         """Stop a schedule firing until resumed; False if it does not exist."""
         changed = await self._db.execute(
-            "UPDATE schedules SET paused = 1, next_run_at = NULL WHERE id = ?", (schedule_id,)
+            "UPDATE schedules SET paused = 1, next_run_at = NULL WHERE id = $1", (schedule_id,)
         )
         return changed > 0
 
@@ -270,25 +271,27 @@ class ScheduleRepository:
                 return None
             upcoming = next_occurrence(current.recurrence, now)
             await tx.execute(
-                "UPDATE schedules SET paused = 0, next_run_at = ? WHERE id = ?",
+                "UPDATE schedules SET paused = 0, next_run_at = $1 WHERE id = $2",
                 (_stamp(upcoming), schedule_id),
             )
             return await self.get(schedule_id)
 
     async def delete(self, schedule_id: int) -> bool:
         """Remove one schedule; False if it did not exist."""
-        return await self._db.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,)) > 0
+        return await self._db.execute("DELETE FROM schedules WHERE id = $1", (schedule_id,)) > 0
 
     async def delete_by_owner(self, owner_id: int, kinds: tuple[str, ...], guild_id: int | None = None) -> int:
         """Remove a member's schedules of these kinds (privacy forget, stop); return how many went."""
-        marks = ", ".join("?" for _ in kinds)
+        # No kinds matches nothing: `IN (NULL)` is never true (SQLite's empty `IN ()` is not PostgreSQL).
         if guild_id is None:
+            marks = placeholders(len(kinds), start=2) or "NULL"
             return await self._db.execute(
-                f"DELETE FROM schedules WHERE owner_id = ? AND kind IN ({marks})",  # noqa: S608 (placeholders only)
+                f"DELETE FROM schedules WHERE owner_id = $1 AND kind IN ({marks})",  # noqa: S608 (placeholders only)
                 (owner_id, *kinds),
             )
+        marks = placeholders(len(kinds), start=3) or "NULL"
         return await self._db.execute(
-            f"DELETE FROM schedules WHERE owner_id = ? AND guild_id = ? AND kind IN ({marks})",  # noqa: S608
+            f"DELETE FROM schedules WHERE owner_id = $1 AND guild_id = $2 AND kind IN ({marks})",  # noqa: S608
             (owner_id, guild_id, *kinds),
         )
 
@@ -301,9 +304,9 @@ class ScheduleRepository:
         reminder): that period counts from it, so a shorter one removes the schedule at once.
         """
         if renewed_at is None:
-            sql, params = "UPDATE schedules SET expires_at = ? WHERE id = ?", [_stamp(expires_at), schedule_id]
+            sql, params = "UPDATE schedules SET expires_at = $1 WHERE id = $2", [_stamp(expires_at), schedule_id]
         else:
-            sql = "UPDATE schedules SET expires_at = ?, renewed_at = ? WHERE id = ?"
+            sql = "UPDATE schedules SET expires_at = $1, renewed_at = $2 WHERE id = $3"
             params = [_stamp(expires_at), _stamp(renewed_at), schedule_id]
         return await self._db.execute(sql, params) > 0
 
@@ -314,10 +317,10 @@ class ScheduleRepository:
         member's own schedules of another feature before that feature deletes them.
         """
         if kinds is None:
-            return await self._db.execute("UPDATE schedules SET owner_id = NULL WHERE owner_id = ?", (owner_id,))
-        marks = ", ".join("?" for _ in kinds)
+            return await self._db.execute("UPDATE schedules SET owner_id = NULL WHERE owner_id = $1", (owner_id,))
+        marks = placeholders(len(kinds), start=2) or "NULL"  # no kinds: nothing (`IN ()` is SQLite-only)
         return await self._db.execute(
-            f"UPDATE schedules SET owner_id = NULL WHERE owner_id = ? AND kind IN ({marks})",  # noqa: S608 - only ?s
+            f"UPDATE schedules SET owner_id = NULL WHERE owner_id = $1 AND kind IN ({marks})",  # noqa: S608 - only $n
             (owner_id, *kinds),
         )
 
@@ -377,13 +380,13 @@ class ScheduleRepository:
     async def record_failure(self, schedule_id: int) -> int:
         """One more firing given up in a row; return how many now."""
         async with self._db.transaction() as tx:
-            await tx.execute("UPDATE schedules SET failures = failures + 1 WHERE id = ?", (schedule_id,))
-            value = await tx.fetchval("SELECT failures FROM schedules WHERE id = ?", (schedule_id,))
+            await tx.execute("UPDATE schedules SET failures = failures + 1 WHERE id = $1", (schedule_id,))
+            value = await tx.fetchval("SELECT failures FROM schedules WHERE id = $1", (schedule_id,))
         return int(value or 0)
 
     async def reset_failures(self, schedule_id: int) -> None:
         """A firing got through: the count of failures in a row starts again."""
-        await self._db.execute("UPDATE schedules SET failures = 0 WHERE id = ? AND failures != 0", (schedule_id,))
+        await self._db.execute("UPDATE schedules SET failures = 0 WHERE id = $1 AND failures != 0", (schedule_id,))
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
@@ -393,7 +396,7 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
 async def _park(tx: Database, ids: list[int]) -> None:
     """Stop schedules whose rule cannot be read (one statement for the batch)."""
     for chunk in _chunks(ids, CHUNK):
-        marks = ", ".join("?" * len(chunk))  # only placeholders; the values are bound
+        marks = placeholders(len(chunk))  # only placeholders; the values are bound
         await tx.execute(f"UPDATE schedules SET next_run_at = NULL WHERE id IN ({marks})", chunk)  # noqa: S608
 
 
@@ -405,11 +408,17 @@ async def _advance_batch(tx: Database, moves: list[tuple[int, int | None, int]],
     """
     taken: set[int] = set()
     for chunk in _chunks(moves, CHUNK // 3):
-        values = ", ".join("(?, ?, ?)" for _ in chunk)  # only placeholders; the values are bound
+        # $1 is the stamp; each move is a row of three after it. PostgreSQL cannot infer the type of a bare
+        # parameter in VALUES: the first row's casts type the columns (the later rows follow them). The
+        # CTE names the columns in both engines (SQLite has no column list on a FROM alias).
+        rows_sql = ", ".join(
+            ["(CAST($2 AS BIGINT), CAST($3 AS BIGINT), CAST($4 AS BIGINT))"]
+            + [f"({placeholders(3, start=2 + 3 * n)})" for n in range(1, len(chunk))]
+        )
         rows = await tx.fetchall(
-            "UPDATE schedules SET next_run_at = moves.column2, last_run_at = ? "  # noqa: S608
-            f"FROM (VALUES {values}) AS moves "
-            "WHERE schedules.id = moves.column1 AND schedules.next_run_at = moves.column3 RETURNING schedules.id",
+            f"WITH moves (id, next_at, prev_at) AS (VALUES {rows_sql}) "  # noqa: S608 - placeholders only
+            "UPDATE schedules SET next_run_at = moves.next_at, last_run_at = $1 FROM moves "
+            "WHERE schedules.id = moves.id AND schedules.next_run_at = moves.prev_at RETURNING schedules.id",
             [stamp, *(value for move in chunk for value in move)],
         )
         taken |= {int(row[0]) for row in rows}
@@ -452,7 +461,7 @@ async def _write_outbox(
         owed[row.id] = code
     ids: dict[str, int] = {}
     for chunk in _chunks(list(rows.values()), CHUNK // 11):
-        values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk)  # only placeholders
+        values = ", ".join(f"({placeholders(11, start=1 + 11 * n)})" for n in range(len(chunk)))  # only placeholders
         returned = await tx.fetchall(
             "INSERT INTO outbox (guild_id, schedule_id, kind, user_id, due_at, deadline_at, nonce,"  # noqa: S608
             f" next_attempt_at, lease, created_at, expires_at) VALUES {values} RETURNING id, nonce",
@@ -469,31 +478,31 @@ async def _write_outbox(
 SELECT_BY_ID = (
     "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
     " expires_at"
-    " FROM schedules WHERE id = ?"
+    " FROM schedules WHERE id = $1"
 )
 SELECT_BY_GUILD = (
     "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
     " expires_at"
-    " FROM schedules WHERE guild_id = ? ORDER BY id"
+    " FROM schedules WHERE guild_id = $1 ORDER BY id"
 )
 SELECT_BY_GUILD_KIND = (
     "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
     " expires_at"
-    " FROM schedules WHERE guild_id = ? AND kind = ? ORDER BY id"
+    " FROM schedules WHERE guild_id = $1 AND kind = $2 ORDER BY id"
 )
 SELECT_BY_OWNER = (
     "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
     " expires_at"
-    " FROM schedules WHERE owner_id = ? ORDER BY id"
+    " FROM schedules WHERE owner_id = $1 ORDER BY id"
 )
 SELECT_BY_OWNER_GUILD = (
     "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
     " expires_at"
-    " FROM schedules WHERE owner_id = ? AND guild_id = ? ORDER BY id"
+    " FROM schedules WHERE owner_id = $1 AND guild_id = $2 ORDER BY id"
 )
 EARLIEST_DUE_SQL = "SELECT MIN(next_run_at) FROM schedules WHERE next_run_at IS NOT NULL"
 CLAIM_DUE_SQL = (
     "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
     " expires_at, failures"
-    " FROM schedules WHERE next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at LIMIT ?"
+    " FROM schedules WHERE next_run_at IS NOT NULL AND next_run_at <= $1 ORDER BY next_run_at LIMIT $2"
 )
