@@ -106,11 +106,20 @@ PlanAndQuiet = tuple["Plan", int | None, int | None]
 SCHEDULER_RUN_SQL = (
     "SELECT {columns}, q.quiet_start AS q_start, q.quiet_end AS q_end FROM checkin_plans p"
     # CROSS JOIN keeps SQLite's order: the server's plans by primary key, then each schedule by its id
-    # (checkin_plans has no index on schedule_id, so the other order is quadratic).
-    " CROSS JOIN schedules s ON s.id = p.schedule_id"
+    # (checkin_plans has no index on schedule_id, so the other order is quadratic). Its condition is in
+    # WHERE, as PostgreSQL allows no ON after CROSS JOIN (an inner join either way; it plans freely).
+    " CROSS JOIN schedules s"
     " LEFT JOIN member_preferences q ON q.guild_id = p.guild_id AND q.user_id = p.user_id"
-    " WHERE p.guild_id = :guild AND p.at_minute = :minute AND s.kind = 'checkin'"
-    " AND (s.last_run_at = :stamp OR (s.next_run_at IS NOT NULL AND s.next_run_at <= :stamp))"
+    " WHERE s.id = p.schedule_id AND p.guild_id = $1 AND p.at_minute = $2 AND s.kind = 'checkin'"
+    " AND (s.last_run_at = $3 OR (s.next_run_at IS NOT NULL AND s.next_run_at <= $3))"
+)
+# Insert or replace a member's plan (dm_closed, the one column not written, is always 0 now).
+SAVE_PLAN_SQL = (
+    f"INSERT INTO checkin_plans ({PLAN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"  # noqa: S608
+    " ON CONFLICT (guild_id, user_id) DO UPDATE SET schedule_id = excluded.schedule_id,"
+    " cadence = excluded.cadence, days = excluded.days, at_minute = excluded.at_minute,"
+    " timezone = excluded.timezone, prompt_set = excluded.prompt_set, keep_days = excluded.keep_days,"
+    " paused_until = excluded.paused_until, created_at = excluded.created_at, expires_at = excluded.expires_at"
 )
 
 
@@ -166,8 +175,7 @@ class CheckinRepository:
 
     async def _load_pass(self, guild_id: int, stamp: int, minute: int) -> dict[int, PlanAndQuiet]:
         columns = ", ".join(f"p.{c.strip()}" for c in PLAN_COLUMNS.split(","))
-        params = {"guild": guild_id, "stamp": stamp, "minute": minute}
-        rows = await self.db.fetchall(SCHEDULER_RUN_SQL.format(columns=columns), params)
+        rows = await self.db.fetchall(SCHEDULER_RUN_SQL.format(columns=columns), (guild_id, minute, stamp))
         return {r["user_id"]: _plan_and_quiet(r) for r in rows}
 
     # -- plans -------------------------------------------------------------------------------------
@@ -175,7 +183,7 @@ class CheckinRepository:
     async def get_plan(self, guild_id: int, user_id: int) -> Plan | None:
         """The member's plan in a server, if any."""
         row = await self.db.fetchone(
-            f"SELECT {PLAN_COLUMNS} FROM checkin_plans WHERE guild_id = ? AND user_id = ?",  # noqa: S608 - constant
+            f"SELECT {PLAN_COLUMNS} FROM checkin_plans WHERE guild_id = $1 AND user_id = $2",  # noqa: S608 - constant
             (guild_id, user_id),
         )
         if row is None:
@@ -188,14 +196,14 @@ class CheckinRepository:
         row = await self.db.fetchone(
             f"SELECT {columns}, q.quiet_start AS q_start, q.quiet_end AS q_end FROM checkin_plans p"  # noqa: S608
             " LEFT JOIN member_preferences q ON q.guild_id = p.guild_id AND q.user_id = p.user_id"
-            " WHERE p.guild_id = ? AND p.user_id = ?",
+            " WHERE p.guild_id = $1 AND p.user_id = $2",
             (guild_id, user_id),
         )
         return None if row is None else _plan_and_quiet(row)
 
     async def plans_for_user(self, user_id: int) -> list[Plan]:
         """The member's plans in every server."""
-        rows = await self.db.fetchall("SELECT guild_id FROM checkin_plans WHERE user_id = ?", (user_id,))
+        rows = await self.db.fetchall("SELECT guild_id FROM checkin_plans WHERE user_id = $1", (user_id,))
         plans = [await self.get_plan(r["guild_id"], user_id) for r in rows]
         return [p for p in plans if p is not None]
 
@@ -203,7 +211,7 @@ class CheckinRepository:
         """Insert or replace the member's plan."""
         self._written(plan.user_id, plan.guild_id)
         await self.db.execute(
-            f"INSERT OR REPLACE INTO checkin_plans ({PLAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            SAVE_PLAN_SQL,
             (
                 plan.guild_id,
                 plan.user_id,
@@ -224,13 +232,13 @@ class CheckinRepository:
         """Remove the member's plan in one server."""
         self._written(user_id, guild_id)
         return await self.db.execute(
-            "DELETE FROM checkin_plans WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            "DELETE FROM checkin_plans WHERE guild_id = $1 AND user_id = $2", (guild_id, user_id)
         )
 
     async def delete_plans_for_user(self, user_id: int) -> int:
         """Remove the member's plans everywhere."""
         self._written(user_id)
-        return await self.db.execute("DELETE FROM checkin_plans WHERE user_id = ?", (user_id,))
+        return await self.db.execute("DELETE FROM checkin_plans WHERE user_id = $1", (user_id,))
 
     # -- answers -----------------------------------------------------------------------------------
 
@@ -239,8 +247,8 @@ class CheckinRepository:
     ) -> bool:
         """Store an encrypted answer; False if this prompt's answer was already stored."""
         changed = await self.db.execute(
-            "INSERT OR IGNORE INTO checkin_answers (guild_id, user_id, token, prompt_id, body, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO checkin_answers (guild_id, user_id, token, prompt_id, body, created_at, expires_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
             (guild_id, user_id, token, prompt_id, body, created, expires),
         )
         return changed > 0
@@ -249,7 +257,7 @@ class CheckinRepository:
         """A page of the member's kept answers in a server, newest first."""
         rows = await self.db.fetchall(
             "SELECT id, guild_id, prompt_id, body, created_at, expires_at FROM checkin_answers"
-            " WHERE guild_id = ? AND user_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            " WHERE guild_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
             (guild_id, user_id, limit, offset),
         )
         return [StoredAnswer(**dict(r)) for r in rows]
@@ -258,7 +266,7 @@ class CheckinRepository:
         """Every kept answer of the member, for /privacy export."""
         rows = await self.db.fetchall(
             "SELECT id, guild_id, prompt_id, body, created_at, expires_at FROM checkin_answers"
-            " WHERE user_id = ? ORDER BY created_at DESC, id DESC",
+            " WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
             (user_id,),
         )
         return [StoredAnswer(**dict(r)) for r in rows]
@@ -266,22 +274,23 @@ class CheckinRepository:
     async def count_answers(self, guild_id: int, user_id: int) -> int:
         """How many answers the member keeps in a server (for paging only; never shown as a tally)."""
         value = await self.db.fetchval(
-            "SELECT count(*) FROM checkin_answers WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            "SELECT count(*) FROM checkin_answers WHERE guild_id = $1 AND user_id = $2", (guild_id, user_id)
         )
         return int(value or 0)
 
     async def delete_answer(self, answer_id: int, user_id: int) -> bool:
         """Delete one of the member's own answers (the user id guards against anyone else's)."""
         return (
-            await self.db.execute("DELETE FROM checkin_answers WHERE id = ? AND user_id = ?", (answer_id, user_id)) > 0
+            await self.db.execute("DELETE FROM checkin_answers WHERE id = $1 AND user_id = $2", (answer_id, user_id))
+            > 0
         )
 
     async def delete_answers(self, user_id: int, guild_id: int | None = None) -> int:
         """Delete the member's answers in one server, or everywhere."""
         if guild_id is None:
-            return await self.db.execute("DELETE FROM checkin_answers WHERE user_id = ?", (user_id,))
+            return await self.db.execute("DELETE FROM checkin_answers WHERE user_id = $1", (user_id,))
         return await self.db.execute(
-            "DELETE FROM checkin_answers WHERE user_id = ? AND guild_id = ?", (user_id, guild_id)
+            "DELETE FROM checkin_answers WHERE user_id = $1 AND guild_id = $2", (user_id, guild_id)
         )
 
 

@@ -158,7 +158,8 @@ class CircleRepository:
         """Store a new circle; return its number."""
         return await self.db.insert(
             "INSERT INTO circles (guild_id, name, channel_id, role_id, role_made, prompts, meetings, ends_on,"
-            " minutes, agreement, closing, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " minutes, agreement, closing, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            " RETURNING id",
             (
                 new.guild_id,
                 new.name,
@@ -177,13 +178,13 @@ class CircleRepository:
 
     async def get(self, circle_id: int) -> Circle | None:
         """One circle by number."""
-        row = await self.db.fetchone(f"SELECT {COLUMNS} FROM circles WHERE id = ?", (circle_id,))  # noqa: S608
+        row = await self.db.fetchone(f"SELECT {COLUMNS} FROM circles WHERE id = $1", (circle_id,))  # noqa: S608
         return None if row is None else _to_circle(row)
 
     async def by_name(self, guild_id: int, name: str) -> Circle | None:
         """A server's circle by name, ignoring case."""
         row = await self.db.fetchone(
-            f"SELECT {COLUMNS} FROM circles WHERE guild_id = ? AND lower(name) = lower(?)",  # noqa: S608
+            f"SELECT {COLUMNS} FROM circles WHERE guild_id = $1 AND lower(name) = lower($2)",  # noqa: S608
             (guild_id, name.strip()),
         )
         return None if row is None else _to_circle(row)
@@ -191,14 +192,14 @@ class CircleRepository:
     async def in_guild(self, guild_id: int) -> list[Circle]:
         """A server's circles, oldest first."""
         rows = await self.db.fetchall(
-            f"SELECT {COLUMNS} FROM circles WHERE guild_id = ? ORDER BY id",  # noqa: S608
+            f"SELECT {COLUMNS} FROM circles WHERE guild_id = $1 ORDER BY id",  # noqa: S608
             (guild_id,),
         )
         return [_to_circle(r) for r in rows]
 
     async def count(self, guild_id: int) -> int:
         """How many circles a server has."""
-        return int(await self.db.fetchval("SELECT COUNT(*) FROM circles WHERE guild_id = ?", (guild_id,)) or 0)
+        return int(await self.db.fetchval("SELECT COUNT(*) FROM circles WHERE guild_id = $1", (guild_id,)) or 0)
 
     async def update(self, circle_id: int, changes: dict[str, Any], *, expect_version: int | None = None) -> bool:
         """Change some columns and count a new version; False when the circle is gone or, given
@@ -206,15 +207,15 @@ class CircleRepository:
         unknown = set(changes) - WRITABLE
         if unknown:
             raise ValueError(f"not writable: {sorted(unknown)}")
-        sets = ", ".join(f"{column} = ?" for column in changes)
+        sets = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=1))
         params: list[Any] = [_stored(c, v) for c, v in changes.items()]
-        sql = f"UPDATE circles SET {sets}, version = version + 1 WHERE id = ?"  # noqa: S608 (whitelisted names)
         params.append(circle_id)
+        sql = f"UPDATE circles SET {sets}, version = version + 1 WHERE id = ${len(params)}"  # noqa: S608 (whitelisted names)
         if expect_version is not None:
-            sql += " AND version = ?"
             params.append(expect_version)
+            sql += f" AND version = ${len(params)}"
         return await self.db.execute(sql, params) > 0
 
     async def delete(self, circle_id: int) -> bool:
         """Remove a circle (it ended)."""
-        return await self.db.execute("DELETE FROM circles WHERE id = ?", (circle_id,)) > 0
+        return await self.db.execute("DELETE FROM circles WHERE id = $1", (circle_id,)) > 0

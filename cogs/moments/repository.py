@@ -86,37 +86,41 @@ class MomentRepository:
         """The member's log settings in a server, if they turned it on."""
         row = await self.db.fetchone(
             "SELECT guild_id, user_id, keep_days, lookback_schedule_id, created_at, expires_at"
-            " FROM moment_settings WHERE guild_id = ? AND user_id = ?",
+            " FROM moment_settings WHERE guild_id = $1 AND user_id = $2",
             (guild_id, user_id),
         )
         return None if row is None else MomentSettings(**dict(row))
 
     async def settings_for_user(self, user_id: int) -> list[MomentSettings]:
         """The member's log settings everywhere."""
-        rows = await self.db.fetchall("SELECT guild_id FROM moment_settings WHERE user_id = ?", (user_id,))
+        rows = await self.db.fetchall("SELECT guild_id FROM moment_settings WHERE user_id = $1", (user_id,))
         found = [await self.settings(r["guild_id"], user_id) for r in rows]
         return [s for s in found if s is not None]
 
     async def save_settings(self, s: MomentSettings) -> None:
         """Insert or replace the member's log settings."""
         await self.db.execute(
-            "INSERT OR REPLACE INTO moment_settings (guild_id, user_id, keep_days, lookback_schedule_id,"
-            " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            # dm_closed, the one column not written, is always 0 now: updating the row in place is a replace.
+            "INSERT INTO moment_settings (guild_id, user_id, keep_days, lookback_schedule_id, created_at, expires_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (guild_id, user_id) DO UPDATE SET"
+            " keep_days = excluded.keep_days, lookback_schedule_id = excluded.lookback_schedule_id,"
+            " created_at = excluded.created_at, expires_at = excluded.expires_at",
             (s.guild_id, s.user_id, s.keep_days, s.lookback_schedule_id, s.created_at, s.expires_at),
         )
 
     async def delete_settings(self, user_id: int, guild_id: int | None = None) -> int:
         """Remove the member's log settings in one server, or everywhere."""
         if guild_id is None:
-            return await self.db.execute("DELETE FROM moment_settings WHERE user_id = ?", (user_id,))
+            return await self.db.execute("DELETE FROM moment_settings WHERE user_id = $1", (user_id,))
         return await self.db.execute(
-            "DELETE FROM moment_settings WHERE user_id = ? AND guild_id = ?", (user_id, guild_id)
+            "DELETE FROM moment_settings WHERE user_id = $1 AND guild_id = $2", (user_id, guild_id)
         )
 
     async def add(self, guild_id: int, user_id: int, body: bytes, created: int, expires: int) -> int:
         """Store an encrypted moment."""
         return await self.db.insert(
-            "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
+            " RETURNING id",
             (guild_id, user_id, body, created, expires),
         )
 
@@ -125,13 +129,13 @@ class MomentRepository:
         if guild_id is None:
             rows = await self.db.fetchall(
                 "SELECT id, guild_id, body, created_at, expires_at FROM moments"
-                " WHERE user_id = ? ORDER BY created_at DESC, id DESC",
+                " WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
                 (user_id,),
             )
         else:
             rows = await self.db.fetchall(
                 "SELECT id, guild_id, body, created_at, expires_at FROM moments"
-                " WHERE user_id = ? AND guild_id = ? ORDER BY created_at DESC, id DESC",
+                " WHERE user_id = $1 AND guild_id = $2 ORDER BY created_at DESC, id DESC",
                 (user_id, guild_id),
             )
         return [StoredText(**dict(r)) for r in rows]
@@ -139,7 +143,9 @@ class MomentRepository:
     async def delete(self, user_id: int, item_id: int | None = None, guild_id: int | None = None) -> int:
         """Delete one of the member's moments, all of them in a server, or all of them everywhere."""
         if item_id is not None:
-            return await self.db.execute("DELETE FROM moments WHERE id = ? AND user_id = ?", (item_id, user_id))
+            return await self.db.execute("DELETE FROM moments WHERE id = $1 AND user_id = $2", (item_id, user_id))
         if guild_id is not None:
-            return await self.db.execute("DELETE FROM moments WHERE user_id = ? AND guild_id = ?", (user_id, guild_id))
-        return await self.db.execute("DELETE FROM moments WHERE user_id = ?", (user_id,))
+            return await self.db.execute(
+                "DELETE FROM moments WHERE user_id = $1 AND guild_id = $2", (user_id, guild_id)
+            )
+        return await self.db.execute("DELETE FROM moments WHERE user_id = $1", (user_id,))

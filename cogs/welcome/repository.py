@@ -49,7 +49,7 @@ class WelcomeRepository:
     async def get(self, guild_id: int, user_id: int) -> Run | None:
         """The member's run in a server."""
         row = await self.db.fetchone(
-            "SELECT guild_id, user_id, ended, since, expires_at FROM welcome_runs WHERE guild_id = ? AND user_id = ?",
+            "SELECT guild_id, user_id, ended, since, expires_at FROM welcome_runs WHERE guild_id = $1 AND user_id = $2",
             (guild_id, user_id),
         )
         return None if row is None else Run(row[0], row[1], bool(row[2]), row[3], row[4])
@@ -57,17 +57,19 @@ class WelcomeRepository:
     async def for_user(self, user_id: int) -> list[Run]:
         """The member's runs everywhere."""
         rows = await self.db.fetchall(
-            "SELECT guild_id, user_id, ended, since, expires_at FROM welcome_runs WHERE user_id = ?", (user_id,)
+            "SELECT guild_id, user_id, ended, since, expires_at FROM welcome_runs WHERE user_id = $1", (user_id,)
         )
         return [Run(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
 
     async def save(self, run: Run) -> None:
         """Insert or replace the member's run."""
         await self.db.execute(
-            "INSERT OR REPLACE INTO welcome_runs (guild_id, user_id, ended, since, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO welcome_runs (guild_id, user_id, ended, since, expires_at) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
+            " ended = excluded.ended, since = excluded.since, expires_at = excluded.expires_at",
             (run.guild_id, run.user_id, int(run.ended), run.since, run.expires_at),
         )
 
     async def delete(self, user_id: int) -> int:
         """Remove the member's runs everywhere."""
-        return await self.db.execute("DELETE FROM welcome_runs WHERE user_id = ?", (user_id,))
+        return await self.db.execute("DELETE FROM welcome_runs WHERE user_id = $1", (user_id,))
