@@ -54,3 +54,11 @@ class Shards:
     def sorted_ids(self) -> list[int]:
         """The shard ids, in order (for SQL parameters and logs)."""
         return sorted(self.ids)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one process may claim: the work of its shards' servers, and kinds anyone may take (DMs)."""
+
+    shards: Shards
+    anyone_kinds: tuple[str, ...] = ()

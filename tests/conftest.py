@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -83,11 +85,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    """One real PostgreSQL 16 for the whole run, started on first use (about a second)."""
-    server = PgServer(tmp_path_factory.mktemp("postgres"))
+def pg_server() -> Iterator[PgServer]:
+    """One real PostgreSQL 16 for the whole run, started on first use (about a second).
+
+    Its data lives outside pytest's temporary folders: a second pytest run started meanwhile deletes the
+    oldest of those, which would pull the data from under a running server.
+    """
+    root = Path(tempfile.mkdtemp(prefix="peer-circle-pg-"))
+    server = PgServer(root)
     yield server
     server.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

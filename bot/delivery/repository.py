@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.db import placeholders
 from bot.db.connection import Database
 from bot.privacy import TableDeclaration, declare
+from bot.shards import Shards
 
 declare(
     TableDeclaration(
@@ -149,29 +151,48 @@ class OutboxRow:
 OUTBOX_COLUMNS = "id, guild_id, schedule_id, kind, user_id, due_at, deadline_at, nonce, attempts, next_attempt_at"
 
 
+def _resumable_sql(lease: str, shards: Shards | None, start: int) -> tuple[str, list[Any]]:
+    """The rows this process may take (see take_resumable), numbered from `$start`."""
+    if shards is None or shards.holds_all:
+        # One process: every other lease is an earlier start's, interrupted.
+        return f"(lease IS NULL OR lease != ${start})", [lease]
+    ids = shards.sorted_ids()
+    mine = f"(lease IS NULL OR (lease LIKE ${start} AND lease != ${start + 1}))"
+    shard = f"((guild_id >> 22) % CAST(${start + 2} AS BIGINT)) IN ({placeholders(len(ids), start + 3)})"
+    return f"{mine} AND (user_id IS NOT NULL OR {shard})", [f"{shards.token}:%", lease, shards.count, *ids]
+
+
 class OutboxRepository:
     """SQL for the outbox (rows are inserted by the scheduler's claim, in its transaction)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def take_resumable(self, now: int, lease: str, limit: int) -> list[OutboxRow]:
-        """Lease up to `limit` rows due for an attempt that this process does not hold; return them."""
+    async def take_resumable(self, now: int, lease: str, limit: int, shards: Shards | None = None) -> list[OutboxRow]:
+        """Lease up to `limit` rows due for an attempt that this process may take; return them.
+
+        That is a row released for another attempt, or one an earlier start of this process left (with
+        several processes, an earlier start with the same shards). A row another live process leased is
+        never taken: that is what keeps a message from being sent twice. With several processes, only rows
+        of this process's shards' servers or direct messages (anyone's) are taken. On PostgreSQL rows being
+        taken by another process are skipped, not waited for.
+        """
+        where, params = _resumable_sql(lease, shards, 2)
+        lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgres" else ""
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
-                f"SELECT {OUTBOX_COLUMNS} FROM outbox"  # noqa: S608 - constant
-                " WHERE next_attempt_at <= $1 AND (lease IS NULL OR lease != $2) ORDER BY next_attempt_at LIMIT $3",
-                (now, lease, limit),
+                f"SELECT {OUTBOX_COLUMNS} FROM outbox"  # noqa: S608 - constant and placeholders
+                f" WHERE next_attempt_at <= $1 AND {where} ORDER BY next_attempt_at LIMIT ${2 + len(params)}{lock}",
+                (now, *params, limit),
             )
             taken = [OutboxRow(**dict(r)) for r in rows]
             await tx.executemany("UPDATE outbox SET lease = $1 WHERE id = $2", [(lease, row.id) for row in taken])
         return taken
 
-    async def earliest(self, lease: str) -> int | None:
-        """When the next row not held by this process is due for an attempt."""
-        value = await self.db.fetchval(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE lease IS NULL OR lease != $1", (lease,)
-        )
+    async def earliest(self, lease: str, shards: Shards | None = None) -> int | None:
+        """When the next row this process may take is due for an attempt."""
+        where, params = _resumable_sql(lease, shards, 1)
+        value = await self.db.fetchval(f"SELECT MIN(next_attempt_at) FROM outbox WHERE {where}", params)  # noqa: S608
         return None if value is None else int(value)
 
     async def done(self, outbox_id: int) -> bool:

@@ -20,6 +20,7 @@ from bot.db.connection import Database, Row
 from bot.delivery.outbox import new_nonce
 from bot.privacy import TableDeclaration, declare
 from bot.scheduling.recurrence import Recurrence, count_between, last_occurrence, next_occurrence
+from bot.shards import Scope
 
 log = logging.getLogger(__name__)
 # Rows per statement in a batch: bounds the bound values well below SQLite's limit.
@@ -324,9 +325,10 @@ class ScheduleRepository:
             (owner_id, *kinds),
         )
 
-    async def earliest_due(self) -> datetime | None:
-        """When the next schedule is due, or None if nothing is scheduled."""
-        value = await self._db.fetchval(EARLIEST_DUE_SQL)
+    async def earliest_due(self, scope: Scope | None = None) -> datetime | None:
+        """When the next schedule this process may claim is due, or None if there is none."""
+        where, params = _scope_sql(scope, 1)
+        value = await self._db.fetchval(EARLIEST_DUE_SQL + where, params)
         return None if value is None else from_timestamp(int(value))
 
     async def claim_due(
@@ -337,8 +339,13 @@ class ScheduleRepository:
         outbox: Mapping[str, OutboxPlan] | None = None,
         lease: str = "",
         nonce: Callable[[], str] = new_nonce,
+        scope: Scope | None = None,
     ) -> list[Claim]:
         """Take up to `limit` due schedules, advancing each past `now` in the same transaction.
+
+        `scope` limits it to this process's share (its shards' servers, and the kinds anyone may take).
+        On PostgreSQL the rows are locked as they are read and rows another process is claiming are
+        skipped (`FOR UPDATE SKIP LOCKED`), so processes never wait on or take each other's rows.
 
         For a kind in `outbox`, the message the firing owes is written to the outbox in that same
         transaction (leased by this process), so a crash after this commits loses nothing: the next
@@ -349,7 +356,9 @@ class ScheduleRepository:
         async with self._db.transaction() as tx:
             planned: list[tuple[ScheduleRow, Row, datetime, int, datetime | None]] = []
             parked: list[int] = []
-            for r in await tx.fetchall(CLAIM_DUE_SQL, (stamp, limit)):
+            where, extra = _scope_sql(scope, 3)
+            claim_sql = CLAIM_DUE_SQL.format(scope=where, lock=CLAIM_LOCK[self._db.dialect])
+            for r in await tx.fetchall(claim_sql, (stamp, limit, *extra)):
                 try:
                     row = _to_row(r)
                 except ValueError:
@@ -501,8 +510,24 @@ SELECT_BY_OWNER_GUILD = (
     " FROM schedules WHERE owner_id = $1 AND guild_id = $2 ORDER BY id"
 )
 EARLIEST_DUE_SQL = "SELECT MIN(next_run_at) FROM schedules WHERE next_run_at IS NOT NULL"
+# {scope}: this process's share (empty for one process); {lock}: PostgreSQL's row locks (SQLite has one writer).
 CLAIM_DUE_SQL = (
     "SELECT id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at, last_run_at,"
     " expires_at, failures"
-    " FROM schedules WHERE next_run_at IS NOT NULL AND next_run_at <= $1 ORDER BY next_run_at LIMIT $2"
+    " FROM schedules WHERE next_run_at IS NOT NULL AND next_run_at <= $1{scope} ORDER BY next_run_at LIMIT $2{lock}"
 )
+CLAIM_LOCK = {"sqlite": "", "postgres": " FOR UPDATE SKIP LOCKED"}
+
+
+def _scope_sql(scope: Scope | None, start: int) -> tuple[str, list[Any]]:
+    """` AND (…)` keeping the schedules this process may claim, numbered from `$start`; empty for one process.
+
+    A server's shard is (id >> 22) % count, as Discord computes it; kinds anyone may take (DMs) match by kind.
+    """
+    if scope is None or scope.shards.holds_all:
+        return "", []
+    kinds, ids = list(scope.anyone_kinds), scope.shards.sorted_ids()
+    count_at = start + len(kinds)
+    shard = f"((guild_id >> 22) % CAST(${count_at} AS BIGINT)) IN ({placeholders(len(ids), count_at + 1)})"
+    either = f"kind IN ({placeholders(len(kinds), start)}) OR {shard}" if kinds else shard
+    return f" AND ({either})", [*kinds, scope.shards.count, *ids]

@@ -53,7 +53,7 @@ from bot.delivery.repository import DmChannelRepository, OutboxRepository, Outbo
 from bot.errors import frame_trail
 from bot.scheduling.recurrence import Recurrence, check_min_interval
 from bot.scheduling.repository import Claim, OutboxPlan, ScheduleRepository, ScheduleRow
-from bot.shards import Shards
+from bot.shards import Scope, Shards
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +223,10 @@ class Scheduler:
 
     # -- a member's own schedules (reminders, check-ins, look-backs): privacy show, export, forget ----
 
+    def scope(self) -> Scope:
+        """What this process may claim: its shards' servers' schedules, and DM kinds (anyone's)."""
+        return Scope(self.shards, self.dm_kinds())
+
     def dm_kinds(self) -> tuple[str, ...]:
         """The registered kinds that message their owner directly."""
         return tuple(sorted(k for k, spec in self._kinds.items() if spec.dm))
@@ -323,14 +327,16 @@ class Scheduler:
         fired = 0
         plans = self._outbox_plans()
         while True:
-            claims = await self.repository.claim_due(now, self._batch_size, outbox=plans, lease=self.lease)
+            claims = await self.repository.claim_due(
+                now, self._batch_size, outbox=plans, lease=self.lease, scope=self.scope()
+            )
             results = await asyncio.gather(*(self._dispatch(claim, now) for claim in claims))
             fired += sum(results)
             # Claimed rows now point past `now`, so each batch is new rows and the loop ends.
             if len(claims) < self._batch_size:
                 break
         while True:
-            rows = await self.outbox.take_resumable(to_timestamp(now), self.lease, self._batch_size)
+            rows = await self.outbox.take_resumable(to_timestamp(now), self.lease, self._batch_size, self.shards)
             results = await asyncio.gather(*(self._resume(row, now) for row in rows))
             fired += sum(results)
             if len(rows) < self._batch_size:
@@ -475,8 +481,8 @@ class Scheduler:
     async def seconds_until_due(self) -> float:
         """How long the dispatcher should wait: until the earliest due row or owed message, capped at max_wait."""
         cap = self._max_wait.total_seconds()
-        earliest = await self.repository.earliest_due()
-        owed = await self.outbox.earliest(self.lease)
+        earliest = await self.repository.earliest_due(self.scope())
+        owed = await self.outbox.earliest(self.lease, self.shards)
         if owed is not None:
             earliest = from_timestamp(owed) if earliest is None else min(earliest, from_timestamp(owed))
         if earliest is None:

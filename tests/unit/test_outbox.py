@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import discord
@@ -55,8 +54,8 @@ def test_backoff_doubles_with_jitter_up_to_a_ceiling_and_honours_retry_after() -
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "x.db")
+async def db(database_target: str) -> AsyncIterator[Database]:
+    database = await open_database(database_target)
     await apply_migrations(database)
     await database.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (1, 0)")
     yield database

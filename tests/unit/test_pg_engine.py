@@ -265,7 +265,9 @@ async def test_log_settings_that_could_record_ids_are_named(pg_server: PgServer)
         await pg_server.drop(url)
 
 
-async def test_two_processes_cannot_run_the_same_shard(two_processes: tuple[PostgresDatabase, PostgresDatabase]) -> None:
+async def test_two_processes_cannot_run_the_same_shard(
+    two_processes: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
     first, second = two_processes
     assert await first.hold_shards([0, 1], 4) == []
     assert await second.hold_shards([1, 2], 4) == [1]  # refused whole: nothing held

@@ -34,17 +34,18 @@ GUILD = 1
 
 
 @pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "schedules.db"
+def path(db_path: Path) -> Path:
+    """The database the test reads on its own connection (a file, or a PostgreSQL stand-in)."""
+    return db_path
 
 
 @pytest.fixture
-async def db(path: Path) -> AsyncIterator[Database]:
-    database = await open_database(path)
+async def db(database_target: str) -> AsyncIterator[Database]:
+    database = await open_database(database_target)
     await apply_migrations(database)
     for guild in (GUILD, 2):
         # Test setup only; the bot creates guild rows through its own repository.
-        await database.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, 0)", (guild,))
+        await database.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, 0)", (guild,))
     yield database
     await database.close()
 
@@ -140,7 +141,7 @@ async def test_unreadable_rules_are_parked_in_batches_and_logged_without_content
     repo = ScheduleRepository(db)
     bad = [(await repo.add(GUILD, "prompt", DAILY_9, now=START)).id for _ in range(14)]
     good = await repo.add(GUILD, "prompt", DAILY_9, now=START)
-    await db.execute("UPDATE schedules SET recurrence = 'garbage' WHERE id != ?", (good.id,))
+    await db.execute("UPDATE schedules SET recurrence = 'garbage' WHERE id != $1", (good.id,))
     with caplog.at_level(logging.ERROR, logger="bot.scheduling.repository"):
         claims = await repo.claim_due(NINE)
     assert [c.row.id for c in claims] == [good.id]

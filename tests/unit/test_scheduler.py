@@ -1,4 +1,5 @@
-"""Scheduler and schedules repository on real aiosqlite with a FakeClock; nothing sleeps."""
+"""Scheduler and schedules repository on a real database (SQLite file and PostgreSQL) with a FakeClock;
+nothing sleeps."""
 
 from __future__ import annotations
 
@@ -24,13 +25,13 @@ GUILD = 1
 
 async def add_guild(db: Database, guild_id: int) -> None:
     # Test setup only; the bot creates guild rows through its own repository.
-    await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, 0)", (guild_id,))
+    await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, 0)", (guild_id,))
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    # A file with the production pragmas (WAL), as the bot runs, not an in-memory database.
-    database = await open_database(tmp_path / "bot.db")
+async def db(database_target: str) -> AsyncIterator[Database]:
+    # A file with the production pragmas (WAL), as the bot runs, not an in-memory database; or PostgreSQL.
+    database = await open_database(database_target)
     await apply_migrations(database)
     await add_guild(database, GUILD)
     await add_guild(database, 2)
@@ -262,14 +263,14 @@ async def test_repository_crud(db: Database) -> None:
 async def test_leaving_a_guild_deletes_its_schedules(db: Database) -> None:
     repo = ScheduleRepository(db)
     await repo.add(GUILD, "prompt", DAILY_9, now=START)
-    await db.execute("DELETE FROM guilds WHERE guild_id = ?", (GUILD,))
+    await db.execute("DELETE FROM guilds WHERE guild_id = $1", (GUILD,))
     assert await repo.list_by_guild(GUILD) == []
 
 
 async def test_unreadable_recurrence_is_parked_not_retried(db: Database) -> None:
     repo = ScheduleRepository(db)
     row = await repo.add(GUILD, "prompt", DAILY_9, now=START)
-    await db.execute("UPDATE schedules SET recurrence = 'garbage' WHERE id = ?", (row.id,))
+    await db.execute("UPDATE schedules SET recurrence = 'garbage' WHERE id = $1", (row.id,))
     assert await repo.claim_due(datetime(2026, 6, 2, tzinfo=UTC)) == []
     assert await repo.earliest_due() is None
 
@@ -284,11 +285,10 @@ async def test_claim_handles_more_rows_than_one_batch(db: Database) -> None:
     assert len({f.row.id for f in recorder.firings}) == 7
 
 
-async def test_two_claimers_on_one_file_take_each_due_row_exactly_once(tmp_path: Path) -> None:
-    """Two connections (two processes sharing the file) claim batches at once: every due row is taken by
-    exactly one of them, and one UPDATE per batch advanced it past now for both."""
-    path = tmp_path / "shared.db"
-    first, second = await open_database(path), await open_database(path)
+async def test_two_claimers_on_one_database_take_each_due_row_exactly_once(database_target: str) -> None:
+    """Two connections (two processes sharing the file, or PostgreSQL) claim batches at once: every due row
+    is taken by exactly one of them, and one UPDATE per batch advanced it past now for both."""
+    first, second = await open_database(database_target), await open_database(database_target)
     try:
         await apply_migrations(first)
         await add_guild(first, GUILD)
@@ -304,19 +304,20 @@ async def test_two_claimers_on_one_file_take_each_due_row_exactly_once(tmp_path:
         taken = [c.row.id for pair in rounds for batch in pair for c in batch]
         assert sorted(taken) == sorted(ids)  # each once: no row twice, none left out
         assert await ScheduleRepository(second).claim_due(now) == []
-        upcoming = await first.fetchval("SELECT count(*) FROM schedules WHERE next_run_at > ?", (to_timestamp(now),))
+        upcoming = await first.fetchval("SELECT count(*) FROM schedules WHERE next_run_at > $1", (to_timestamp(now),))
         assert upcoming == len(ids)
     finally:
         await first.close()
         await second.close()
 
 
-@pytest.mark.parametrize("sql", [EARLIEST_DUE_SQL, CLAIM_DUE_SQL])
+@pytest.mark.sqlite_only  # SQLite's query planner (tests/meta/test_query_plans.py covers the rest)
+@pytest.mark.parametrize("sql", [EARLIEST_DUE_SQL, CLAIM_DUE_SQL.format(scope="", lock="")])
 async def test_dispatcher_queries_use_the_index(db: Database, sql: str) -> None:
     repo = ScheduleRepository(db)
     for n in range(50):
         await repo.add(GUILD, "prompt", Recurrence.daily((n % 24, 0), "UTC"), now=START)
-    params = () if "?" not in sql else (to_timestamp(START), 10)
+    params = () if "$1" not in sql else (to_timestamp(START), 10)
     plan = " | ".join(row[3] for row in await db.fetchall("EXPLAIN QUERY PLAN " + sql, params))
     assert "USING INDEX schedules_due" in plan or "USING COVERING INDEX schedules_due" in plan, plan
     assert "SCAN schedules" not in plan, plan
@@ -450,7 +451,7 @@ async def test_one_unreadable_schedule_does_not_cut_its_batch_short(db: Database
     scheduler, recorder = make(db, clock, batch_size=5)
     rows = [await scheduler.add(GUILD, "prompt", DAILY_9) for _ in range(5)]
     bad = rows[bad_position].id
-    await db.execute("UPDATE schedules SET recurrence = 'garbage' WHERE id = ?", (bad,))
+    await db.execute("UPDATE schedules SET recurrence = 'garbage' WHERE id = $1", (bad,))
     clock.set(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
     assert await scheduler.run_due() == 4
     assert sorted(f.row.id for f in recorder.firings) == sorted(r.id for r in rows if r.id != bad)
