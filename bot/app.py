@@ -270,6 +270,7 @@ class PeerCircleBot(commands.Bot):
                 dm_kinds=self.services.scheduler.dm_kinds,
                 rate=dm_rate(self.services.shards),
             )
+        self.services.scheduler.dm_backlog_seconds = self._dm.backlog_seconds
         self._rate_watch = RateLimitWatch(self.rate_limited)
         logging.getLogger("discord.http").addHandler(self._rate_watch)
         self.maintenance_hooks.append(self.open_dm_channels_ahead)

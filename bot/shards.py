@@ -62,3 +62,6 @@ class Scope:
 
     shards: Shards
     anyone_kinds: tuple[str, ...] = ()
+    # False while the process has no room for more of the kinds anyone may take: it then takes none of them,
+    # not even its own servers' (another process with room will).
+    take_anyone: bool = True

@@ -19,6 +19,7 @@ from bot.clock import Clock, FakeClock
 from bot.content.store import ContentStore, load_content
 from bot.db import apply_migrations, open_database
 from bot.keys import ephemeral_keys
+from bot.shards import Shards
 
 
 class SimcordClock:
@@ -40,15 +41,25 @@ def shipped_content() -> ContentStore:
 
 
 async def make_services(
-    *, clock: Clock | None = None, db_path: str = ":memory:", content: ContentStore | None = None
+    *,
+    clock: Clock | None = None,
+    db_path: str = ":memory:",
+    content: ContentStore | None = None,
+    shards: Shards | None = None,
 ) -> Services:
-    """Services over a freshly migrated database (in memory unless a path is given) and throwaway keys."""
+    """Services over a freshly migrated database (in memory unless a path or address is given) and throwaway
+    keys; `shards` makes them one of several processes."""
     db = await open_database(db_path)
     await apply_migrations(db)
     # A simulated clock never jumps, so the dispatcher may sleep until its next job (a short cap would
     # make SimCord step through every re-check when a test advances time by days).
     return build_services(
-        db, clock or FakeClock(), ephemeral_keys(), content or shipped_content(), scheduler_max_wait=timedelta(days=1)
+        db,
+        clock or FakeClock(),
+        ephemeral_keys(),
+        content or shipped_content(),
+        scheduler_max_wait=timedelta(days=1),
+        shards=shards,
     )
 
 

@@ -84,6 +84,7 @@ class DmSender:
         self._dm_kinds = dm_kinds
         # Unix seconds for stored rows (the bot's clock); `clock` only paces the queue.
         self._now = now
+        self.rate = rate
         options: dict[str, Any] = {
             "rate": rate,
             "burst": burst,
@@ -114,6 +115,10 @@ class DmSender:
     async def stop(self) -> None:
         """Stop the workers (anything still queued is abandoned; scheduled DMs stay owed in the outbox)."""
         await self.queue.stop()
+
+    def backlog_seconds(self) -> float:
+        """How long the DMs waiting in the queue take to send at this queue's rate."""
+        return self.queue.waiting() / self.rate
 
     async def submit(self, item: OutgoingDM) -> None:
         """Queue a DM (waits for room when the queue is full: back-pressure on the scheduler)."""

@@ -260,6 +260,10 @@ class DeliveryQueue(Generic[T]):
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
 
+    def waiting(self) -> int:
+        """Items queued and not yet taken by a worker."""
+        return self._queue.qsize()
+
     def stats(self) -> DeliveryStats:
         """Counts and lateness percentiles, in seconds."""
         samples = sorted(self._lateness)

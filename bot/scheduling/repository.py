@@ -522,12 +522,19 @@ CLAIM_LOCK = {"sqlite": "", "postgres": " FOR UPDATE SKIP LOCKED"}
 def _scope_sql(scope: Scope | None, start: int) -> tuple[str, list[Any]]:
     """` AND (…)` keeping the schedules this process may claim, numbered from `$start`; empty for one process.
 
-    A server's shard is (id >> 22) % count, as Discord computes it; kinds anyone may take (DMs) match by kind.
+    A server's shard is (id >> 22) % count, as Discord computes it; kinds anyone may take (DMs) match by kind,
+    or, while the process has no room for them, are left out altogether.
     """
     if scope is None or scope.shards.holds_all:
         return "", []
     kinds, ids = list(scope.anyone_kinds), scope.shards.sorted_ids()
     count_at = start + len(kinds)
     shard = f"((guild_id >> 22) % CAST(${count_at} AS BIGINT)) IN ({placeholders(len(ids), count_at + 1)})"
-    either = f"kind IN ({placeholders(len(kinds), start)}) OR {shard}" if kinds else shard
+    marks = placeholders(len(kinds), start)
+    if not kinds:
+        either = shard
+    elif scope.take_anyone:
+        either = f"kind IN ({marks}) OR {shard}"
+    else:
+        either = f"kind NOT IN ({marks}) AND {shard}"
     return f" AND ({either})", [*kinds, scope.shards.count, *ids]

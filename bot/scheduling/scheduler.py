@@ -108,6 +108,12 @@ class KindSpec:
     on_give_up: GiveUp | None = None
 
 
+# With several processes, a process takes DM work while its DM queue holds less than this much sending
+# (seconds), and looks again this often while it holds more.
+DM_CLAIM_AHEAD = 20.0
+DM_RECHECK = 1.0
+
+
 class Wakeup(asyncio.Event):
     """An Event whose set() also cuts short a sleep started with `sleep()`.
 
@@ -174,6 +180,8 @@ class Scheduler:
         # process with the same shards was interrupted and is resumed; one leased by another process is
         # that process's (see docs/DEPLOYMENT.md: at most once across processes).
         self.lease = f"{self.shards.token}:{secrets.token_hex(8)}"
+        # Seconds of sending the process's DM queue holds (set by the bot once its DM queue exists).
+        self.dm_backlog_seconds: Callable[[], float] = lambda: 0.0
         self._tell_member = tell_member
         self._clock = clock
         self._is_enabled = is_enabled
@@ -224,8 +232,14 @@ class Scheduler:
     # -- a member's own schedules (reminders, check-ins, look-backs): privacy show, export, forget ----
 
     def scope(self) -> Scope:
-        """What this process may claim: its shards' servers' schedules, and DM kinds (anyone's)."""
-        return Scope(self.shards, self.dm_kinds())
+        """What this process may claim: its shards' servers' schedules, and DM kinds (anyone's).
+
+        With several processes, one whose DM queue already holds DM_CLAIM_AHEAD seconds of sending leaves DM
+        kinds to the others until it has room, so a wave is shared by every process's rate, not queued behind
+        one of them.
+        """
+        busy = not self.shards.holds_all and self.dm_backlog_seconds() >= DM_CLAIM_AHEAD
+        return Scope(self.shards, self.dm_kinds(), take_anyone=not busy)
 
     def dm_kinds(self) -> tuple[str, ...]:
         """The registered kinds that message their owner directly."""
@@ -485,6 +499,8 @@ class Scheduler:
         owed = await self.outbox.earliest(self.lease, self.shards)
         if owed is not None:
             earliest = from_timestamp(owed) if earliest is None else min(earliest, from_timestamp(owed))
+        if not self.scope().take_anyone:
+            cap = min(cap, DM_RECHECK)  # DMs were left to others for now: look again once the queue has room
         if earliest is None:
             return cap
         return min(cap, max(0.0, (earliest - self._clock.now()).total_seconds()))
