@@ -29,7 +29,7 @@ from bot.clock import SystemClock
 from bot.command_drift import command_drift
 from bot.config import Settings, SettingsError, level_number, load_settings
 from bot.content.store import ContentError, ContentStore, load_content
-from bot.db import MigrationError, apply_migrations, head_version, open_database
+from bot.db import Database, MigrationError, apply_migrations, head_version, open_database
 from bot.db.health import UnusableDatabaseError, check_database_file
 from bot.db.migrate import version_on_disk
 from bot.db.postgres import PostgresDatabase, log_settings_problems
@@ -169,21 +169,28 @@ async def warn_if_commands_differ(bot: PeerCircleBot, dev_guild_id: int | None) 
         )
 
 
+async def open_storage(settings: Settings) -> Database | str:
+    """The database (SQLite file or PostgreSQL), or one plain line saying why it cannot be used."""
+    try:
+        if settings.database_url is None:
+            # A damaged, unreadable or newer file stops here, untouched and before any keys file is made.
+            check_database_file(settings.database_path)
+        return await open_database(settings.database_target)
+    except UnusableDatabaseError as error:
+        return str(error)
+    except (OSError, sqlite3.Error) as error:
+        return f"DATABASE_PATH: cannot open {settings.database_path} ({error.__class__.__name__})."
+
+
 async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
     """Open storage, build the bot and run it until a signal or disconnect."""
     try:
         content: ContentStore = read_content(settings)
     except ContentError as error:
         return fail(f"content: {error}. Fix that file, then start again.")
-    try:
-        if settings.database_url is None:
-            # A damaged, unreadable or newer file stops here, untouched and before any keys file is made.
-            check_database_file(settings.database_path)
-        db = await open_database(settings.database_target)
-    except UnusableDatabaseError as error:
-        return fail(str(error))
-    except (OSError, sqlite3.Error) as error:
-        return fail(f"DATABASE_PATH: cannot open {settings.database_path} ({error.__class__.__name__}).")
+    db = await open_storage(settings)
+    if isinstance(db, str):
+        return fail(db)
     try:
         try:
             await apply_migrations(db)
