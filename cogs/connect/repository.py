@@ -74,6 +74,7 @@ declare(
             "user_id": "Your Discord id.",
             "accepted": "Whether you accepted.",
             "expires_at": "When it is deleted at the latest.",
+            "position": "The order people were added in (the one who asked first).",
         },
     )
 )
@@ -87,13 +88,8 @@ _MEMBERS_SELECT = (
     "SELECT m.proposal_id, m.guild_id, m.user_id, m.accepted, p.answer_by FROM connect_proposal_members m"
     " JOIN connect_proposals p ON p.id = m.proposal_id WHERE m.proposal_id = $1"
 )
-# The people of a suggestion in the order they were added (the one who asked first). SQLite keeps
-# that order in rowid; PostgreSQL has no such column (ctid moves when `accepted` is set), so there the
-# order is by user id until the table gains a position column.
-_SQL_MEMBERS = {
-    "sqlite": _MEMBERS_SELECT + " ORDER BY m.rowid",
-    "postgres": _MEMBERS_SELECT + " ORDER BY m.user_id",
-}
+# The people of a suggestion in the order they were added (the one who asked first).
+_SQL_MEMBERS = _MEMBERS_SELECT + " ORDER BY m.position"
 
 
 @dataclass(frozen=True)
@@ -226,22 +222,22 @@ class ConnectRepository:
 
     async def add_proposal(self, guild_id: int, user_ids: list[int], now: int, answer_by: int, expires: int) -> int:
         """Store a suggestion and the people it is for."""
-        proposal_id = await self.db.insert(
-            "INSERT INTO connect_proposals (guild_id, answer_by, created_at, expires_at) VALUES ($1, $2, $3, $4)"
-            " RETURNING id",
-            (guild_id, answer_by, now, expires),
-        )
-        for user_id in user_ids:
-            await self.db.execute(
-                "INSERT INTO connect_proposal_members (proposal_id, guild_id, user_id, expires_at)"
-                " VALUES ($1, $2, $3, $4)",
-                (proposal_id, guild_id, user_id, expires),
+        async with self.db.transaction() as tx:  # the suggestion and its people, or nothing
+            proposal_id = await tx.insert(
+                "INSERT INTO connect_proposals (guild_id, answer_by, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+                " RETURNING id",
+                (guild_id, answer_by, now, expires),
+            )
+            await tx.executemany(
+                "INSERT INTO connect_proposal_members (proposal_id, guild_id, user_id, expires_at, position)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                [(proposal_id, guild_id, user_id, expires, n) for n, user_id in enumerate(user_ids)],
             )
         return proposal_id
 
     async def members(self, proposal_id: int) -> list[ProposalMember]:
         """The people in a suggestion (empty when it has ended)."""
-        rows = await self.db.fetchall(_SQL_MEMBERS[self.db.dialect], (proposal_id,))
+        rows = await self.db.fetchall(_SQL_MEMBERS, (proposal_id,))
         return [ProposalMember(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
 
     async def proposals_of(self, user_id: int, guild_id: int | None = None) -> list[int]:

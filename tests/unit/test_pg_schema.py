@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs or py.typed in asyncpg 0.32
-import pgserver
 import pytest
+
+from tests.pg import PgServer
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "bot" / "db" / "migrations"
 BASELINE_VERSION = 16
-BASELINE = MIGRATIONS / "postgres" / "0016_baseline.sql"
 
 # SQLite's declared type -> PostgreSQL's (information_schema.columns.data_type).
 PG_TYPES = {"INTEGER": "bigint", "TEXT": "text", "BLOB": "bytea", "REAL": "double precision"}
@@ -31,16 +31,16 @@ IDENTITY_KEYS = {"id", "block_id", "action_id", "note_id"}
 
 
 def sqlite_migrated() -> sqlite3.Connection:
-    """An in-memory SQLite database with SQLite migrations 0001..0016 applied in order (what the baseline
-    stands for; later migrations have a file in both folders and are not part of it)."""
+    """An in-memory SQLite database with every SQLite migration applied in order (the head the PostgreSQL
+    folder must equal: its baseline stands for 0001..0016, later migrations have a file in both folders)."""
     db = sqlite3.connect(":memory:")
     db.execute("PRAGMA foreign_keys = ON")
-    files = [
-        path
-        for path in sorted((MIGRATIONS / "sqlite").glob("[0-9][0-9][0-9][0-9]_*.sql"))
-        if int(path.name[:4]) <= BASELINE_VERSION
-    ]
-    assert [int(path.name[:4]) for path in files] == list(range(1, BASELINE_VERSION + 1))
+    files = sorted((MIGRATIONS / "sqlite").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    assert [int(path.name[:4]) for path in files] == list(range(1, len(files) + 1))
+    later = sorted((MIGRATIONS / "postgres").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    assert [int(path.name[:4]) for path in later] == list(range(BASELINE_VERSION, len(files) + 1)), (
+        "every migration after the baseline needs a file of the same number in both folders"
+    )
     for path in files:
         db.executescript(path.read_text("utf-8"))
     return db
@@ -54,15 +54,15 @@ def lite() -> Iterator[sqlite3.Connection]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    srv = pgserver.get_server(str(tmp_path_factory.mktemp("pg")), cleanup_mode="stop")
-    yield srv
-    srv.cleanup()
+def server(pg_server: PgServer) -> Any:
+    """The session's PostgreSQL (tests/pg.py)."""
+    return pg_server._server
 
 
 @pytest.fixture
 async def pg(server: Any) -> AsyncIterator[asyncpg.Connection]:
-    """A fresh database with the baseline applied as one multi-statement script, as the runner does."""
+    """A fresh database with the baseline and every later PostgreSQL migration applied, each as one
+    multi-statement script, as the runner does."""
     name = f"baseline_{uuid.uuid4().hex}"
     admin = await asyncpg.connect(server.get_uri())
     try:
@@ -71,7 +71,8 @@ async def pg(server: Any) -> AsyncIterator[asyncpg.Connection]:
         await admin.close()
     conn = await asyncpg.connect(server.get_uri(name))
     try:
-        await conn.execute(BASELINE.read_text("utf-8"))
+        for path in sorted((MIGRATIONS / "postgres").glob("[0-9][0-9][0-9][0-9]_*.sql")):
+            await conn.execute(path.read_text("utf-8"))
         yield conn
     finally:
         await conn.close()
