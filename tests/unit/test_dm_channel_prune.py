@@ -27,7 +27,9 @@ async def _seed(db: Database, owners: list[int]) -> None:
         )
 
 
-async def test_each_slice_forgets_only_ids_without_a_scheduled_dm_and_the_walk_wraps(db: Database, db_path: Path) -> None:
+async def test_each_slice_forgets_only_ids_without_a_scheduled_dm_and_the_walk_wraps(
+    db: Database, db_path: Path
+) -> None:
     channels = DmChannelRepository(db)
     users = [101, 102, 103, 104, 105]
     await _seed(db, users)

@@ -41,7 +41,8 @@ async def add_moment(services, moment_id: int, guild: int, created_at: int, expi
 
 async def add_preference(services, user: int, expires_at: int) -> None:
     await services.db.execute(
-        "INSERT INTO member_preferences (guild_id, user_id, timezone, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO member_preferences (guild_id, user_id, timezone, updated_at, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
         (SHORT, user, "Europe/London", expires_at - DAY, expires_at),
     )
 
