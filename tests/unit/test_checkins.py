@@ -145,7 +145,7 @@ async def test_moments_need_opt_in_and_are_encrypted(services, db):
 
 
 async def _count(db, table: str) -> int:
-    return await db.fetchval(f"SELECT count(*) FROM {table} WHERE user_id = ?", (U,))
+    return await db.fetchval(f"SELECT count(*) FROM {table} WHERE user_id = $1", (U,))
 
 
 @pytest.mark.parametrize("existing", [False, True])

@@ -18,16 +18,18 @@ GUILD = 1
 
 
 async def _seed(db: Database, owners: list[int]) -> None:
-    await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, 0)", (GUILD,))
+    await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, 0)", (GUILD,))
     for n, owner in enumerate(owners, start=1):
         await db.execute(
             "INSERT INTO schedules (id, guild_id, kind, owner_id, target, recurrence, next_run_at, paused,"
-            " created_at, expires_at) VALUES (?, ?, 'checkin', ?, '{}', '{}', NULL, 0, 0, 99999999)",
+            " created_at, expires_at) VALUES ($1, $2, 'checkin', $3, '{}', '{}', NULL, 0, 0, 99999999)",
             (n, GUILD, owner),
         )
 
 
-async def test_each_slice_forgets_only_ids_without_a_scheduled_dm_and_the_walk_wraps(db: Database) -> None:
+async def test_each_slice_forgets_only_ids_without_a_scheduled_dm_and_the_walk_wraps(
+    db: Database, db_path: Path
+) -> None:
     channels = DmChannelRepository(db)
     users = [101, 102, 103, 104, 105]
     await _seed(db, users)
@@ -41,7 +43,7 @@ async def test_each_slice_forgets_only_ids_without_a_scheduled_dm_and_the_walk_w
     assert await channels.prune(KINDS, 104, 2) is None  # 105 forgotten; the end: start again
     assert await channels.prune(KINDS, 0, 10) is None  # a full pass over what is left changes nothing
 
-    rows = read_rows(Path(db.path), "SELECT user_id FROM dm_channels ORDER BY user_id")
+    rows = read_rows(db_path, "SELECT user_id FROM dm_channels ORDER BY user_id")
     assert [r[0] for r in rows] == [101, 103, 104]
 
 

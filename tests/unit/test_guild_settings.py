@@ -72,7 +72,7 @@ async def test_channel_sets_are_read_once_and_every_change_is_seen(services):
     assert await guilds.channels(GUILD, "reflection") == [5]
     # Served from memory: a row written behind the service's back is not read again...
     await services.db.execute(
-        "INSERT INTO guild_channel_sets (guild_id, purpose, channel_id) VALUES (?, 'reflection', 6)", (GUILD,)
+        "INSERT INTO guild_channel_sets (guild_id, purpose, channel_id) VALUES ($1, 'reflection', 6)", (GUILD,)
     )
     assert await guilds.channels(GUILD, "reflection") == [5]
     # ...but every change made through it is.
@@ -99,7 +99,7 @@ async def test_forget_guild_cascades_everywhere(services, db):
     await services.guilds.set(222, "timezone", "Asia/Tokyo")
     await services.guilds.forget_guild(GUILD)
     for table in ("guild_settings", "guild_features", "guild_channel_sets", "member_preferences", "guilds"):
-        assert await db.fetchval(f"SELECT count(*) FROM {table} WHERE guild_id = ?", (GUILD,)) == 0
+        assert await db.fetchval(f"SELECT count(*) FROM {table} WHERE guild_id = $1", (GUILD,)) == 0
     assert (await services.guilds.get(222)).timezone == "Asia/Tokyo"
 
 

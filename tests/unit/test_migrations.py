@@ -1,24 +1,45 @@
-"""Migrations: reach head, are atomic, and stop with the version unchanged on failure."""
+"""Migrations: reach head, are atomic, and stop with the version unchanged on failure.
+
+On PostgreSQL the same checks run over its own folder (bot/db/migrations/postgres), from an empty database.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
 from bot.db import MigrationError, apply_migrations, head_version, open_database
-from bot.db.migrate import current_version, load_migrations, split_statements
+from bot.db.migrate import current_version, load_migrations, migrations_for, split_statements
+from tests.pg import PgServer, run_sync
 
 
-async def test_fresh_database_reaches_head():
-    db = await open_database(":memory:")
+@pytest.fixture
+def empty_target(engine: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database with nothing in it: SQLite in memory, or a new PostgreSQL database with no tables."""
+    if engine == "sqlite":
+        yield ":memory:"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    url = run_sync(server.empty_database())
+    yield url
+    run_sync(server.drop(url))
+
+
+async def test_fresh_database_reaches_head(empty_target):
+    db = await open_database(empty_target)
     try:
-        assert await apply_migrations(db) == head_version()
-        assert await current_version(db) == head_version()
+        head = head_version(migrations_for(db))
+        assert await current_version(db) == 0
+        assert await apply_migrations(db) == head
+        assert await current_version(db) == head
         # Applying again is a no-op.
-        assert await apply_migrations(db) == head_version()
+        assert await apply_migrations(db) == head
     finally:
         await db.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's own settings
 async def test_pragmas_are_set(tmp_path):
     db = await open_database(tmp_path / "x.db")
     try:
@@ -29,12 +50,12 @@ async def test_pragmas_are_set(tmp_path):
         await db.close()
 
 
-async def test_failing_migration_leaves_previous_version(tmp_path):
+async def test_failing_migration_leaves_previous_version(tmp_path, empty_target):
     folder = tmp_path / "migrations"
     folder.mkdir()
     (folder / "0001_ok.sql").write_text("CREATE TABLE a (x INTEGER);")
     (folder / "0002_bad.sql").write_text("CREATE TABLE b (y INTEGER);\nINSERT INTO nowhere VALUES (1);")
-    db = await open_database(":memory:")
+    db = await open_database(empty_target)
     try:
         with pytest.raises(MigrationError) as err:
             await apply_migrations(db, folder)
@@ -42,7 +63,12 @@ async def test_failing_migration_leaves_previous_version(tmp_path):
         assert "0002_bad.sql" in str(err.value)
         assert await current_version(db) == 1
         # The half of 0002 that ran was rolled back.
-        assert await db.fetchval("SELECT count(*) FROM sqlite_master WHERE name = 'b'") == 0
+        tables = {
+            "sqlite": "SELECT count(*) FROM sqlite_master WHERE name = 'b'",
+            "postgres": "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'b'",
+        }
+        assert await db.fetchval(tables[db.dialect]) == 0
+        assert await db.fetchval("SELECT count(*) FROM a") == 0  # 0001 stayed
     finally:
         await db.close()
 

@@ -2,7 +2,7 @@
 
 The scheduler used to walk missed occurrences one by one and stop after 10,000, so a daily rule
 down for ~27 years or more judged a decades-old occurrence and skipped the one late post the
-policy promises. These tests run the scheduler on a real database file with a fake clock, and check
+policy promises. These tests run the scheduler on a real migrated database with a fake clock, and check
 the direct computation against a plain walk over many rules, zones and spans.
 """
 
@@ -11,14 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.clock import FakeClock
-from bot.db import apply_migrations, open_database
+from bot.db import Database
 from bot.scheduling.recurrence import (
     Recurrence,
     count_between,
@@ -36,36 +35,31 @@ BACK_ON = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 BST
 
 @pytest.mark.parametrize(("wake_after", "fired"), [(timedelta(minutes=30), 1), (timedelta(hours=3), 0)])
 async def test_a_daily_rule_from_thirty_years_ago_judges_todays_occurrence(
-    tmp_path: Path, wake_after: timedelta, fired: int
+    db: Database, wake_after: timedelta, fired: int
 ) -> None:
-    db = await open_database(tmp_path / "bot.db")
-    try:
-        await apply_migrations(db)
-        await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, 0)", (GUILD,))
-        clock = FakeClock(CREATED)
-        scheduler = Scheduler(db, clock)
-        firings: list[Firing] = []
+    await db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, 0)", (GUILD,))
+    clock = FakeClock(CREATED)
+    scheduler = Scheduler(db, clock)
+    firings: list[Firing] = []
 
-        async def record(firing: Firing) -> None:
-            firings.append(firing)
+    async def record(firing: Firing) -> None:
+        firings.append(firing)
 
-        scheduler.register("prompt", record, feature="reflection")
-        row = await scheduler.add(GUILD, "prompt", Recurrence.daily((9, 0), "Europe/London"))
-        assert row.next_run_at == datetime(1996, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 BST
-        # The bot was down from before that first 09:00 until today: 10,957 daily occurrences passed.
-        clock.set(BACK_ON + wake_after)
-        assert await scheduler.run_due() == fired
-        assert await scheduler.run_due() == 0
-        if fired:
-            (firing,) = firings
-            assert firing.due_at == BACK_ON  # today's 09:00 BST
-            assert firing.late
-            assert firing.missed == (BACK_ON.date() - CREATED.date()).days == 10_957
-        stored = await scheduler.repository.get(row.id)
-        assert stored is not None
-        assert stored.next_run_at == BACK_ON + timedelta(days=1)
-    finally:
-        await db.close()
+    scheduler.register("prompt", record, feature="reflection")
+    row = await scheduler.add(GUILD, "prompt", Recurrence.daily((9, 0), "Europe/London"))
+    assert row.next_run_at == datetime(1996, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 BST
+    # The bot was down from before that first 09:00 until today: 10,957 daily occurrences passed.
+    clock.set(BACK_ON + wake_after)
+    assert await scheduler.run_due() == fired
+    assert await scheduler.run_due() == 0
+    if fired:
+        (firing,) = firings
+        assert firing.due_at == BACK_ON  # today's 09:00 BST
+        assert firing.late
+        assert firing.missed == (BACK_ON.date() - CREATED.date()).days == 10_957
+    stored = await scheduler.repository.get(row.id)
+    assert stored is not None
+    assert stored.next_run_at == BACK_ON + timedelta(days=1)
 
 
 def walk(rec: Recurrence, due: datetime, now: datetime) -> tuple[datetime, int, datetime | None]:

@@ -25,23 +25,24 @@ async def seeded(services, clock):
     """Two servers, and a few moments, saved strategies and preferences of different ages."""
     now = to_timestamp(clock.now())
     for guild in (SHORT, DEFAULT):
-        await services.db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES (?, ?)", (guild, now - 400 * DAY))
+        await services.db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, $2)", (guild, now - 400 * DAY))
     await services.db.execute(
-        "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, 'retention_days', '30')", (SHORT,)
+        "INSERT INTO guild_settings (guild_id, key, value) VALUES ($1, 'retention_days', '30')", (SHORT,)
     )
     return now
 
 
 async def add_moment(services, moment_id: int, guild: int, created_at: int, expires_at: int) -> None:
     await services.db.execute(
-        "INSERT INTO moments (id, guild_id, user_id, body, created_at, expires_at) VALUES (?, ?, 7, ?, ?, ?)",
+        "INSERT INTO moments (id, guild_id, user_id, body, created_at, expires_at) VALUES ($1, $2, 7, $3, $4, $5)",
         (moment_id, guild, services.keys.encrypt("a kind word from a coworker"), created_at, expires_at),
     )
 
 
 async def add_preference(services, user: int, expires_at: int) -> None:
     await services.db.execute(
-        "INSERT INTO member_preferences (guild_id, user_id, timezone, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO member_preferences (guild_id, user_id, timezone, updated_at, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
         (SHORT, user, "Europe/London", expires_at - DAY, expires_at),
     )
 

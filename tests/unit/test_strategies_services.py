@@ -22,9 +22,9 @@ from tests.content_store import tiny_content
 
 
 @pytest.fixture
-async def services(clock):
+async def services(clock, database_target):
     """These tests use a tiny hand-built content store, so they don't depend on the shipped wording."""
-    svc = await make_services(clock=clock, content=tiny_content())
+    svc = await make_services(clock=clock, db_path=database_target, content=tiny_content())
     yield svc
     await svc.db.close()
 
@@ -97,7 +97,7 @@ async def test_favourites_save_expire_and_clean(services, clock, db, strategies)
     assert added and days == 90
     assert (await svc.save(GUILD, USER, "not-about-me"))[0] is False
     columns = "guild_id, user_id, strategy_id, saved_at, expires_at"
-    sql = f"INSERT INTO strategy_favourites ({columns}) VALUES (?, ?, ?, 0, ?)"
+    sql = f"INSERT INTO strategy_favourites ({columns}) VALUES ($1, $2, $3, 0, $4)"
     await db.execute(sql, (GUILD, USER, "vanished", 2**40))
     found, vanished = await svc.saved(GUILD, USER)
     assert [s.id for s in found] == ["not-about-me"] and vanished == 1

@@ -10,6 +10,7 @@ import pytest
 
 from bot.app import EXTENSIONS, Services
 from bot.clock import FakeClock, to_timestamp
+from bot.db import placeholders
 from bot.errors import UserFacingError
 from bot.privacy import load_declarations
 from bot.repositories.schema import rows_mentioning, table_names
@@ -279,7 +280,7 @@ async def test_until_lifted_blocks_end_with_the_retention_period(
     created = int(clock.now().timestamp())
     await services.db.execute(
         "INSERT INTO vent_blocks (guild_id, post_id, message_id, member_tag, created_at, until_at) "
-        "VALUES (?, 1, 1, 'legacy', ?, NULL)",
+        "VALUES ($1, 1, 1, 'legacy', $2, NULL)",
         (GUILD, created),
     )
     await venting.posts_to_close()
@@ -413,7 +414,7 @@ async def test_a_deleted_message_leaves_a_gap_that_keeps_later_ones_findable(
     assert (await venting.forget(ALICE))["links to anonymous messages"] == 3
     day = to_timestamp(services.clock.now()) // 86400
     alices = [services.keys.tag("vent-find", GUILD, ALICE, day, n) for n in range(12)]
-    marks = ", ".join("?" * len(alices))
+    marks = placeholders(len(alices))
     assert dbfile.count(db_path, "vent_link_gaps", f"finder IN ({marks})", tuple(alices)) == 0
     assert dbfile.count(db_path, "vent_link_gaps") == 4  # Bob's, whose other posts stay
     assert len((await venting.export(BOB))["anonymous_posts"]) == 2
