@@ -3,6 +3,7 @@ and the keys file appears only once Discord has accepted the token."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import selectors
@@ -118,7 +119,7 @@ def test_console_script_lists_its_modes(tmp_path):
         check=False,
     )
     assert result.returncode == 0
-    assert "{run,check,sync,demo}" in result.stdout
+    assert "{run,check,sync,demo,migrate-to-postgres,keys}" in result.stdout
     pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
     assert 'peer-circle = "bot.cli:main"' in pyproject
 
@@ -178,3 +179,24 @@ async def test_keys_file_that_cannot_be_written_is_named_not_blamed_on_the_netwo
     err = capsys.readouterr().err
     assert err.startswith("peer-circle: keys file: cannot write")
     assert "reach Discord" not in err
+
+
+def test_keys_prints_the_keys_file_as_env_lines_every_host_can_use(tmp_path):
+    env = {**clean_env(tmp_path), "DATABASE_PATH": str(tmp_path / "data" / "bot.db")}
+    first = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "keys"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert first.returncode == 0, first.stderr
+    lines = dict(line.split("=", 1) for line in first.stdout.splitlines())
+    assert set(lines) == {"ENCRYPTION_KEY", "HASH_KEY"}
+    assert "new keys" in first.stderr
+    # With a keys file beside the database, those are the keys printed (the database was written with them).
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "bot.keys").write_text(
+        json.dumps({"encryption_key": lines["ENCRYPTION_KEY"], "hash_key": lines["HASH_KEY"]}), "utf-8"
+    )
+    again = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "keys"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert dict(line.split("=", 1) for line in again.stdout.splitlines()) == lines
+    assert "new keys" not in again.stderr
