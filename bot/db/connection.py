@@ -150,10 +150,12 @@ class Database:
 
         return stop
 
-    async def checkpoint(self, tables: Iterable[str] = ()) -> None:
+    async def checkpoint(self, tables: Iterable[str] = (), *, rewrite: bool = True) -> None:
         """Make erased rows leave the files on disk now (after forget, purges, a server's removal).
 
-        `tables` names what was erased (the PostgreSQL side vacuums those; SQLite checkpoints its WAL).
+        `tables` names what was erased and `rewrite` says whether those tables must be written afresh
+        (PostgreSQL: VACUUM FULL after an erasure someone asked for, a plain VACUUM for routine expiry);
+        SQLite overwrites deleted content as it goes (`secure_delete`) and only folds in its WAL.
         """
         raise NotImplementedError
 
@@ -264,7 +266,7 @@ class SqliteDatabase(Database):
             raise
         await self._conn.execute("RELEASE part")
 
-    async def checkpoint(self, tables: Iterable[str] = ()) -> None:
+    async def checkpoint(self, tables: Iterable[str] = (), *, rewrite: bool = True) -> None:
         """Copy the WAL into the database file and truncate the WAL to zero bytes.
 
         Run after erasing (forget, purges, a server's removal): until then the erased rows' old

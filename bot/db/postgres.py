@@ -183,23 +183,26 @@ class PostgresDatabase(Database):
                 await conn.execute("SELECT pg_advisory_unlock($1)", lock_key(name))
                 await conn.execute("RESET lock_timeout")
 
-    async def checkpoint(self, tables: Iterable[str] = ()) -> None:
-        """VACUUM (ANALYZE) what was erased, then CHECKPOINT where the bot's role may (pg_checkpoint).
+    async def checkpoint(self, tables: Iterable[str] = (), *, rewrite: bool = True) -> None:
+        """Make erased rows leave the data files: VACUUM what was erased, then CHECKPOINT where allowed.
 
-        Outside any transaction (VACUUM cannot run inside one). VACUUM frees the erased rows' space at once,
-        rather than when autovacuum gets round to it; ANALYZE replaces the column statistics, whose samples
-        could hold an erased value; CHECKPOINT writes the result to the data files now. Tables that lose rows
-        through a foreign key go too. With no table named, the whole database. What none of this reaches
-        (the write-ahead log, replicas, backups) is written down in docs/PRIVACY.md.
+        `rewrite` (after a member's erasure, a server's removal, a lowered retention period) runs
+        `VACUUM (FULL, ANALYZE)`: each table and its indexes are written afresh and the old files removed,
+        since a plain VACUUM frees an erased row's space but can leave its bytes in table and index pages
+        until they are reused. Without it (the routine purge of expired rows) a plain `VACUUM (ANALYZE)`.
+        ANALYZE replaces the column statistics, whose samples could hold an erased value. Tables that lose
+        rows through a foreign key go too; with no table named, the whole database. Outside any transaction
+        (VACUUM cannot run inside one). docs/PRIVACY.md says what none of this reaches (the WAL, backups).
         """
         names = sorted(set(tables))
+        options = "(FULL, ANALYZE)" if rewrite else "(ANALYZE)"
         async with self.pool.acquire() as conn:
             if names:
                 names = sorted(set(names) | set(await conn.fetchval(_REFERENCING, names) or ()))
                 quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
-                await conn.execute(f"VACUUM (ANALYZE) {quoted}")
+                await conn.execute(f"VACUUM {options} {quoted}")
             else:
-                await conn.execute("VACUUM (ANALYZE)")
+                await conn.execute(f"VACUUM {options}")
             try:
                 await conn.execute("CHECKPOINT")
             except asyncpg.InsufficientPrivilegeError:
