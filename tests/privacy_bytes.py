@@ -82,10 +82,14 @@ def scan_member(
 def _scan_postgres(address: DbAddress, needles: dict[str, bytes]) -> dict[str, list[str]]:
     rows(address, "CHECKPOINT")
     oid = rows(address, "SELECT oid FROM pg_database WHERE datname = current_database()")[0][0]
+    relations = {
+        str(node): name for node, name in rows(address, "SELECT pg_relation_filenode(oid), relname FROM pg_class")
+    }
     hits: dict[str, list[str]] = {}
     for file in sorted((address.data_dir / "base" / str(oid)).iterdir()):
         data = file.read_bytes()
         names = [name for name, needle in needles.items() if needle in data]
         if names:
-            hits[file.name] = names
+            node = file.name.split("_")[0].split(".")[0]
+            hits[f"{file.name} ({relations.get(node, 'unknown')})"] = names
     return hits

@@ -10,6 +10,7 @@ import pytest
 from bot.app import Services
 from bot.repositories import schema
 from bot.testing import SimcordClock, make_services
+from tests.dbfile import DbAddress, rows
 from tests.e2e.world import World, make_world
 from tests.fake_prompts import placeholder_content
 
@@ -19,9 +20,9 @@ DAY = 24 * 3600
 
 
 @pytest.fixture
-async def sim_services(tmp_path: Path) -> AsyncIterator[Services]:
-    """A file database (so its bytes can be scanned) and placeholder prompts."""
-    svc = await make_services(clock=SimcordClock(), db_path=str(tmp_path / "x.db"), content=placeholder_content())
+async def sim_services(database_target: str) -> AsyncIterator[Services]:
+    """A fresh database on the test's engine (its bytes can be scanned through `db_path`) and placeholder prompts."""
+    svc = await make_services(clock=SimcordClock(), db_path=database_target, content=placeholder_content())
     yield svc
     await svc.db.close()
 
@@ -73,7 +74,15 @@ async def rows_with(services: Services, value: str | int) -> dict[str, int]:
 
 
 async def file_bytes(services: Services, path: Path) -> bytes:
-    """The WAL as it stands, then the database file after a checkpoint: what an operator could read."""
+    """The WAL as it stands, then the database file after a checkpoint: what an operator could read.
+
+    On PostgreSQL (`path` a DbAddress): the database's own data files after the bot's checkpoint.
+    """
+    if isinstance(path, DbAddress):
+        await services.db.checkpoint()
+        rows(path, "CHECKPOINT")
+        oid = rows(path, "SELECT oid FROM pg_database WHERE datname = current_database()")[0][0]
+        return b"".join(_read(f) for f in sorted((path.data_dir / "base" / str(oid)).iterdir()))
     wal = path.with_name(path.name + "-wal")
     data = _read(wal)
     await services.db.checkpoint()

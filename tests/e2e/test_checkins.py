@@ -61,7 +61,7 @@ async def test_scheduled_dm_arrives_at_the_chosen_time_with_one_prompt_and_four_
 
 
 async def test_answer_with_keeping_off_is_discarded_everywhere_including_the_file(
-    world, simcord_env, sim_services, tmp_path
+    world, simcord_env, sim_services, db_path: Path
 ):
     await start(world)
     await advance(simcord_env, TO_NINE)
@@ -70,12 +70,12 @@ async def test_answer_with_keeping_off_is_discarded_everywhere_including_the_fil
     assert "it isn't stored anywhere" in done.response.content
     assert await rows_with(sim_services, SECRET) == {}
     assert await rows_with(sim_services, "zq-private") == {}
-    assert SECRET.encode() not in await file_bytes(sim_services, Path(tmp_path / "x.db"))
-    assert b"zq-private" not in await file_bytes(sim_services, Path(tmp_path / "x.db"))
+    assert SECRET.encode() not in await file_bytes(sim_services, db_path)
+    assert b"zq-private" not in await file_bytes(sim_services, db_path)
 
 
 async def test_answer_with_keeping_on_is_encrypted_then_shown_only_in_history_and_deletable(
-    world, simcord_env, sim_services, tmp_path
+    world, simcord_env, sim_services, db_path: Path
 ):
     await start(world, keep=30)
     await advance(simcord_env, TO_NINE)
@@ -84,7 +84,7 @@ async def test_answer_with_keeping_on_is_encrypted_then_shown_only_in_history_an
     assert "Kept, encrypted, for 30 days" in done.response.content
     assert await schema.rows_mentioning(sim_services.db, "checkin_answers", world.member.id) == 1
     assert await rows_with(sim_services, SECRET) == {}
-    assert b"zq-private" not in await file_bytes(sim_services, Path(tmp_path / "x.db"))
+    assert b"zq-private" not in await file_bytes(sim_services, db_path)
 
     history = await world.member.slash(world.general, "checkin history")
     assert history.ephemeral

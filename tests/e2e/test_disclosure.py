@@ -33,7 +33,7 @@ async def test_walk_through_ends_with_the_closing_reminder_and_stores_nothing(wo
     assert await rows_with(sim_services, world.member.id) == {}
 
 
-async def test_kept_notes_are_encrypted_and_only_shown_to_their_author(world, sim_services, tmp_path):
+async def test_kept_notes_are_encrypted_and_only_shown_to_their_author(world, sim_services, db_path: Path):
     closing = await _walk(world)
     shown = await world.member.click(closing.response.message, label="Keep notes")
     assert shown.modal is not None
@@ -41,7 +41,7 @@ async def test_kept_notes_are_encrypted_and_only_shown_to_their_author(world, si
     assert "Kept, encrypted" in done.response.content
     assert set(await rows_with(sim_services, world.member.id)) == {"disclosure_notes"}
     assert await rows_with(sim_services, NOTE) == {}
-    assert b"wv-note" not in await file_bytes(sim_services, Path(tmp_path / "x.db"))
+    assert b"wv-note" not in await file_bytes(sim_services, db_path)
     again = await world.member.slash(world.general, "disclosure")
     assert any(NOTE in f.content for f in again.followups)
     other = await world.mod.slash(world.general, "disclosure")

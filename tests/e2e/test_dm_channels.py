@@ -28,19 +28,19 @@ def post_to(channel_id: int) -> tuple[str, str]:
     return ("POST", f"/channels/{channel_id}/messages")
 
 
-def stored(tmp_path: Path) -> list[tuple[int, int]]:
-    return dbfile.rows(tmp_path / "x.db", "SELECT user_id, channel_id FROM dm_channels")
+def stored(db_path: Path) -> list[tuple[int, int]]:
+    return dbfile.rows(db_path, "SELECT user_id, channel_id FROM dm_channels")
 
 
 async def test_the_first_check_in_opens_the_channel_once_and_every_later_one_costs_one_request(
-    world, simcord_env, tmp_path
+    world, simcord_env, db_path
 ):
     await start(world)
     before = len(simcord_env.http_requests)
     await advance(simcord_env, TO_NINE)
     dm = world.member.user.dm_channel
     assert requests(simcord_env, before) == [OPEN, post_to(dm.id)]
-    assert stored(tmp_path) == [(world.member.id, dm.id)]
+    assert stored(db_path) == [(world.member.id, dm.id)]
     for day in range(2):
         before = len(simcord_env.http_requests)
         await advance(simcord_env, DAY)
@@ -49,7 +49,7 @@ async def test_the_first_check_in_opens_the_channel_once_and_every_later_one_cos
 
 
 async def test_the_channel_is_opened_ahead_of_the_wave_only_for_members_due_soon(
-    world, simcord_env, simcord_bot, tmp_path
+    world, simcord_env, simcord_bot, db_path
 ):
     await start(world)
     await start(world, world.other, time="15:00")
@@ -58,7 +58,7 @@ async def test_the_channel_is_opened_ahead_of_the_wave_only_for_members_due_soon
     assert await simcord_bot.open_dm_channels_ahead() == 1
     assert requests(simcord_env, before) == [OPEN]
     dm = world.member.user.dm_channel
-    assert stored(tmp_path) == [(world.member.id, dm.id)]  # the 15:00 member is not due within the hour
+    assert stored(db_path) == [(world.member.id, dm.id)]  # the 15:00 member is not due within the hour
     assert dms(world.member) == []
     before = len(simcord_env.http_requests)
     await advance(simcord_env, 31 * 60)
@@ -67,7 +67,7 @@ async def test_the_channel_is_opened_ahead_of_the_wave_only_for_members_due_soon
 
 
 async def test_a_stale_stored_id_is_dropped_and_the_channel_opened_again_once(
-    world, simcord_env, sim_services, tmp_path
+    world, simcord_env, sim_services, db_path
 ):
     await start(world)
     await advance(simcord_env, TO_NINE)
@@ -77,10 +77,10 @@ async def test_a_stale_stored_id_is_dropped_and_the_channel_opened_again_once(
     await advance(simcord_env, DAY)
     assert requests(simcord_env, before) == [post_to(4242), OPEN, post_to(dm.id)]
     assert len(dms(world.member)) == 2
-    assert stored(tmp_path) == [(world.member.id, dm.id)]
+    assert stored(db_path) == [(world.member.id, dm.id)]
 
 
-async def test_a_refused_stored_channel_is_reopened_once_then_the_dms_count_as_closed(world, simcord_env, tmp_path):
+async def test_a_refused_stored_channel_is_reopened_once_then_the_dms_count_as_closed(world, simcord_env, db_path):
     await start(world)
     await advance(simcord_env, TO_NINE)
     dm = world.member.user.dm_channel
@@ -95,12 +95,12 @@ async def test_a_refused_stored_channel_is_reopened_once_then_the_dms_count_as_c
     await advance(simcord_env, DAY)
     assert requests(simcord_env, before) == [post_to(dm.id), OPEN, post_to(dm.id)]
     assert len(dms(world.member)) == 2
-    assert stored(tmp_path) == []  # closed DMs leave no id behind
+    assert stored(db_path) == []  # closed DMs leave no id behind
     told = await world.member.slash(world.general, "preferences show")
     assert any("direct messages from this server are closed" in f.content for f in told.followups)
 
 
-async def test_export_shows_the_stored_id_and_forget_erases_it_from_the_file(world, simcord_env, tmp_path):
+async def test_export_shows_the_stored_id_and_forget_erases_it_from_the_file(world, simcord_env, db_path):
     await start(world)
     await advance(simcord_env, TO_NINE)
     dm = world.member.user.dm_channel
@@ -112,21 +112,21 @@ async def test_export_shows_the_stored_id_and_forget_erases_it_from_the_file(wor
     assert "1 stored id of our direct-message conversation" in shown.response.content
     asked = await world.member.slash(world.general, "privacy forget")
     await world.member.click(asked.response.message, label="Yes, erase everything")
-    assert stored(tmp_path) == []
-    assert dbfile.count(tmp_path / "x.db", "dm_channels") == 0
+    assert stored(db_path) == []
+    assert dbfile.count(db_path, "dm_channels") == 0
 
 
 async def test_stopping_the_last_scheduled_dm_forgets_the_id_and_an_unused_one_expires(
-    world, simcord_env, simcord_bot, sim_services, tmp_path
+    world, simcord_env, simcord_bot, sim_services, db_path
 ):
     await start(world)
     await start(world, world.other)
     await advance(simcord_env, TO_NINE)
-    assert len(stored(tmp_path)) == 2
+    assert len(stored(db_path)) == 2
     stopped = await world.member.slash(world.general, "checkin stop")
     assert "stopped" in stopped.response.content
-    assert stored(tmp_path) == [(world.other.id, world.other.user.dm_channel.id)]
+    assert stored(db_path) == [(world.other.id, world.other.user.dm_channel.id)]
     # A month without a DM through it (here: its expiry moved to the past): the purge takes it.
     await sim_services.db.execute("UPDATE dm_channels SET expires_at = 1")
     await simcord_bot.run_maintenance()
-    assert stored(tmp_path) == []
+    assert stored(db_path) == []

@@ -42,12 +42,12 @@ def _pg_rows(url: str, table: str, columns: list[str]) -> list[tuple[Any, ...]]:
 
 
 async def test_every_row_arrives_and_counts_are_printed_per_table(
-    world, simcord_env, sim_services, tmp_path: Path, pg_server: PgServer
+    world, simcord_env, sim_services, tmp_path: Path, db_path: Path, pg_server: PgServer
 ) -> None:
     await _seed(world, simcord_env, sim_services)
     await sim_services.db.checkpoint()
     url = await pg_server.empty_database()
-    source = tmp_path / "x.db"
+    source = db_path
     result = subprocess.run(  # noqa: ASYNC221 - the operator's command, run as they would; the bot is idle
         [sys.executable, "-m", "bot.cli", "migrate-to-postgres"],
         cwd=tmp_path,
@@ -80,14 +80,14 @@ async def test_every_row_arrives_and_counts_are_printed_per_table(
 
 
 async def test_a_database_that_already_holds_rows_is_refused_untouched(
-    world, simcord_env, sim_services, tmp_path: Path, pg_server: PgServer
+    world, simcord_env, sim_services, db_path: Path, pg_server: PgServer
 ) -> None:
     await _seed(world, simcord_env, sim_services)
     await sim_services.db.checkpoint()
     url = await pg_server.fresh_database()
     read_rows(url, "INSERT INTO guilds (guild_id, joined_at) VALUES (1, 1)")
     with pytest.raises(TransferError, match="already holds rows in guilds"):
-        run_sync(migrate_to_postgres(tmp_path / "x.db", url))
+        run_sync(migrate_to_postgres(db_path, url))
     assert read_rows(url, "SELECT count(*) FROM guilds") == [(1,)]
     assert read_rows(url, "SELECT count(*) FROM schedules") == [(0,)]
     await pg_server.drop(url)

@@ -31,11 +31,11 @@ async def test_first_add_shows_the_statement_and_not_now_stores_nothing(world, s
     assert await rows_with(sim_services, world.member.id) == {}
 
 
-async def test_add_list_delete_with_text_encrypted_at_rest(world, sim_services, tmp_path):
+async def test_add_list_delete_with_text_encrypted_at_rest(world, sim_services, db_path: Path):
     done = await _add(world, MOMENT)
     assert "Kept, encrypted" in done.response.content
     assert await rows_with(sim_services, MOMENT) == {}
-    assert b"qx-moment" not in await file_bytes(sim_services, Path(tmp_path / "x.db"))
+    assert b"qx-moment" not in await file_bytes(sim_services, db_path)
     await _add(world, "second good moment")
     listed = await world.member.slash(world.general, "moment list")
     assert listed.ephemeral
