@@ -16,7 +16,7 @@ import pytest
 from bot.db.transfer import TransferError, migrate_to_postgres
 from bot.repositories import schema
 from tests.e2e.checkin_helpers import sim_services, world
-from tests.e2e.test_privacy_registry import _seed
+from tests.e2e.everyone_seed import seed_everything as _seed
 from tests.pg import PgServer, read_rows, run_sync
 
 __all__ = ["sim_services", "world"]

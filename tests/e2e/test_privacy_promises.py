@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from bot.repositories import schema
 from bot.testing import make_bot, make_services
 from tests.e2e.checkin_helpers import DAY, TO_NINE, advance, answer, dms, rows_with, sim_services, start, world
@@ -17,21 +15,6 @@ from tests.fake_prompts import placeholder_content
 from tests.privacy_bytes import scan_member
 
 __all__ = ["sim_services", "world"]
-
-
-@pytest.fixture
-def erased_bytes_scanned(engine: str, request: pytest.FixtureRequest) -> None:
-    """Mark a test whose bytes scan after erasing fails on PostgreSQL today, strictly, so the fix shows.
-
-    `PostgresDatabase.checkpoint` runs `VACUUM (ANALYZE)`, which frees an erased row's index entries but
-    leaves their bytes in the index pages' free space (and a heap page's, when other rows stay on it):
-    the member's id and keyed hash remain in the index files. `VACUUM (FULL, ANALYZE)` on the erased
-    tables writes fresh files and these tests pass (tried); bot/db/postgres.py is the lead's to change.
-    """
-    if engine == "postgres":
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="VACUUM leaves erased index entries' bytes in the index files")
-        )
 
 
 async def _moment(world, text: str, keep: int = 365):
@@ -57,7 +40,7 @@ async def _store_old_items(world, simcord_env, services) -> int:
 
 
 async def test_lowering_retention_removes_older_items_at_once_and_says_how_many(
-    world, simcord_env, sim_services, db_path: Path, erased_bytes_scanned
+    world, simcord_env, sim_services, db_path: Path
 ):
     post_id = await _store_old_items(world, simcord_env, sim_services)
     await world.member.slash(
@@ -100,7 +83,7 @@ async def test_the_maintenance_pass_enforces_a_lowered_retention_anyway(world, s
 
 
 async def test_forget_leaves_no_trace_of_the_member_in_the_database_wal_or_shm(
-    world, simcord_env, sim_services, db_path: Path, erased_bytes_scanned
+    world, simcord_env, sim_services, db_path: Path
 ):
     post_id = await _store_old_items(world, simcord_env, sim_services)
     await world.member.slash(world.general, "preferences timezone", name="Europe/Paris")
@@ -116,7 +99,7 @@ async def test_forget_leaves_no_trace_of_the_member_in_the_database_wal_or_shm(
 
 
 async def test_a_server_that_removed_the_bot_while_it_was_offline_is_forgotten_after_the_grace_period(
-    world, simcord_env, sim_services, database_target: str, db_path: Path, erased_bytes_scanned
+    world, simcord_env, sim_services, database_target: str, db_path: Path
 ):
     await world.member.slash(world.general, "preferences timezone", name="Europe/Paris")
     await world.member.slash(world.general, "strategy save", strategy="not-about-me")
@@ -181,9 +164,7 @@ async def test_deleting_a_moment_deletes_the_look_back_dm_that_quotes_it(world, 
     assert await rows_with(sim_services, world.member.id) == {"moment_settings": 1, "schedules": 1, "dm_channels": 1}
 
 
-async def test_forget_deletes_the_look_back_dm_and_the_export_listed_it(
-    world, simcord_env, sim_services, db_path, erased_bytes_scanned
-):
+async def test_forget_deletes_the_look_back_dm_and_the_export_listed_it(world, simcord_env, sim_services, db_path):
     await _look_back_sent(world, simcord_env)
     exported = await world.member.slash(world.general, "privacy export")
     data = json.loads(await exported.response.attachments[0].read())
@@ -261,7 +242,7 @@ async def test_saved_strategies_are_kept_as_long_as_the_confirmation_says(world,
 
 
 async def test_a_member_who_left_can_see_export_and_forget_everything_from_a_dm(
-    world, simcord_env, sim_services, db_path: Path, erased_bytes_scanned
+    world, simcord_env, sim_services, db_path: Path
 ):
     post_id = await _store_old_items(world, simcord_env, sim_services)
     await world.member.slash(world.general, "preferences timezone", name="Europe/Paris")
