@@ -58,14 +58,16 @@ lifted (then it is deleted at once), so erasing is not a way round a moderator's
   (`secure_delete`), and the log file is kept small (`journal_size_limit`), so erased data does not
   linger in the files an operator backs up.
 - **On PostgreSQL (a network running the bot on several machines), erasing goes as far as the bot can
-  take it, and no further.** After the same moments the bot runs `VACUUM (ANALYZE)` on the tables it
-  erased from (and those that lost rows through them), which frees the erased rows' space in the table
-  and index files and replaces the column statistics (whose samples could hold an erased id), then
-  `CHECKPOINT` so the data files on disk no longer hold them (this needs the `pg_checkpoint` role; without
-  it the server writes them at its next checkpoint, within `checkpoint_timeout`, 5 minutes by default).
-  What remains for a while: PostgreSQL's write-ahead log (`pg_wal`) keeps the erased rows until the
-  server recycles those segments, usually within a few checkpoints; WAL archives, replicas' logs and
-  backups keep them for as long as the operator keeps those. Ask your operator how long that is.
+  take it, and no further.** After `/privacy forget`, a server's removal and a shortened retention period,
+  the bot rewrites the tables it erased from (and those that lost rows through them) with
+  `VACUUM (FULL, ANALYZE)`: each table and its indexes are written afresh without the erased rows, the old
+  files are deleted, and the column statistics (whose samples could hold an erased id) are made again.
+  Expired rows removed by the routine purge are vacuumed at once and their tables rewritten at most a day
+  later. Then `CHECKPOINT` puts the result on disk (this needs the `pg_checkpoint` role; without it the
+  server does so at its next checkpoint, within `checkpoint_timeout`, 5 minutes by default).
+  What remains for a while: PostgreSQL's write-ahead log (`pg_wal`) keeps erased rows until the server
+  recycles those segments, usually within a few checkpoints; WAL archives, replicas and backups keep them
+  for as long as the operator keeps those. Ask your operator how long that is.
   PostgreSQL's own log never receives member ids from the bot: every value is sent apart from the
   statement, and the bot warns at start if the server is set to log those values.
 """

@@ -5,14 +5,17 @@ erasing, migrations taken in turn, a password never shown."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.changes import ChangeFeed
+from bot.clock import FakeClock, to_timestamp
 from bot.db import Database, MigrationError, UnusableDatabaseError, apply_migrations, head_version, open_database
 from bot.db.migrate import POSTGRES_DIR, current_version
 from bot.db.postgres import PostgresDatabase, log_settings_problems, without_password
+from bot.testing import make_bot, make_services
 from tests.dbfile import DbAddress
 from tests.pg import PgServer, database_name, read_rows
 from tests.privacy_bytes import id_encodings, scan
@@ -284,3 +287,45 @@ async def test_two_processes_cannot_run_the_same_shard(
     assert await second.hold_shards([2, 3], 4) == []
     await first.close()  # the process ends: its shards are free for a replacement
     assert await second.hold_shards([0, 1], 4) == []
+
+
+async def test_expired_rows_leave_the_data_files_within_a_day(pg_server: PgServer) -> None:
+    """The purge vacuums at every pass and rewrites the tables it purged at most once a day (PRIVACY.md)."""
+    url = await pg_server.fresh_database()
+    clock = FakeClock()
+    services = await make_services(clock=clock, db_path=url)
+    bot = make_bot(services, extensions=())
+    address = DbAddress.of(url, pg_server.data_dir)
+    now = to_timestamp(clock.now())
+
+    async def moment(user_id: int, expires_at: int) -> None:
+        await services.db.execute(
+            "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            (5, user_id, b"words", now, expires_at),
+        )
+
+    def filenode() -> object:
+        return read_rows(url, "SELECT pg_relation_filenode('moments')")
+
+    try:
+        await services.db.execute("INSERT INTO guilds (guild_id, joined_at) VALUES ($1, $2)", (5, now))
+        for n in range(200):
+            await moment(1000 + n, now + 10 * 86400)
+        first, second = 987_654_321_012_345_678, 876_543_210_987_654_321
+        await moment(first, now - 1)
+        await bot.run_maintenance()  # the first purge rewrites
+        assert scan(address, id_encodings(first)) == {}
+        await moment(second, now + 3600)
+        clock.advance(timedelta(hours=2))
+        written = filenode()
+        await bot.run_maintenance()  # an hour later: vacuumed only
+        assert filenode() == written
+        assert read_rows(url, "SELECT count(*) FROM moments WHERE user_id = $1", (second,)) == [(0,)]
+        clock.advance(timedelta(days=1))
+        await moment(1, to_timestamp(clock.now()) - 1)  # the next day's purge has something to remove
+        await bot.run_maintenance()
+        assert filenode() != written  # rewritten: the second member's bytes went with the old files
+        assert scan(address, id_encodings(second)) == {}
+    finally:
+        await services.db.close()
+        await pg_server.drop(url)
