@@ -61,20 +61,16 @@ class PgServer:
         """A new database at the migrations' head; returns its address."""
         if not self._template_ready:
             await self._make_template()
-        name = f"t{next(self._names)}"
-        conn = await asyncpg.connect(self.url())
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-        finally:
-            await conn.close()
-        return self.url(name)
+        return await self._create(f"t{next(self._names)}", f' TEMPLATE "{TEMPLATE}"')
 
     async def empty_database(self) -> str:
         """A new database with nothing in it (for migration tests)."""
-        name = f"e{next(self._names)}"
+        return await self._create(f"e{next(self._names)}", "")
+
+    async def _create(self, name: str, options: str) -> str:
         conn = await asyncpg.connect(self.url())
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"{options}')
         finally:
             await conn.close()
         return self.url(name)

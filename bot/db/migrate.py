@@ -117,14 +117,8 @@ async def apply_migrations(db: Database, directory: Path | None = None) -> int:
         assert isinstance(db, PostgresDatabase)
         async with db.waiting_lock(MIGRATION_LOCK):
             return await _apply_postgres(db, directory)
-    version = await current_version(db)
-    migrations = load_migrations(directory)
-    head = migrations[-1].version if migrations else 0
-    if version > head:
-        raise newer_than_code(db.path, version, head)
-    for migration in migrations:
-        if migration.version <= version:
-            continue
+    version, pending = await _pending(db, directory)
+    for migration in pending:
         try:
             async with db.transaction():
                 for statement in migration.statements:
@@ -136,6 +130,16 @@ async def apply_migrations(db: Database, directory: Path | None = None) -> int:
         version = migration.version
         log.info("applied migration %s", migration.name)
     return version
+
+
+async def _pending(db: Database, directory: Path) -> tuple[int, list[Migration]]:
+    """The database's version and the migrations past it; refuses (changing nothing) one newer than this code."""
+    version = await current_version(db)
+    migrations = load_migrations(directory)
+    head = migrations[-1].version if migrations else 0
+    if version > head:
+        raise newer_than_code(db.path, version, head)
+    return version, [m for m in migrations if m.version > version]
 
 
 def version_on_disk(path: Path) -> int | None:
@@ -153,14 +157,8 @@ async def _apply_postgres(db: Database, directory: Path) -> int:
     """PostgreSQL's migrations: each file is one script in one transaction, with its version row."""
     import asyncpg
 
-    version = await current_version(db)
-    migrations = load_migrations(directory)
-    head = migrations[-1].version if migrations else 0
-    if version > head:
-        raise newer_than_code(db.path, version, head)
-    for migration in migrations:
-        if migration.version <= version:
-            continue
+    version, pending = await _pending(db, directory)
+    for migration in pending:
         script = (directory / migration.name).read_text("utf-8")
         try:
             async with db.transaction():
