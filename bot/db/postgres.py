@@ -90,6 +90,8 @@ class PostgresDatabase(Database):
         self.path = without_password(url)
         self._tx_lock = asyncio.Lock()
         self._shard_conn: asyncpg.Connection | None = None
+        # How to stop each listening connection (closed with the pool, so closing never reads as a lost one).
+        self._listening: list[Callable[[], Awaitable[None]]] = []
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -241,9 +243,12 @@ class PostgresDatabase(Database):
         async def stop() -> None:
             nonlocal stopping
             stopping = True
+            if stop in self._listening:
+                self._listening.remove(stop)
             if not conn.is_closed():
                 await conn.close()
 
+        self._listening.append(stop)
         return stop
 
     async def notify(self, channel: str, payload: str) -> None:
@@ -273,7 +278,9 @@ class PostgresDatabase(Database):
         return []
 
     async def close(self) -> None:
-        """Close the pool (and release the shards held); safe to call twice."""
+        """Close the pool, the listening connections and the shards held; safe to call twice."""
+        for stop in list(self._listening):
+            await stop()
         conn, self._shard_conn = self._shard_conn, None
         if conn is not None and not conn.is_closed():
             await conn.close()
