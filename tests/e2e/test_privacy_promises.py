@@ -186,6 +186,7 @@ async def test_forget_deletes_the_look_back_dm_and_the_export_listed_it(world, s
     assert scan_member(db_path, world.member.id) == {}
 
 
+@pytest.mark.sqlite_only  # a weeks-long walk, as the two above; the look-back DMs on PostgreSQL: the two before
 async def test_an_expired_moment_takes_its_look_back_dms_with_it(world, simcord_env, sim_services):
     await _look_back_sent(world, simcord_env, keep=30)
     await advance(simcord_env, 8 * DAY)

@@ -5,6 +5,9 @@ erasing, migrations taken in turn, a password never shown."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from bot.db.migrate import POSTGRES_DIR, current_version
 from bot.db.postgres import PostgresDatabase, log_settings_problems, without_password
 from bot.testing import make_bot, make_services
 from tests.dbfile import DbAddress
-from tests.pg import PgServer, database_name, read_rows
+from tests.pg import PgServer, database_name, read_rows, run_sync
 from tests.privacy_bytes import id_encodings, scan
 
 
@@ -329,3 +332,31 @@ async def test_expired_rows_leave_the_data_files_within_a_day(pg_server: PgServe
     finally:
         await services.db.close()
         await pg_server.drop(url)
+
+
+def test_check_reports_the_postgres_database_and_refuses_missing_keys(pg_server: PgServer, tmp_path: Path) -> None:
+    """`peer-circle check` with DATABASE_URL: reaches the server, says its version, never shows the password."""
+    url = run_sync(pg_server.fresh_database())
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "DATABASE_PATH": str(tmp_path / "x.db"),
+        "DATABASE_URL": url,
+        "ENCRYPTION_KEY": "",
+        "HASH_KEY": "",
+    }
+    refused = subprocess.run(
+        [sys.executable, "-m", "bot", "--check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 2 and "ENCRYPTION_KEY" in refused.stderr
+    keys = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "keys"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    env |= dict(line.split("=", 1) for line in keys.stdout.splitlines())
+    checked = subprocess.run(
+        [sys.executable, "-m", "bot", "--check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"at version {head_version(POSTGRES_DIR)} of {head_version(POSTGRES_DIR)}" in checked.stdout
+    run_sync(pg_server.drop(url))
