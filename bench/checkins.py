@@ -135,7 +135,7 @@ async def _plan_checkins(ctx: Ctx, guild_id: int, user_ids: list[int]) -> None:
     for uid in user_ids:
         schedule_id = await db.insert(
             "INSERT INTO schedules (guild_id, kind, owner_id, target, recurrence, next_run_at, paused, created_at,"
-            " expires_at) VALUES (?, 'checkin', ?, '{}', ?, ?, 0, ?, ?)",
+            " expires_at) VALUES ($1, 'checkin', $2, '{}', $3, $4, 0, $5, $6) RETURNING id",
             (guild_id, uid, rule, now + 60, now, now + 86400 * 365),
         )
         await db.execute(

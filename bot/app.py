@@ -156,7 +156,7 @@ def build_services(
     that jumps (suspend, NTP) is noticed; a simulated clock never jumps, so tests may raise it.
     """
     changes = ChangeFeed(db)
-    shards = shards or Shards()
+    shards = shards or ONE_PROCESS
     guilds = GuildSettingsService(GuildRepository(db), clock, changes)
     preferences = PreferencesService(PreferencesRepository(db), clock, guilds)
     notices = DmNotices(NoticeRepository(db), clock, guilds)

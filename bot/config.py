@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.db.connection import is_postgres_url
 from bot.shards import Shards
 
 DEFAULT_DATABASE_PATH = "data/peer-circle.db"
@@ -133,7 +134,7 @@ def check_database_url(raw: str | None) -> str | None:
     text = (raw or "").strip()
     if not text:
         return None
-    if not text.startswith(("postgresql://", "postgres://")):
+    if not is_postgres_url(text):
         raise SettingsError(
             "DATABASE_URL",
             "must be a PostgreSQL address such as postgresql://user:password@host:5432/peercircle "

@@ -1,4 +1,4 @@
-"""The one connection the bot holds, behind a small interface the repositories use.
+"""The database behind a small interface the repositories use: SQLite here, PostgreSQL in bot.db.postgres.
 
 SQLite wants a single writer, and a single aiosqlite connection gives us that for free. The lock
 makes sure two coroutines never interleave statements inside one another's transaction, because a
@@ -52,6 +52,11 @@ def _bind(sql: str, params: Params) -> Params:
     if isinstance(params, dict) or "$1" not in sql:
         return params
     return {str(i): value for i, value in enumerate(params, start=1)}
+
+
+def is_postgres_url(target: str) -> bool:
+    """Whether a DATABASE_URL (or what open_database is given) names a PostgreSQL database."""
+    return target.startswith(("postgresql://", "postgres://"))
 
 
 class UnusableDatabaseError(Exception):
@@ -193,19 +198,6 @@ class SqliteDatabase(Database):
             cursor = await self._conn.execute(sql, _bind(sql, params))
             return cursor.rowcount
 
-    async def insert(self, sql: str, params: Params = ()) -> int:
-        """Run an INSERT ending in `RETURNING <key>` and return the new row's key."""
-        if "RETURNING" in sql:
-            value = await self.fetchval(sql, params)
-            if value is None:
-                raise RuntimeError("insert returned no key")
-            return int(value)
-        async with self._turn():
-            row = await self._conn.execute_insert(sql, params)
-            if row is None:  # pragma: no cover - sqlite always has a last row id after INSERT
-                raise RuntimeError("insert returned no row id")
-            return int(row[0])
-
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for many parameter sets."""
         async with self._turn():
@@ -301,8 +293,8 @@ async def open_database(path: str | Path) -> Database:
     A `postgresql://` address opens a PostgreSQL pool instead (see bot.db.postgres).
     """
     path = str(path)
-    if path.startswith(("postgresql://", "postgres://")):
-        from bot.db.postgres import open_postgres  # asyncpg is only loaded where it is used
+    if is_postgres_url(path):
+        from bot.db.postgres import open_postgres  # bot.db.postgres builds on this module
 
         return await open_postgres(path)
     if path != ":memory:":

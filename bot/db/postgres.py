@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 _CONNECTION: contextvars.ContextVar[asyncpg.Connection | None] = contextvars.ContextVar("pg_conn", default=None)
 POOL_MIN = 1
 POOL_MAX = 8
-# Settings each session asks for: no statement text in the server's log from this session's slow queries, and
-# no waiting forever on a lock another process holds.
+# Settings each session asks for: a name the server's views show, and no waiting forever on a lock another
+# process holds.
 SESSION_SETTINGS = {"application_name": "peer-circle", "lock_timeout": "10s"}
 
 
@@ -43,11 +43,6 @@ _OWN_TABLES = (
     "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
     "AND table_type = 'BASE TABLE' ORDER BY table_name"
 )
-
-
-def is_postgres_url(target: str) -> bool:
-    """Whether a DATABASE_URL / path names a PostgreSQL database."""
-    return target.startswith(("postgresql://", "postgres://"))
 
 
 def without_password(url: str) -> str:
@@ -202,19 +197,19 @@ class PostgresDatabase(Database):
         rows through a foreign key go too; with no table named, the whole database. Outside any transaction
         (VACUUM cannot run inside one). docs/PRIVACY.md says what none of this reaches (the WAL, backups).
         """
-        names = sorted(set(tables))
         options = "(FULL, ANALYZE)" if rewrite else "(ANALYZE)"
         async with self.pool.acquire() as conn:
-            if names:
-                names = sorted(set(names) | set(await conn.fetchval(_REFERENCING, names) or ()))
-                quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
-                await conn.execute(f"VACUUM {options} {quoted}")
-            else:
+            names = set(tables)
+            if not names:
                 # Every table of the bot's, not the whole database: VACUUM FULL of the system catalogs would
                 # cost seconds and hold nothing of a member's.
-                names = [r[0] for r in await conn.fetch(_OWN_TABLES)]
-                quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
-                await conn.execute(f"VACUUM {options} {quoted}")
+                names = {r[0] for r in await conn.fetch(_OWN_TABLES)}
+            reached = names
+            while reached:  # cascades go on: a child's children lose rows too
+                reached = set(await conn.fetchval(_REFERENCING, sorted(reached)) or ()) - names
+                names |= reached
+            quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in sorted(names))
+            await conn.execute(f"VACUUM {options} {quoted}")
             try:
                 await conn.execute("CHECKPOINT")
             except asyncpg.InsufficientPrivilegeError:
@@ -264,13 +259,11 @@ class PostgresDatabase(Database):
         schedules; the server releases the locks when the process (its connection) ends.
         """
         conn = await asyncpg.connect(self.url, server_settings=SESSION_SETTINGS)
-        held: list[int] = []
-        taken: list[int] = []
-        for shard in shard_ids:
-            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(f"shard:{shard}/{count}")):
-                held.append(shard)
-            else:
-                taken.append(shard)
+        taken = [
+            shard
+            for shard in shard_ids
+            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(f"shard:{shard}/{count}"))
+        ]
         if taken:
             await conn.close()
             return taken
@@ -311,7 +304,7 @@ _LOG_CHECKS = (
 )
 
 
-async def log_settings_problems(db: PostgresDatabase | Database) -> list[str]:
+async def log_settings_problems(db: Database) -> list[str]:
     """What in the server's logging settings could write member ids into its log (empty when nothing).
 
     Only matters when statements or errors are logged at all; the bot's statements never hold a value in

@@ -86,20 +86,16 @@ class ServerItemService:
         what they build from them (every change goes through this service)."""
         return self._versions.get((guild_id, kind), 0) + self._epoch
 
-    def _bump(self, guild_id: int, kind: str) -> None:
-        self._versions[(guild_id, kind)] = self._versions.get((guild_id, kind), 0) + 1
-
     def _heard(self, key: str) -> None:
-        """Another process changed a server's items (key "guild/kind"), or notices were lost ("*")."""
+        """A server's items changed (key "guild/kind"), here or in another process; "*": notices were lost."""
         if key == EVERYTHING:
             self._epoch += 1
             return
         guild, _, kind = key.partition("/")
-        self._bump(int(guild), kind)
+        self._versions[(int(guild), kind)] = self._versions.get((int(guild), kind), 0) + 1
 
     async def _changed(self, guild_id: int, kind: str) -> None:
-        self._bump(guild_id, kind)
-        await self.guilds.changes.changed_elsewhere(LIBRARY_TOPIC, f"{guild_id}/{kind}")
+        await self.guilds.changes.changed(LIBRARY_TOPIC, f"{guild_id}/{kind}")
 
     # -- reading ---------------------------------------------------------------------------------
 

@@ -495,11 +495,12 @@ class Scheduler:
     async def seconds_until_due(self) -> float:
         """How long the dispatcher should wait: until the earliest due row or owed message, capped at max_wait."""
         cap = self._max_wait.total_seconds()
-        earliest = await self.repository.earliest_due(self.scope())
+        scope = self.scope()
+        earliest = await self.repository.earliest_due(scope)
         owed = await self.outbox.earliest(self.lease, self.shards)
         if owed is not None:
             earliest = from_timestamp(owed) if earliest is None else min(earliest, from_timestamp(owed))
-        if not self.scope().take_anyone:
+        if not scope.take_anyone:
             cap = min(cap, DM_RECHECK)  # DMs were left to others for now: look again once the queue has room
         if earliest is None:
             return cap

@@ -77,7 +77,11 @@ class AuthorNotes:
     def build(cls, services: Services) -> AuthorNotes:
         """Over the bot's core services."""
         return cls(
-            NotesRepository(services.db), VentingRepository(services.db), services.guilds, services.keys, services.clock
+            NotesRepository(services.db),
+            VentingRepository(services.db, services.changes),
+            services.guilds,
+            services.keys,
+            services.clock,
         )
 
     def __init__(

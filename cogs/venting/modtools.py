@@ -73,7 +73,9 @@ class ModeratorTools(StoresNothing, commands.Cog):
     def __init__(self, bot: PeerCircleBot) -> None:
         self.bot = bot
         self.records = AuthorNotes.build(bot.services)
-        self.pauses = ThreadPauses(bot.services.scheduler, bot.services.clock, VentingRepository(bot.services.db))
+        self.pauses = ThreadPauses(
+            bot.services.scheduler, bot.services.clock, VentingRepository(bot.services.db, bot.services.changes)
+        )
         self.guidance = Guidance(bot.services.library)
 
     async def cog_load(self) -> None:

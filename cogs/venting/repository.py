@@ -243,9 +243,7 @@ class VentingRepository:
 
     async def _blocks_changed(self, guild_id: int | None) -> None:
         """Drop the kept blocks (of one server, or all) here and in every other process."""
-        key = EVERYTHING if guild_id is None else str(guild_id)
-        self._forget_blocks(key)
-        await self.changes.changed_elsewhere(BLOCKS_TOPIC, key)
+        await self.changes.changed(BLOCKS_TOPIC, EVERYTHING if guild_id is None else guild_id)
 
     async def add_post(self, post: VentPost, member_tag: str, link_expires_at: int, finders: Finders) -> None:
         """Record a new post and its link in one transaction: both are written or neither.
