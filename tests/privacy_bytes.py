@@ -87,7 +87,12 @@ def _scan_postgres(address: DbAddress, needles: dict[str, bytes]) -> dict[str, l
     }
     hits: dict[str, list[str]] = {}
     for file in sorted((address.data_dir / "base" / str(oid)).iterdir()):
-        data = file.read_bytes()
+        try:
+            data = file.read_bytes()
+        except FileNotFoundError:
+            # The server removes some files on its own between listing and reading (pg_internal.init
+            # is dropped whenever the catalog cache is invalidated); a file that is gone holds nothing.
+            continue
         names = [name for name, needle in needles.items() if needle in data]
         if names:
             node = file.name.split("_")[0].split(".")[0]

@@ -90,4 +90,9 @@ async def file_bytes(services: Services, path: Path) -> bytes:
 
 
 def _read(path: Path) -> bytes:
-    return path.read_bytes() if path.exists() else b""
+    # Read rather than test-then-read: PostgreSQL removes some files on its own (pg_internal.init)
+    # between the listing and the read, and a file that is gone holds nothing.
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
