@@ -56,6 +56,10 @@ declare(
 )
 
 
+# How many times an add reads the next number again after another add took it at the same moment.
+_ADD_ATTEMPTS = 8
+
+
 class DuplicateNameError(Exception):
     """An item with that name already exists in the server."""
 
@@ -163,20 +167,36 @@ class ServerItemRepository:
         DuplicateNameError if the name is taken (any case).
         """
         params = (guild_id, kind, fields.text, fields.name, fields.url, fields.topic, fields.variant, created_by)
-        try:
-            # The next number is read and used in one statement, so two adds can never share one.
-            # The casts give PostgreSQL the types of values that stand alone in a SELECT list.
-            number = await self.db.fetchval(
-                "INSERT INTO server_items (guild_id, kind, number, text, name, url, topic, variant, created_by,"
-                " created_at, updated_at) SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), COALESCE(MAX(number), 0) + 1,"
-                " CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT),"
-                " CAST($8 AS BIGINT), CAST($9 AS BIGINT), CAST($9 AS BIGINT)"
-                " FROM server_items WHERE kind = $2 RETURNING number",
-                (*params, now_ts),
-            )
-        except IntegrityErrors:
-            raise DuplicateNameError(fields.name) from None
-        return int(number)
+        # Numbers count per kind across every server, so another process (or a statement beside this one
+        # on PostgreSQL's pool) can read the same highest number at the same moment; the unique index
+        # refuses the second, which then reads the highest number again. Only a clash of names is the
+        # member's to fix.
+        for _attempt in range(_ADD_ATTEMPTS):
+            try:
+                # A savepoint: a refused insert must not spoil a transaction the caller may be in.
+                async with self.db.savepoint() as db:
+                    # The casts give PostgreSQL the types of values that stand alone in a SELECT list.
+                    number = await db.fetchval(
+                        "INSERT INTO server_items (guild_id, kind, number, text, name, url, topic, variant,"
+                        " created_by, created_at, updated_at) SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT),"
+                        " COALESCE(MAX(number), 0) + 1, CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT),"
+                        " CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS BIGINT), CAST($9 AS BIGINT),"
+                        " CAST($9 AS BIGINT) FROM server_items WHERE kind = $2 RETURNING number",
+                        (*params, now_ts),
+                    )
+                return int(number)
+            except IntegrityErrors:
+                if fields.name is not None and await self._name_taken(guild_id, kind, fields.name):
+                    raise DuplicateNameError(fields.name) from None
+        raise RuntimeError(f"no free {kind} number after {_ADD_ATTEMPTS} tries")
+
+    async def _name_taken(self, guild_id: int, kind: str, name: str) -> bool:
+        """Whether a row of the server and kind has this name in any case (what the unique index compares)."""
+        found = await self.db.fetchval(
+            "SELECT 1 FROM server_items WHERE guild_id = $1 AND kind = $2 AND lower(name) = lower(CAST($3 AS TEXT))",
+            (guild_id, kind, name),
+        )
+        return found is not None
 
     async def update(self, guild_id: int, kind: str, number: int, fields: ItemFields, now_ts: int) -> bool:
         """Replace an own item's fields; DuplicateNameError if the new name is taken."""

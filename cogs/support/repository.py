@@ -35,17 +35,22 @@ class VolunteerRepository:
         self.db = db
 
     async def join(self, guild_id: int, user_id: int, now_ts: int, expires_ts: int) -> bool:
-        """List the member (renewing if already listed); True if they were not listed before."""
-        existed = await self.db.fetchval(
-            "SELECT 1 FROM support_volunteers WHERE guild_id = $1 AND user_id = $2", (guild_id, user_id)
-        )
-        await self.db.execute(
-            "INSERT INTO support_volunteers (guild_id, user_id, joined_at, expires_at) VALUES ($1, $2, $3, $4)"
-            " ON CONFLICT (guild_id, user_id) DO UPDATE SET joined_at = excluded.joined_at,"
-            " expires_at = excluded.expires_at",
-            (guild_id, user_id, now_ts, expires_ts),
-        )
-        return existed is None
+        """List the member (renewing if already listed); True if they were not listed before.
+
+        One transaction, so two presses at once list them once and only one is told it is new. A row
+        whose listing ran out (not yet purged) counts as not listed.
+        """
+        async with self.db.transaction() as tx:
+            was_until = await tx.fetchval(
+                "SELECT expires_at FROM support_volunteers WHERE guild_id = $1 AND user_id = $2", (guild_id, user_id)
+            )
+            await tx.execute(
+                "INSERT INTO support_volunteers (guild_id, user_id, joined_at, expires_at) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (guild_id, user_id) DO UPDATE SET joined_at = excluded.joined_at,"
+                " expires_at = excluded.expires_at",
+                (guild_id, user_id, now_ts, expires_ts),
+            )
+        return was_until is None or int(was_until) <= now_ts
 
     async def leave(self, guild_id: int, user_id: int) -> bool:
         """Take the member off the list; False if they were not on it."""

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from bot.app import Services
-from bot.library.repository import ItemFields
+from bot.db import open_database
+from bot.library.repository import DuplicateNameError, ItemFields, ServerItemRepository
 from bot.library.service import CHECKIN, REFLECTION, ItemRef
 from cogs.checkins.service import CheckinService
 
@@ -50,3 +55,29 @@ async def test_the_check_in_pool_is_cached_until_the_library_changes(services: S
     await services.library.add(G, CHECKIN, ItemFields(text="Ours?", variant="daily"))
     after = await checkins.pool(G, "daily")
     assert "Ours?" in {p.text for p in after} and "Ours?" not in {p.text for p in before}
+
+
+async def test_adds_at_the_same_moment_each_get_a_number_and_no_false_name_clash(
+    services: Services, database_target: str
+) -> None:
+    # Numbers count per kind across servers, and two processes (or, on PostgreSQL, two statements of one
+    # process on its pool) can read the same highest number at once. Each add must still get its own
+    # number, and none may be told its name is taken when it is not.
+    other = await open_database(database_target)  # a second process on the same database
+    try:
+        repos = [services.library.repo, ServerItemRepository(other)]
+        for n in range(12):
+            await services.guilds.ensure_guild(G + n)
+        numbers = await asyncio.gather(
+            *(
+                repos[n % 2].add(G + n, REFLECTION, ItemFields(text=f"Question {n}?", name=f"Q{n}"), None, 1_000)
+                for n in range(12)
+            )
+        )
+    finally:
+        await other.close()
+    assert sorted(numbers) == list(range(1, 13))
+    # A name that really is taken is still refused as such, and nothing is half-written.
+    with pytest.raises(DuplicateNameError):
+        await services.library.add(G, REFLECTION, ItemFields(text="Again?", name="q0"))
+    assert await services.db.fetchval("SELECT count(*) FROM server_items") == 12

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
@@ -177,9 +178,18 @@ async def test_volunteers_expire_and_leave(services, clock, support_service):
     assert await support.listed(GUILD) == [USER]
     clock.advance(timedelta(days=181))
     assert await support.listed(GUILD) == []  # hidden once expired, even before the purge runs
-    await support.volunteer(GUILD, USER)
+    # Volunteering again after the listing ran out (before the purge took the row) is a new listing.
+    assert (await support.volunteer(GUILD, USER))[0] is True
     assert await support.leave(GUILD, USER) is True
     assert await support.leave(GUILD, USER) is False
+
+
+async def test_two_volunteer_presses_at_once_list_the_member_once(services, support_service):
+    # A double press runs both at once (on PostgreSQL, side by side on the pool): one listing, and only
+    # one of the two replies may say the member is newly listed.
+    results = await asyncio.gather(*(support_service.volunteer(GUILD, USER) for _ in range(4)))
+    assert sorted(new for new, _days in results) == [False, False, False, True]
+    assert await services.db.fetchval("SELECT count(*) FROM support_volunteers") == 1
 
 
 @pytest.mark.parametrize(
