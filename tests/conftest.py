@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from discord import app_commands
@@ -22,6 +24,7 @@ from bot.testing import SimcordClock, make_bot, make_services
 from tests import sql_capture
 from tests.dbfile import DbAddress
 from tests.pg import PgServer, run_sync
+from tests.query_plans import ENOUGH, scan_problems
 
 # The query-plan meta-test reads what the rest of the suite ran, so it runs after everything else.
 QUERY_PLAN_TESTS = "tests/meta/test_query_plans.py"
@@ -116,6 +119,54 @@ def database_target(engine: str, tmp_path: Path, request: pytest.FixtureRequest)
     url = run_sync(server.fresh_database())
     yield url
     run_sync(server.drop(url))
+
+
+# Under pytest-xdist (`make test` runs two workers): whether any worker reported its statements.
+_DISTRIBUTED: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Controller: take a finished worker's recorded statements for the query-plan check."""
+    dumped = getattr(node, "workeroutput", {}).get("sql_statements")
+    if dumped is not None:
+        _DISTRIBUTED.append(node.gateway.id)
+        sql_capture.merge(dumped)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Workers hand over their statements; the controller judges them all (tests/meta/test_query_plans.py).
+
+    Each worker ran part of the suite, so no worker can judge the query plans alone: the check that a
+    single process runs as its last test runs here, once, over every worker's statements.
+    """
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["sql_statements"] = sql_capture.dump()
+        return
+    if not _DISTRIBUTED or len(sql_capture.STATEMENTS) < ENOUGH:
+        return  # one process (the meta-test judged), or too little of the suite ran to judge
+    problems = asyncio.run(_query_plan_problems())
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_sep("=" if problems else "-", "query plans of every worker's statements", red=bool(problems))
+        reporter.write_line(
+            "full scans of growing tables:\n" + "\n".join(problems)
+            if problems
+            else f"{len(sql_capture.STATEMENTS)} statements judged: no full scan of a growing table"
+        )
+    if problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+async def _query_plan_problems() -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="peer-circle-plans-") as folder:
+        services = await make_services(clock=FakeClock(), db_path=str(Path(folder) / "plans.db"))
+        try:
+            return await scan_problems(dict(sql_capture.STATEMENTS), services.db)
+        finally:
+            await services.db.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

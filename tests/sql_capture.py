@@ -4,10 +4,16 @@ The query-plan meta-test (tests/meta/test_query_plans.py) runs last and asks SQL
 one. Statements are kept with the first parameters they ran with (in memory, for this test run only),
 so the plan is the one SQLite picks for a real call. Statements written by tests themselves are left
 out: only code under bot/ and cogs/ is the product.
+
+Under pytest-xdist each worker records what its share of the suite ran; `dump` and `merge` carry a
+worker's statements to the controller, which judges them all once every worker has finished
+(tests/conftest.py).
 """
 
 from __future__ import annotations
 
+import base64
+import pickle
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,3 +77,17 @@ def install() -> None:
     database.insert = _recording(database.insert)  # type: ignore[method-assign]
     database.fetchall = _recording(database.fetchall)  # type: ignore[method-assign]
     database.executemany = _recording(database.executemany, many=True)  # type: ignore[method-assign]
+
+
+def dump() -> str:
+    """This process's statements as text a pytest-xdist worker can hand to the controller."""
+    plain = {sql: (seen.params, seen.caller) for sql, seen in STATEMENTS.items()}
+    return base64.b64encode(pickle.dumps(plain)).decode("ascii")
+
+
+def merge(dumped: str) -> None:
+    """Add a worker's statements (from `dump`) to this process's, keeping the first seen of each."""
+    # The text comes from our own worker processes over pytest-xdist's channel, never from outside.
+    plain = pickle.loads(base64.b64decode(dumped))
+    for sql, (params, caller) in plain.items():
+        STATEMENTS.setdefault(sql, Statement(params, caller))
