@@ -182,6 +182,25 @@ async def open_storage(settings: Settings) -> Database | str:
         return f"DATABASE_PATH: cannot open {settings.database_path} ({error.__class__.__name__})."
 
 
+def stop_when_shards_taken(db: Database, bot: discord.Client) -> list[int]:
+    """On PostgreSQL, close the bot if another process takes its shards while its connection is down.
+
+    Two processes answering one server would answer everything twice; the list returned fills with the
+    shards lost, so the caller can say why the bot stopped.
+    """
+    taken_shards: list[int] = []
+    if not isinstance(db, PostgresDatabase):
+        return taken_shards
+    closing: list[asyncio.Future[None]] = []
+
+    def stop(taken: list[int]) -> None:
+        taken_shards.extend(taken)
+        closing.append(asyncio.ensure_future(bot.close()))
+
+    db.on_shards_taken = stop
+    return taken_shards
+
+
 async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
     """Open storage, build the bot and run it until a signal or disconnect."""
     try:
@@ -207,6 +226,7 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
             if refusal:
                 return fail(refusal)
         bot = make_production_bot(services, settings)
+        shards_taken = stop_when_shards_taken(db, bot)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
@@ -234,6 +254,12 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
             return fail("Discord asked for a privileged intent; this bot needs none. Please report this.")
         except SettingsError as error:
             return fail(str(error))
+        if shards_taken:
+            return fail(
+                f"SHARD_IDS: shard {', '.join(map(str, shards_taken))} was taken by another process while this "
+                "one's database connection was down; this process stopped so that only one runs it.",
+                EXIT_RUNTIME,
+            )
         return 0
     finally:
         await db.close()

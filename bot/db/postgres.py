@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 _CONNECTION: contextvars.ContextVar[asyncpg.Connection | None] = contextvars.ContextVar("pg_conn", default=None)
 POOL_MIN = 1
 POOL_MAX = 8
+# Seconds between tries to hold a process's shards again after their connection ended; the last repeats.
+SHARD_RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 # Settings each session asks for: a name the server's views show, and no waiting forever on a lock another
 # process holds.
 SESSION_SETTINGS = {"application_name": "peer-circle", "lock_timeout": "10s"}
@@ -85,6 +88,10 @@ class PostgresDatabase(Database):
         self.path = without_password(url)
         self._tx_lock = asyncio.Lock()
         self._shard_conn: asyncpg.Connection | None = None
+        self._shard_retake: asyncio.Task[None] | None = None
+        self._closing = False
+        # Called with the shards another process took while this one's connection was down: stop then.
+        self.on_shards_taken: Callable[[list[int]], None] | None = None
         # How to stop each listening connection (closed with the pool, so closing never reads as a lost one).
         self._listening: list[Callable[[], Awaitable[None]]] = []
 
@@ -251,12 +258,18 @@ class PostgresDatabase(Database):
         async with self._connection() as conn:
             await conn.execute("SELECT pg_notify($1, $2)", channel, payload)
 
-    async def hold_shards(self, shard_ids: list[int], count: int) -> list[int]:
+    async def hold_shards(
+        self, shard_ids: list[int], count: int, *, retry_delays: tuple[float, ...] = SHARD_RETRY_DELAYS
+    ) -> list[int]:
         """Hold an advisory lock per shard for as long as this process runs; return the shards another
         process already holds (then nothing is held, and the process must not start).
 
         Two processes running one shard would both answer its servers' interactions and post their
-        schedules; the server releases the locks when the process (its connection) ends.
+        schedules; the server releases the locks when the process (its connection) ends. If that
+        connection ends while the process runs (a database restart, a network cut), the locks are gone:
+        the process takes them again, waiting `retry_delays` between tries (the last one repeats while
+        the database cannot be reached). If another process took one meanwhile, this one lets go of all
+        of them and calls `on_shards_taken` with those shards: it must stop.
         """
         conn = await asyncpg.connect(self.url, server_settings=SESSION_SETTINGS)
         taken = [
@@ -268,10 +281,50 @@ class PostgresDatabase(Database):
             await conn.close()
             return taken
         self._shard_conn = conn
+        conn.add_termination_listener(lambda _conn: self._shard_connection_ended(shard_ids, count, retry_delays))
         return []
+
+    def shard_connection_pid(self) -> int | None:
+        """The server process id of the connection holding this process's shards (for tests and logs)."""
+        conn = self._shard_conn
+        return None if conn is None or conn.is_closed() else conn.get_server_pid()
+
+    async def shards_settled(self) -> bool:
+        """Wait for any taking-again of the shards to finish; whether this process holds them now."""
+        if self._shard_retake is not None:
+            await asyncio.shield(self._shard_retake)
+        return self._shard_conn is not None and not self._shard_conn.is_closed()
+
+    def _shard_connection_ended(self, shard_ids: list[int], count: int, delays: tuple[float, ...]) -> None:
+        if self._closing or self._shard_conn is None:
+            return
+        log.warning("lost the connection holding shards %s; taking them again", shard_ids)
+        self._shard_conn = None
+        self._shard_retake = asyncio.get_running_loop().create_task(self._retake_shards(shard_ids, count, delays))
+
+    async def _retake_shards(self, shard_ids: list[int], count: int, delays: tuple[float, ...]) -> None:
+        for attempt in itertools.count():
+            await asyncio.sleep(delays[min(attempt, len(delays) - 1)])
+            if self._closing:
+                return
+            try:
+                taken = await self.hold_shards(shard_ids, count, retry_delays=delays)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("cannot reach PostgreSQL to hold shards again (%s); trying again", type(error).__name__)
+                continue
+            if not taken:
+                log.warning("holding shards %s again", shard_ids)
+                return
+            log.error("shards %s were taken by another process while the connection was down", taken)
+            if self.on_shards_taken is not None:
+                self.on_shards_taken(taken)
+            return
 
     async def close(self) -> None:
         """Close the pool, the listening connections and the shards held; safe to call twice."""
+        self._closing = True
+        if self._shard_retake is not None and not self._shard_retake.done():
+            self._shard_retake.cancel()
         for stop in list(self._listening):
             await stop()
         conn, self._shard_conn = self._shard_conn, None

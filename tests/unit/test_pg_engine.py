@@ -11,8 +11,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import discord
 import pytest
 
+from bot.__main__ import stop_when_shards_taken
 from bot.changes import ChangeFeed
 from bot.clock import FakeClock, to_timestamp
 from bot.db import Database, MigrationError, UnusableDatabaseError, apply_migrations, head_version, open_database
@@ -290,6 +292,71 @@ async def test_two_processes_cannot_run_the_same_shard(
     assert await second.hold_shards([2, 3], 4) == []
     await first.close()  # the process ends: its shards are free for a replacement
     assert await second.hold_shards([0, 1], 4) == []
+
+
+async def _end_shard_connection(killer: PostgresDatabase, holder: PostgresDatabase) -> None:
+    """What a PostgreSQL restart or a dropped network does to the connection holding a process's shards."""
+    pid = holder.shard_connection_pid()
+    assert pid is not None
+    assert await killer.fetchval("SELECT pg_terminate_backend($1)", (pid,))
+
+
+async def _hold_when_free(db: PostgresDatabase, shards: list[int], count: int) -> list[int]:
+    """Try to hold shards until the server has let the ended connection's locks go (it does so at once,
+    but a terminated backend takes a moment to exit); what was still taken after two seconds."""
+    taken = await db.hold_shards(shards, count)
+    for _ in range(40):
+        if not taken:
+            break
+        await asyncio.sleep(0.05)  # real I/O: waiting for another process to exit, not for a time of day
+        taken = await db.hold_shards(shards, count)
+    return taken
+
+
+async def test_a_process_that_loses_its_shard_connection_holds_its_shards_again(
+    two_processes: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    # Without holding them again, a second process could start on the same shards after an outage, and
+    # both would answer those servers.
+    first, second = two_processes
+    lost: list[list[int]] = []
+    first.on_shards_taken = lost.append
+    assert await first.hold_shards([0, 1], 4, retry_delays=(0.05,)) == []
+    await _end_shard_connection(second, first)
+    assert await first.shards_settled() is True
+    assert await second.hold_shards([1], 4) == [1]  # refused: the first process holds it again
+    assert lost == []
+
+
+async def test_a_process_whose_shard_was_taken_during_an_outage_is_told_to_stop(
+    two_processes: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    first, second = two_processes
+    lost: list[list[int]] = []
+    first.on_shards_taken = lost.append
+    assert await first.hold_shards([0, 1], 4, retry_delays=(1.0,)) == []
+    await _end_shard_connection(second, first)
+    assert await _hold_when_free(second, [1], 4) == []  # another process started on shard 1 meanwhile
+    assert await first.shards_settled() is False
+    assert lost == [[1]]
+    assert await second.hold_shards([0], 4) == []  # the first process let go of shard 0 too: it stops
+
+
+async def test_the_bot_stops_when_its_shard_was_taken_during_an_outage(
+    two_processes: tuple[PostgresDatabase, PostgresDatabase],
+) -> None:
+    first, second = two_processes
+    client = discord.Client(intents=discord.Intents.none())
+    taken = stop_when_shards_taken(first, client)
+    assert await first.hold_shards([0, 1], 4, retry_delays=(1.0,)) == []
+    await _end_shard_connection(second, first)
+    assert await _hold_when_free(second, [0], 4) == []
+    assert await first.shards_settled() is False
+    for _ in range(20):  # the close runs as its own task
+        if client.is_closed():
+            break
+        await asyncio.sleep(0)
+    assert client.is_closed() and taken == [0]
 
 
 async def test_expired_rows_leave_the_data_files_within_a_day(pg_server: PgServer) -> None:
