@@ -253,13 +253,25 @@ class ConnectRepository:
             )
         return [r[0] for r in rows]
 
-    async def accept(self, proposal_id: int, user_id: int) -> bool:
-        """Mark the member's acceptance; False when they are not (or no longer) in it."""
-        changed = await self.db.execute(
-            "UPDATE connect_proposal_members SET accepted = 1 WHERE proposal_id = $1 AND user_id = $2",
-            (proposal_id, user_id),
-        )
-        return changed > 0
+    async def accept(self, proposal_id: int, user_id: int) -> tuple[bool, list[ProposalMember]] | None:
+        """Mark the member's acceptance: (whether this call made it, the people in it); None when they are not
+        (or no longer) in it.
+
+        One transaction that first writes the suggestion's own row: on PostgreSQL that row lock makes two
+        accepts (from any process) take turns, so exactly one of them sees everyone accepted after its own.
+        """
+        async with self.db.transaction() as tx:
+            if not await tx.execute("UPDATE connect_proposals SET answer_by = answer_by WHERE id = $1", (proposal_id,)):
+                return None
+            made = await tx.execute(
+                "UPDATE connect_proposal_members SET accepted = 1 WHERE proposal_id = $1 AND user_id = $2"
+                " AND accepted = 0",
+                (proposal_id, user_id),
+            )
+            members = await self.members(proposal_id)
+        if user_id not in {m.user_id for m in members}:
+            return None
+        return made > 0, members
 
     async def delete_proposal(self, proposal_id: int) -> bool:
         """End a suggestion (its members' rows go with it)."""
