@@ -116,12 +116,30 @@ class MomentRepository:
             "DELETE FROM moment_settings WHERE user_id = $1 AND guild_id = $2", (user_id, guild_id)
         )
 
-    async def add(self, guild_id: int, user_id: int, body: bytes, created: int, expires: int) -> int:
-        """Store an encrypted moment."""
-        return await self.db.insert(
-            "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
-            " RETURNING id",
+    async def add(self, guild_id: int, user_id: int, body: bytes, created: int, expires: int) -> int | None:
+        """Store an encrypted moment while the member's log is on; None when it was turned off meanwhile.
+
+        The log is checked in the same statement, so a moment sent while "delete all" runs is either
+        written before that deletes the moments, or not at all.
+        """
+        # The casts type the SELECT's bare parameters for PostgreSQL (SQLite has no BYTEA: it keeps bytes as given).
+        body_value = "CAST($3 AS BYTEA)" if self.db.dialect == "postgres" else "$3"
+        value = await self.db.fetchval(
+            "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at)"  # noqa: S608
+            f" SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), {body_value}, CAST($4 AS BIGINT), CAST($5 AS BIGINT)"
+            " WHERE EXISTS (SELECT 1 FROM moment_settings WHERE guild_id = $1 AND user_id = $2) RETURNING id",
             (guild_id, user_id, body, created, expires),
+        )
+        return None if value is None else int(value)
+
+    async def renew(self, guild_id: int, user_id: int, expires: int) -> bool:
+        """Push back when the member's log settings expire; False when the log is off (never turns it back on)."""
+        return (
+            await self.db.execute(
+                "UPDATE moment_settings SET expires_at = $1 WHERE guild_id = $2 AND user_id = $3",
+                (expires, guild_id, user_id),
+            )
+            > 0
         )
 
     async def list(self, user_id: int, guild_id: int | None = None) -> list[StoredText]:

@@ -140,7 +140,7 @@ class MomentService:
     async def _require(self, guild_id: int, user_id: int) -> MomentSettings:
         settings = await self.repo.settings(guild_id, user_id)
         if settings is None:
-            raise UserFacingError("Your good-moments log is off. /moment add asks before turning it on.")
+            raise _log_off()
         return settings
 
     async def add(self, guild_id: int, user_id: int, text: str) -> datetime:
@@ -153,8 +153,10 @@ class MomentService:
         now = self.clock.now()
         retention = (await self.guilds.get(guild_id)).retention_days
         expires = now + _capped(settings.keep_days, retention)
-        await self.repo.add(guild_id, user_id, self.keys.encrypt(text), to_timestamp(now), to_timestamp(expires))
-        await self.repo.save_settings(replace(settings, expires_at=to_timestamp(now + SETTINGS_TTL)))
+        added = await self.repo.add(guild_id, user_id, self.keys.encrypt(text), to_timestamp(now), to_timestamp(expires))
+        if added is None:
+            raise _log_off()  # turned off ("delete all") while this was sent: nothing was kept
+        await self.repo.renew(guild_id, user_id, to_timestamp(now + SETTINGS_TTL))
         return expires
 
     async def entries(self, guild_id: int, user_id: int) -> list[Entry]:
@@ -165,11 +167,13 @@ class MomentService:
         """Delete one moment by its number, or "all" (which also turns the log and look-back off)."""
         cleaned = which.strip().lower().lstrip("#")
         if cleaned == "all":
-            removed = await self.repo.delete(user_id, guild_id=guild_id)
+            # The log goes off before its moments are deleted: a moment added at the same moment is kept
+            # only while the log is on (MomentRepository.add), so it is either deleted below or never written.
             settings = await self.repo.settings(guild_id, user_id)
+            await self.repo.delete_settings(user_id, guild_id)
             if settings is not None and settings.lookback_schedule_id is not None:
                 await self.scheduler.remove(settings.lookback_schedule_id)
-            await self.repo.delete_settings(user_id, guild_id)
+            removed = await self.repo.delete(user_id, guild_id=guild_id)
             await self.notices.clear(guild_id, user_id, LOOKBACK_KIND)
             return removed
         if not cleaned.isdigit():
@@ -257,9 +261,11 @@ class MomentService:
     async def forget(self, user_id: int) -> dict[str, int]:
         """Erase the member's log, moments and look-back schedules everywhere."""
         schedules = await self.scheduler.remove_owned(user_id, (LOOKBACK_KIND,))
+        # The logs go off first, so a moment being added at this moment is deleted below or never written.
+        settings = await self.repo.delete_settings(user_id)
         erased = {
             "moments": await self.repo.delete(user_id),
-            "moment settings": await self.repo.delete_settings(user_id),
+            "moment settings": settings,
             "look-back schedules": schedules,
         }
         # Named only when there was one: the forget reply lists every count it gets.
@@ -267,3 +273,7 @@ class MomentService:
         if notices:
             erased["notices"] = notices
         return erased
+
+
+def _log_off() -> UserFacingError:
+    return UserFacingError("Your good-moments log is off. /moment add asks before turning it on.")
