@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock, to_timestamp
 from bot.content.role_word import fill_role
 from bot.content.store import DEFAULT_CONTENT_DIR
-from bot.db.connection import Database
+from bot.db.connection import Database, IntegrityErrors
 from bot.errors import UserFacingError
 from bot.library.service import REFLECTION, ServerItemService
 from bot.scheduling.recurrence import Recurrence, describe, next_occurrence
@@ -198,7 +198,7 @@ class CircleService:
         if await self.repo.count(guild_id) >= MAX_CIRCLES:
             raise UserFacingError(f"This server has {MAX_CIRCLES} circles, the most it can have. End one first.")
         if await self.repo.by_name(guild_id, name) is not None:
-            raise UserFacingError(f"There is already a circle called {name}. Choose another `name`.")
+            raise _name_taken(name)
         config = await self.guilds.get(guild_id)
         plan = p.build_plan(
             options.cadence,
@@ -235,10 +235,21 @@ class CircleService:
             draft.closing,
             to_timestamp(self.clock.now()),
         )
-        async with self.db.transaction():
-            circle_id = await self.repo.add(new)
-            row = await self.scheduler.add(draft.guild_id, MEETING_KIND, draft.plan.rule, target={"circle": circle_id})
-            await self.repo.update(circle_id, {"schedule_id": row.id})
+        try:
+            async with self.db.transaction():
+                # Checked again here: another circle may have been made since `prepare` (two facilitators at once).
+                if await self.repo.count(draft.guild_id) >= MAX_CIRCLES:
+                    raise UserFacingError(f"This server has {MAX_CIRCLES} circles, the most it can have. End one first.")
+                circle_id = await self.repo.add(new)
+                row = await self.scheduler.add(
+                    draft.guild_id, MEETING_KIND, draft.plan.rule, target={"circle": circle_id}
+                )
+                await self.repo.update(circle_id, {"schedule_id": row.id})
+        except IntegrityErrors:
+            # The name's unique index: a circle of that name was made since `prepare` looked.
+            if await self.repo.by_name(draft.guild_id, draft.name) is None:
+                raise
+            raise _name_taken(draft.name) from None
         return await self.circle(circle_id), row
 
     # -- finding ------------------------------------------------------------------------------------
@@ -544,3 +555,7 @@ def _when(when: datetime, zone: str) -> str:
 def when_text(when: datetime, zone: str) -> str:
     """An instant in a zone, for replies: e.g. "Tue 3 Mar 2026, 18:00 (America/New_York)"."""
     return _when(when, zone)
+
+
+def _name_taken(name: str) -> UserFacingError:
+    return UserFacingError(f"There is already a circle called {name}. Choose another `name`.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -138,3 +139,21 @@ async def test_finish_removes_the_circle_and_every_schedule(circles, services, d
     await circles.finish(circle)
     assert rows(db_path, "SELECT count(*) FROM circles") == [(0,)]
     assert await services.scheduler.repository.list_by_guild(GUILD, MEETING_KIND) == []
+
+
+async def test_two_circles_made_at_once_keep_the_name_and_the_limit(circles: CircleService, services, monkeypatch):
+    # Both drafts are checked before either is stored (two facilitators, or a double press): the second
+    # is refused plainly, never with an unexpected error, and nothing of it is half-written.
+    from cogs.circles import service as circles_module
+
+    drafts = [await circles.prepare(GUILD, options(name="Same name")) for _ in range(2)]
+    stored = await asyncio.gather(*(circles.store(d, ROLE, True) for d in drafts), return_exceptions=True)
+    refused = [s for s in stored if isinstance(s, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], UserFacingError) and "already a circle" in str(refused[0])
+    monkeypatch.setattr(circles_module, "MAX_CIRCLES", 2)
+    drafts = [await circles.prepare(GUILD, options(name=f"Circle {n}")) for n in range(2)]
+    stored = await asyncio.gather(*(circles.store(d, ROLE, True) for d in drafts), return_exceptions=True)
+    refused = [s for s in stored if isinstance(s, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], UserFacingError) and "the most it can have" in str(refused[0])
+    assert await services.db.fetchval("SELECT count(*) FROM circles") == 2
+    assert await services.db.fetchval("SELECT count(*) FROM schedules WHERE kind = $1", (MEETING_KIND,)) == 2
