@@ -383,13 +383,20 @@ class CircleService:
             )
         if circle.ends_on is not None and to_day > circle.ends_on:
             raise UserFacingError(f"{circle.name} ends on {circle.ends_on.isoformat()}; choose a `date` up to then.")
-        if len(await self._rows(circle, MOVED_KIND)) >= MAX_MOVED:
-            raise UserFacingError(
-                f"{circle.name} already has {MAX_MOVED} moved meetings waiting; let one happen first."
-            )
         old_day = p.local_day(coming[0], rule.tz).isoformat()
         async with self.db.transaction():
-            await self.repo.update(circle.id, {"skipped": _recent([*circle.skipped, old_day], self.clock.now())})
+            if len(await self._rows(circle, MOVED_KIND)) >= MAX_MOVED:
+                raise UserFacingError(
+                    f"{circle.name} already has {MAX_MOVED} moved meetings waiting; let one happen first."
+                )
+            # Only over the version read: a move made meanwhile would otherwise be moved again, and its
+            # skipped day written over.
+            skipped = _recent([*circle.skipped, old_day], self.clock.now())
+            if not await self.repo.update(circle.id, {"skipped": skipped}, expect_version=circle.version):
+                raise UserFacingError(
+                    f"{circle.name} was changed at the same moment, so I moved nothing. "
+                    "/circle preview shows its meetings now; move one again if you still need to."
+                )
             await self.scheduler.add(circle.guild_id, MOVED_KIND, moved, target={"circle": circle.id})
         return coming[0], when
 

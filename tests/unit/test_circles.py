@@ -12,7 +12,7 @@ from bot.library.repository import ItemFields
 from bot.scheduling.recurrence import LAST, Recurrence
 from bot.services.guild_settings import REFLECTION_CHANNELS
 from cogs.circles import plan
-from cogs.circles.service import CLOSE_KIND, KINDS, MEETING_KIND, CircleService, Options, load_texts
+from cogs.circles.service import CLOSE_KIND, KINDS, MEETING_KIND, MOVED_KIND, CircleService, Options, load_texts
 from tests.dbfile import rows
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)  # a Monday
@@ -157,3 +157,18 @@ async def test_two_circles_made_at_once_keep_the_name_and_the_limit(circles: Cir
     assert len(refused) == 1 and isinstance(refused[0], UserFacingError) and "the most it can have" in str(refused[0])
     assert await services.db.fetchval("SELECT count(*) FROM circles") == 2
     assert await services.db.fetchval("SELECT count(*) FROM schedules WHERE kind = $1", (MEETING_KIND,)) == 2
+
+
+async def test_moving_the_next_meeting_twice_at_once_moves_it_once(circles: CircleService, services) -> None:
+    # Both moves read the circle before either wrote: the second would move the same meeting again
+    # (two extra meetings for one) and write its list of skipped days over the first one's.
+    circle, _ = await made(circles)
+    moved = await asyncio.gather(
+        circles.move(circle, "2026-01-08", "18:00", None),
+        circles.move(circle, "2026-01-09", "18:00", None),
+        return_exceptions=True,
+    )
+    refused = [m for m in moved if isinstance(m, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], UserFacingError) and "changed" in str(refused[0])
+    assert await services.db.fetchval("SELECT count(*) FROM schedules WHERE kind = $1", (MOVED_KIND,)) == 1
+    assert len((await circles.circle(circle.id)).skipped) == 1
