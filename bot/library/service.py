@@ -356,7 +356,9 @@ class ServerEntryService:
         except DuplicateNameError:
             raise UserFacingError(f"There is already a {KIND_LABEL[kind]} called '{clean}' here.") from None
         except LibraryFullError:
-            raise UserFacingError(f"A server can add up to {MAX_ENTRIES} {KIND_LABEL[kind]}s; remove one first.") from None
+            raise UserFacingError(
+                f"A server can add up to {MAX_ENTRIES} {KIND_LABEL[kind]}s; remove one first."
+            ) from None
 
     async def edit(
         self,

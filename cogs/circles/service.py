@@ -196,7 +196,7 @@ class CircleService:
         name = p.check_name(options.name)
         await self.check_channel(guild_id, options.channel_id)
         if await self.repo.count(guild_id) >= MAX_CIRCLES:
-            raise UserFacingError(f"This server has {MAX_CIRCLES} circles, the most it can have. End one first.")
+            raise _full()
         if await self.repo.by_name(guild_id, name) is not None:
             raise _name_taken(name)
         config = await self.guilds.get(guild_id)
@@ -239,7 +239,7 @@ class CircleService:
             async with self.db.transaction():
                 # Checked again here: another circle may have been made since `prepare` (two facilitators at once).
                 if await self.repo.count(draft.guild_id) >= MAX_CIRCLES:
-                    raise UserFacingError(f"This server has {MAX_CIRCLES} circles, the most it can have. End one first.")
+                    raise _full()
                 circle_id = await self.repo.add(new)
                 row = await self.scheduler.add(
                     draft.guild_id, MEETING_KIND, draft.plan.rule, target={"circle": circle_id}
@@ -562,6 +562,10 @@ def _when(when: datetime, zone: str) -> str:
 def when_text(when: datetime, zone: str) -> str:
     """An instant in a zone, for replies: e.g. "Tue 3 Mar 2026, 18:00 (America/New_York)"."""
     return _when(when, zone)
+
+
+def _full() -> UserFacingError:
+    return UserFacingError(f"This server has {MAX_CIRCLES} circles, the most it can have. End one first.")
 
 
 def _name_taken(name: str) -> UserFacingError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -313,7 +313,7 @@ class ConnectService:
                 if entry is None:
                     continue
                 others = {self._person(guild_id, m.user_id) for m in members if m.user_id != member.user_id}
-                await self.repo.save_entry(replace(entry, avoid_tags=tuple(sorted(set(entry.avoid_tags) | others))))
+                await self.repo.set_avoid_tags(guild_id, member.user_id, tuple(sorted(set(entry.avoid_tags) | others)))
         return Ended(guild_id, tuple(m.user_id for m in members if m.user_id != user_id))
 
     async def introduced(self, proposal_id: int, user_ids: Sequence[int]) -> None:
@@ -352,12 +352,10 @@ class ConnectService:
         return ended
 
     async def _set_paused(self, guild_id: int, user_id: int, paused: bool) -> Entry | None:
-        entry = await self.repo.entry(guild_id, user_id)
-        if entry is None:
+        # Only these columns: choices made or a decline written at the same moment are not written back over.
+        if not await self.repo.set_paused(guild_id, user_id, paused, await self._expiry(guild_id)):
             return None
-        updated = replace(entry, paused=paused, expires_at=await self._expiry(guild_id))
-        await self.repo.save_entry(updated)
-        return updated
+        return await self.repo.entry(guild_id, user_id)
 
     async def _end_proposals_of(self, guild_id: int, user_id: int) -> list[Ended]:
         ended = []

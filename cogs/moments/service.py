@@ -153,7 +153,8 @@ class MomentService:
         now = self.clock.now()
         retention = (await self.guilds.get(guild_id)).retention_days
         expires = now + _capped(settings.keep_days, retention)
-        added = await self.repo.add(guild_id, user_id, self.keys.encrypt(text), to_timestamp(now), to_timestamp(expires))
+        body = self.keys.encrypt(text)
+        added = await self.repo.add(guild_id, user_id, body, to_timestamp(now), to_timestamp(expires))
         if added is None:
             raise _log_off()  # turned off ("delete all") while this was sent: nothing was kept
         await self.repo.renew(guild_id, user_id, to_timestamp(now + SETTINGS_TTL))

@@ -211,3 +211,16 @@ async def test_adding_resources_at_once_never_passes_the_server_limit(services: 
     )
     assert sum(isinstance(o, UserFacingError) for o in outcomes) == 2
     assert await services.library.count(G, RESOURCE) == 2
+
+
+async def test_a_decline_while_the_other_changes_their_entry_is_still_remembered(services: Services) -> None:
+    svc = await _connect(services)
+    await svc.join(G, 1, Choice())
+    await svc.join(G, 2, Choice())
+    proposal = await svc.match_for(G, 1)
+    assert proposal is not None
+    # 2 declines while 1 changes what they share: 1's new choices and "never suggest 2 again" both stay.
+    await asyncio.gather(svc.join(G, 1, Choice(settings=("youth",))), svc.decline(proposal.id, 2))
+    entry = await svc.entry(G, 1)
+    assert entry is not None and entry.settings == ("youth",) and len(entry.avoid_tags) == 1
+    assert await svc.match_for(G, 2) is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -147,7 +146,8 @@ async def test_schedules_and_prompts_made_at_once_never_pass_the_limits(service,
     assert len(await service.schedules(GUILD)) == MAX_SCHEDULES
     assert await service.items.count(GUILD, "reflection") == 1
     monkeypatch.setattr(reflection_module, "MAX_SERVER_PROMPTS", 3)
-    added = await asyncio.gather(*(service.add_prompt(GUILD, FRAN, f"Own {n}?") for n in range(4)), return_exceptions=True)
+    adds = (service.add_prompt(GUILD, FRAN, f"Own {n}?") for n in range(4))
+    added = await asyncio.gather(*adds, return_exceptions=True)
     assert sum(isinstance(a, UserFacingError) and "the most it can have" in str(a) for a in added) == 2
     assert await service.items.count(GUILD, "reflection") == 3
 
