@@ -22,6 +22,7 @@ from cogs.connect.service import CHANNEL_SETTING, Choice, ConnectService
 from cogs.events.service import EVENT_REMINDER_KIND, EventReminderService
 from cogs.moments.service import LOOKBACK_KIND, MomentService
 from cogs.strategies import service as strategies_module
+from cogs.strategies.reminders import REMINDER_KIND, WEEK_KIND, ReminderService, build_recurrence
 from cogs.strategies.service import StrategyService
 from cogs.welcome.service import STEP_KIND, WelcomeService
 from tests.content_store import tiny_content
@@ -37,7 +38,7 @@ async def services(clock, database_target):
     async def noop(firing):
         return None
 
-    for kind in (EVENT_REMINDER_KIND, STEP_KIND, "checkin", LOOKBACK_KIND):
+    for kind in (EVENT_REMINDER_KIND, STEP_KIND, "checkin", LOOKBACK_KIND, REMINDER_KIND, WEEK_KIND):
         svc.scheduler.register(kind, noop, dm=True)
     yield svc
     await svc.db.close()
@@ -224,3 +225,12 @@ async def test_a_decline_while_the_other_changes_their_entry_is_still_remembered
     entry = await svc.entry(G, 1)
     assert entry is not None and entry.settings == ("youth",) and len(entry.avoid_tags) == 1
     assert await svc.match_for(G, 2) is None
+
+
+async def test_a_strategy_reminder_or_weekly_card_set_twice_at_once_is_set_once(services: Services) -> None:
+    svc = ReminderService.build(services)
+    rule = build_recurrence("weekly", "18:00", "UTC", 2)
+    await asyncio.gather(*(svc.start(G, USER, rule, None) for _ in range(3)))
+    await asyncio.gather(*(svc.set_week(G, 555, 2, "09:00") for _ in range(3)))
+    for kind in (REMINDER_KIND, WEEK_KIND):
+        assert await services.db.fetchval("SELECT count(*) FROM schedules WHERE kind = $1", (kind,)) == 1
