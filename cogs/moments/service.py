@@ -7,7 +7,7 @@ shows a few of them. No Discord import; bad input raises UserFacingError.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -118,24 +118,18 @@ class MomentService:
             raise UserFacingError("Moments can be kept for 30, 90 or 365 days.")
         await self.guilds.ensure_guild(guild_id)
         now = self.clock.now()
-        current = await self.repo.settings(guild_id, user_id)
-        settings = MomentSettings(
-            guild_id,
-            user_id,
-            keep_days,
-            current.lookback_schedule_id if current else None,
-            current.created_at if current else to_timestamp(now),
-            to_timestamp(now + SETTINGS_TTL),
-        )
-        await self.repo.save_settings(settings)
+        await self.repo.turn_on(guild_id, user_id, keep_days, to_timestamp(now), to_timestamp(now + SETTINGS_TTL))
+        settings = await self.repo.settings(guild_id, user_id)
+        if settings is None:
+            raise _log_off()  # turned off again ("delete all") at the same moment
         return settings
 
     async def set_keep(self, guild_id: int, user_id: int, keep_days: int) -> None:
         """Change how long moments added from now on are kept (those already kept keep their date)."""
         if keep_days not in MOMENT_KEEP_CHOICES:
             raise UserFacingError("Moments can be kept for 30, 90 or 365 days.")
-        settings = await self._require(guild_id, user_id)
-        await self.repo.save_settings(replace(settings, keep_days=keep_days))
+        if not await self.repo.set_keep(guild_id, user_id, keep_days):
+            raise _log_off()
 
     async def _require(self, guild_id: int, user_id: int) -> MomentSettings:
         settings = await self.repo.settings(guild_id, user_id)
@@ -200,7 +194,11 @@ class MomentService:
             )
             await self.scheduler.repository.set_expiry(row.id, from_timestamp(settings.expires_at))
             schedule_id, day = row.id, today.strftime("%A")
-        await self.repo.save_settings(replace(settings, lookback_schedule_id=schedule_id))
+        if not await self.repo.set_lookback(guild_id, user_id, schedule_id):
+            # The log was turned off ("delete all") meanwhile: its new look-back goes with it.
+            if schedule_id is not None:
+                await self.scheduler.remove(schedule_id)
+            raise _log_off()
         # Turned on again (or off): a notice about the paused look-back has nothing left to say.
         await self.notices.clear(guild_id, user_id, LOOKBACK_KIND)
         return day

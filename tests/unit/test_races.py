@@ -234,3 +234,13 @@ async def test_a_strategy_reminder_or_weekly_card_set_twice_at_once_is_set_once(
     await asyncio.gather(*(svc.set_week(G, 555, 2, "09:00") for _ in range(3)))
     for kind in (REMINDER_KIND, WEEK_KIND):
         assert await services.db.fetchval("SELECT count(*) FROM schedules WHERE kind = $1", (kind,)) == 1
+
+
+async def test_look_back_and_keep_changed_at_once_are_both_kept(services: Services) -> None:
+    svc = MomentService.build(services)
+    await svc.opt_in(G, USER)
+    # Turning the look-back on while changing how long moments are kept: neither undoes the other.
+    await asyncio.gather(svc.set_lookback(G, USER, True), svc.set_keep(G, USER, 365))
+    settings = await svc.settings(G, USER)
+    assert settings is not None and settings.keep_days == 365 and settings.lookback_schedule_id is not None
+    assert await services.scheduler.repository.get(settings.lookback_schedule_id) is not None
