@@ -355,7 +355,11 @@ class CircleService:
                 f"{circle.name} has no coming meeting to skip" + (" (it is paused)." if circle.paused else ".")
             )
         day = p.local_day(coming[0], rule.tz).isoformat()
-        await self.repo.update(circle.id, {"skipped": _recent([*circle.skipped, day], self.clock.now())})
+        # Only over the version read, as in `move`: a skip or move made meanwhile is never written over.
+        if not await self.repo.update(
+            circle.id, {"skipped": _recent([*circle.skipped, day], self.clock.now())}, expect_version=circle.version
+        ):
+            raise _changed_meanwhile(circle.name, "skipped")
         return coming[0], coming[1] if len(coming) > 1 else None
 
     async def move(
@@ -393,10 +397,7 @@ class CircleService:
             # skipped day written over.
             skipped = _recent([*circle.skipped, old_day], self.clock.now())
             if not await self.repo.update(circle.id, {"skipped": skipped}, expect_version=circle.version):
-                raise UserFacingError(
-                    f"{circle.name} was changed at the same moment, so I moved nothing. "
-                    "/circle preview shows its meetings now; move one again if you still need to."
-                )
+                raise _changed_meanwhile(circle.name, "moved")
             await self.scheduler.add(circle.guild_id, MOVED_KIND, moved, target={"circle": circle.id})
         return coming[0], when
 
@@ -562,6 +563,13 @@ def _when(when: datetime, zone: str) -> str:
 def when_text(when: datetime, zone: str) -> str:
     """An instant in a zone, for replies: e.g. "Tue 3 Mar 2026, 18:00 (America/New_York)"."""
     return _when(when, zone)
+
+
+def _changed_meanwhile(name: str, done: str) -> UserFacingError:
+    return UserFacingError(
+        f"{name} was changed at the same moment, so I {done} nothing. "
+        "/circle preview shows its meetings now; try again if you still need to."
+    )
 
 
 def _full() -> UserFacingError:

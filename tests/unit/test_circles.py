@@ -172,3 +172,13 @@ async def test_moving_the_next_meeting_twice_at_once_moves_it_once(circles: Circ
     assert len(refused) == 1 and isinstance(refused[0], UserFacingError) and "changed" in str(refused[0])
     assert await services.db.fetchval("SELECT count(*) FROM schedules WHERE kind = $1", (MOVED_KIND,)) == 1
     assert len((await circles.circle(circle.id)).skipped) == 1
+
+
+async def test_a_skip_read_before_a_move_never_writes_over_it(circles: CircleService, services) -> None:
+    # A skip that read the circle just before a move committed (its await fell between the two) must not
+    # write back the skipped days it read: the moved meeting would then also be held on its old day.
+    circle, _ = await made(circles)
+    await circles.move(circle, "2026-01-09", "18:00", "2026-01-13")
+    with pytest.raises(UserFacingError, match="at the same moment"):
+        await circles.skip(circle)  # the copy read before the move
+    assert len((await circles.circle(circle.id)).skipped) == 1
