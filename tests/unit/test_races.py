@@ -118,13 +118,6 @@ async def test_an_answer_sent_while_stopping_is_not_kept_after_the_stop(services
     assert answered.kept_days is None or answered.kept_days > 0
 
 
-async def test_a_pause_pressed_while_stopping_does_not_bring_the_plan_back(services: Services) -> None:
-    svc = await _checkins(services)
-    outcomes = await _outcomes([svc.pause(G, USER, 3), svc.stop(G, USER, delete_answers=False)])
-    assert isinstance(outcomes[1], tuple) and outcomes[1][0] is True
-    assert await services.db.fetchval("SELECT count(*) FROM checkin_plans") == 0
-
-
 async def test_a_pause_pressed_while_changing_the_time_keeps_the_new_time(services: Services) -> None:
     svc = await _checkins(services)
     new = Choices("daily", (), 8 * 60, "UTC", "daily", 30, None)
