@@ -63,6 +63,7 @@ POSTGRES_MODULES = frozenset(
         "tests.unit.test_privacy_migration",
         "tests.unit.test_privacy_participants",
         "tests.unit.test_privacy_registry",
+        "tests.unit.test_races",
         "tests.unit.test_reflection",
         "tests.unit.test_retention",
         "tests.unit.test_schedule_claims",

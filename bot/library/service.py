@@ -66,6 +66,10 @@ class ItemRef:
         return cls(builtin_id=builtin_id)
 
 
+class LibraryFullError(Exception):
+    """The server already has as many items of its own of that kind as it may (the limit is the caller's)."""
+
+
 class ServerItemService:
     """A server's own items of each kind, beside the built-in ones it hides or rewords."""
 
@@ -125,10 +129,17 @@ class ServerItemService:
 
     # -- changing --------------------------------------------------------------------------------
 
-    async def add(self, guild_id: int, kind: str, fields: ItemFields, *, created_by: int | None = None) -> ServerItem:
-        """Add one of the server's own items; DuplicateNameError when its name is taken."""
+    async def add(
+        self, guild_id: int, kind: str, fields: ItemFields, *, created_by: int | None = None, limit: int | None = None
+    ) -> ServerItem:
+        """Add one of the server's own items; DuplicateNameError when its name is taken, LibraryFullError
+        when the server already has `limit` of its own of that kind."""
         await self.guilds.ensure_guild(guild_id)
-        number = await self.repo.add(guild_id, kind, fields, created_by, self._now())
+        # Counted and added in one transaction: two adds at once would otherwise both pass the limit.
+        async with self.repo.db.transaction():
+            if limit is not None and await self.repo.count_own(guild_id, kind) >= limit:
+                raise LibraryFullError(limit)
+            number = await self.repo.add(guild_id, kind, fields, created_by, self._now())
         await self._changed(guild_id, kind)
         added = await self.repo.own(guild_id, kind, number)
         assert added is not None
@@ -339,13 +350,15 @@ class ServerEntryService:
         text = clean_text(description, DESCRIPTION_MAX[kind])
         if self._builtin_named(kind, clean) is not None:
             raise UserFacingError(f"'{clean}' is already one of the built-in resources.")
-        if await self.library.count(guild_id, kind) >= MAX_ENTRIES:
-            raise UserFacingError(f"A server can add up to {MAX_ENTRIES} {KIND_LABEL[kind]}s; remove one first.")
         fields = ItemFields(text=text, name=clean, url=link, topic=clean_topic(topic))
         try:
-            return await self.library.add(guild_id, kind, fields)
+            return await self.library.add(guild_id, kind, fields, limit=MAX_ENTRIES)
         except DuplicateNameError:
             raise UserFacingError(f"There is already a {KIND_LABEL[kind]} called '{clean}' here.") from None
+        except LibraryFullError:
+            raise UserFacingError(
+                f"A server can add up to {MAX_ENTRIES} {KIND_LABEL[kind]}s; remove one first."
+            ) from None
 
     async def edit(
         self,

@@ -56,22 +56,26 @@ class PreferencesRepository:
         )
         return None if row is None else Preferences(**dict(row))
 
-    async def upsert(self, prefs: Preferences) -> None:
-        """Store the member's preferences, replacing what was there."""
+    async def set_timezone(self, guild_id: int, user_id: int, timezone: str, updated_at: int, expires_at: int) -> None:
+        """Store the member's time zone, keeping their quiet hours (one statement, so a change of quiet hours
+        made at the same moment is never written back over)."""
         await self.db.execute(
-            "INSERT INTO member_preferences (guild_id, user_id, timezone, quiet_start, quiet_end, "
-            "updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (guild_id, user_id) DO UPDATE "
-            "SET timezone = excluded.timezone, quiet_start = excluded.quiet_start, "
-            "quiet_end = excluded.quiet_end, updated_at = excluded.updated_at, expires_at = excluded.expires_at",
-            (
-                prefs.guild_id,
-                prefs.user_id,
-                prefs.timezone,
-                prefs.quiet_start,
-                prefs.quiet_end,
-                prefs.updated_at,
-                prefs.expires_at,
-            ),
+            "INSERT INTO member_preferences (guild_id, user_id, timezone, updated_at, expires_at)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (guild_id, user_id) DO UPDATE"
+            " SET timezone = excluded.timezone, updated_at = excluded.updated_at, expires_at = excluded.expires_at",
+            (guild_id, user_id, timezone, updated_at, expires_at),
+        )
+
+    async def set_quiet_hours(
+        self, guild_id: int, user_id: int, start: int | None, end: int | None, updated_at: int, expires_at: int
+    ) -> None:
+        """Store (or clear, with None) the member's quiet hours, keeping their time zone (one statement, as above)."""
+        await self.db.execute(
+            "INSERT INTO member_preferences (guild_id, user_id, quiet_start, quiet_end, updated_at, expires_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (guild_id, user_id) DO UPDATE"
+            " SET quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end,"
+            " updated_at = excluded.updated_at, expires_at = excluded.expires_at",
+            (guild_id, user_id, start, end, updated_at, expires_at),
         )
 
     async def for_user(self, user_id: int) -> list[Preferences]:

@@ -161,6 +161,11 @@ class ScheduleRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    @property
+    def db(self) -> Database:
+        """The database, for a caller that checks and adds schedules in one transaction of its own."""
+        return self._db
+
     async def add(
         self,
         guild_id: int,

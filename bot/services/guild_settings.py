@@ -294,12 +294,14 @@ class GuildSettingsService:
 
     async def add_channel(self, guild_id: int, purpose: str, channel_id: int) -> bool:
         """Allow a channel for a purpose; False if it was already allowed."""
-        current = await self.repo.channel_set(guild_id, purpose)
-        if channel_id not in current and len(current) >= MAX_CHANNELS_PER_SET:
-            raise UserFacingError(f"A server can allow at most {MAX_CHANNELS_PER_SET} channels here.")
         await self.ensure_guild(guild_id)
         try:
-            return await self.repo.add_to_channel_set(guild_id, purpose, channel_id)
+            # Counted and added in one transaction: two adds at once would otherwise both pass the limit.
+            async with self.repo.db.transaction():
+                current = await self.repo.channel_set(guild_id, purpose)
+                if channel_id not in current and len(current) >= MAX_CHANNELS_PER_SET:
+                    raise UserFacingError(f"A server can allow at most {MAX_CHANNELS_PER_SET} channels here.")
+                return await self.repo.add_to_channel_set(guild_id, purpose, channel_id)
         finally:
             await self.changes.changed(CONFIG_TOPIC, guild_id)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock, from_timestamp, to_timestamp
 from bot.errors import UserFacingError
-from bot.repositories.preferences import Preferences, PreferencesRepository
+from bot.repositories.preferences import PreferencesRepository
 from bot.services.guild_settings import GuildSettingsService
 from bot.services.timezones import validate_zone
 
@@ -40,19 +40,8 @@ class PreferencesService:
         """Validate and store the member's zone; return its canonical name."""
         name = validate_zone(zone)
         await self.guilds.ensure_guild(guild_id)
-        current = await self.repo.get(guild_id, user_id)
-        updated, expires = self._stamp()
-        await self.repo.upsert(
-            Preferences(
-                guild_id,
-                user_id,
-                name,
-                current.quiet_start if current else None,
-                current.quiet_end if current else None,
-                updated,
-                expires,
-            )
-        )
+        # Only the zone is written: quiet hours set at the same moment are not read and written back.
+        await self.repo.set_timezone(guild_id, user_id, name, *self._stamp())
         return name
 
     async def set_quiet_hours(self, guild_id: int, user_id: int, start: int | None, end: int | None) -> None:
@@ -65,11 +54,7 @@ class PreferencesService:
                 "Pick an end time different from the start, for example 22:00 to 07:00."
             )
         await self.guilds.ensure_guild(guild_id)
-        current = await self.repo.get(guild_id, user_id)
-        updated, expires = self._stamp()
-        await self.repo.upsert(
-            Preferences(guild_id, user_id, current.timezone if current else None, start, end, updated, expires)
-        )
+        await self.repo.set_quiet_hours(guild_id, user_id, start, end, *self._stamp())
 
     async def effective(self, guild_id: int, user_id: int, server_zone: str) -> EffectivePreferences:
         """The member's preferences with the server's zone as the fallback."""

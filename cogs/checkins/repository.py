@@ -228,6 +228,31 @@ class CheckinRepository:
             ),
         )
 
+    async def set_paused_until(self, guild_id: int, user_id: int, until: int | None) -> bool:
+        """Set (or end, with None) the plan's pause; False when there is no plan.
+
+        Only that column: a plan stopped or re-chosen at the same moment is never written back.
+        """
+        self._written(user_id, guild_id)
+        return (
+            await self.db.execute(
+                "UPDATE checkin_plans SET paused_until = $1 WHERE guild_id = $2 AND user_id = $3",
+                (until, guild_id, user_id),
+            )
+            > 0
+        )
+
+    async def renew(self, guild_id: int, user_id: int, expires: int) -> bool:
+        """Push back when an existing plan expires; False when there is none (a stop is never undone)."""
+        self._written(user_id, guild_id)
+        return (
+            await self.db.execute(
+                "UPDATE checkin_plans SET expires_at = $1 WHERE guild_id = $2 AND user_id = $3",
+                (expires, guild_id, user_id),
+            )
+            > 0
+        )
+
     async def delete_plan(self, guild_id: int, user_id: int) -> int:
         """Remove the member's plan in one server."""
         self._written(user_id, guild_id)
@@ -245,10 +270,19 @@ class CheckinRepository:
     async def add_answer(
         self, guild_id: int, user_id: int, token: str, prompt_id: str, body: bytes, created: int, expires: int
     ) -> bool:
-        """Store an encrypted answer; False if this prompt's answer was already stored."""
+        """Store an encrypted answer while the member's plan keeps answers; False if this prompt's answer was
+        already stored, or the plan was stopped (or keeping turned off) meanwhile.
+
+        The plan is checked in the same statement: an answer sent while the member stops check-ins is either
+        written before the stop deletes their answers, or not at all.
+        """
+        # The casts type the SELECT's bare parameters for PostgreSQL (SQLite has no BYTEA: it keeps bytes as given).
+        body_value = "CAST($5 AS BYTEA)" if self.db.dialect == "postgres" else "$5"
         changed = await self.db.execute(
-            "INSERT INTO checkin_answers (guild_id, user_id, token, prompt_id, body, created_at, expires_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            "INSERT INTO checkin_answers (guild_id, user_id, token, prompt_id, body, created_at, expires_at)"  # noqa: S608
+            f" SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS TEXT), CAST($4 AS TEXT), {body_value},"
+            " CAST($6 AS BIGINT), CAST($7 AS BIGINT) WHERE EXISTS (SELECT 1 FROM checkin_plans"
+            " WHERE guild_id = $1 AND user_id = $2 AND keep_days > 0) ON CONFLICT DO NOTHING",
             (guild_id, user_id, token, prompt_id, body, created, expires),
         )
         return changed > 0

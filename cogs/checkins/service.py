@@ -245,9 +245,13 @@ class CheckinService:
         )
 
     async def touch(self, plan: Plan) -> None:
-        """The member used check-ins: push back the plan's expiry (unused plans go after a year)."""
+        """The member used check-ins: push back the plan's expiry (unused plans go after a year).
+
+        Only the expiry of a plan still there: a stop made meanwhile is not undone, nor new choices overwritten.
+        """
         expires = self.clock.now() + PLAN_TTL
-        await self.repo.save_plan(replace(plan, expires_at=to_timestamp(expires)))
+        if not await self.repo.renew(plan.guild_id, plan.user_id, to_timestamp(expires)):
+            return
         if plan.schedule_id is not None:
             await self.scheduler.repository.set_expiry(plan.schedule_id, expires)
 
@@ -259,8 +263,9 @@ class CheckinService:
             raise UserFacingError(f"A pause can be 1 to {PAUSE_MAX_DAYS} days; /checkin stop ends check-ins.")
         plan = await self._require_plan(guild_id, user_id)
         until = self.clock.now() + timedelta(days=days)
-        await self.repo.save_plan(replace(plan, paused_until=to_timestamp(until)))
-        await self.touch(replace(plan, paused_until=to_timestamp(until)))
+        if not await self.repo.set_paused_until(guild_id, user_id, to_timestamp(until)):
+            raise _no_plan()  # stopped meanwhile
+        await self.touch(plan)
         return until
 
     async def resume(self, guild_id: int, user_id: int) -> Plan:
@@ -269,7 +274,8 @@ class CheckinService:
         if plan.schedule_id is not None:
             await self.scheduler.resume(plan.schedule_id)
         plan = replace(plan, paused_until=None)
-        await self.repo.save_plan(plan)
+        if not await self.repo.set_paused_until(guild_id, user_id, None):
+            raise _no_plan()  # stopped meanwhile
         await self.notices.clear(guild_id, user_id, KIND)
         await self.touch(plan)
         return plan
@@ -299,7 +305,7 @@ class CheckinService:
     async def _require_plan(self, guild_id: int, user_id: int) -> Plan:
         plan = await self.repo.get_plan(guild_id, user_id)
         if plan is None:
-            raise UserFacingError("You don't have check-ins here. /checkin start sets them up, if you'd like.")
+            raise _no_plan()
         return plan
 
     # -- prompts -------------------------------------------------------------------------------------
@@ -408,12 +414,8 @@ class CheckinService:
 
         A long pause rather than none, so nothing retries; /checkin resume ends it.
         """
-        plan = await self.repo.get_plan(guild_id, user_id)
-        if plan is None:
-            return False
         until = self.clock.now() + timedelta(days=PAUSE_MAX_DAYS)
-        await self.repo.save_plan(replace(plan, paused_until=to_timestamp(until)))
-        return True
+        return await self.repo.set_paused_until(guild_id, user_id, to_timestamp(until))
 
     # -- answers ----------------------------------------------------------------------------------------
 
@@ -441,6 +443,11 @@ class CheckinService:
             to_timestamp(now),
             to_timestamp(now + timedelta(days=days)),
         )
+        if not stored:
+            # Not a repeat when check-ins were stopped (or keeping turned off) while it was sent: nothing kept.
+            current = await self.repo.get_plan(guild_id, user_id)
+            if current is None or current.keep_days == 0:
+                return AnswerResult(None)
         await self.touch(plan)
         return AnswerResult(days, duplicate=not stored)
 
@@ -517,6 +524,10 @@ class CheckinService:
         if notices:
             erased["notices"] = notices
         return erased
+
+
+def _no_plan() -> UserFacingError:
+    return UserFacingError("You don't have check-ins here. /checkin start sets them up, if you'd like.")
 
 
 def _number(prompt_id: str) -> int | None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock, to_timestamp
 from bot.content.role_word import fill_role
 from bot.content.store import DEFAULT_CONTENT_DIR
-from bot.db.connection import Database
+from bot.db.connection import Database, IntegrityErrors
 from bot.errors import UserFacingError
 from bot.library.service import REFLECTION, ServerItemService
 from bot.scheduling.recurrence import Recurrence, describe, next_occurrence
@@ -196,9 +196,9 @@ class CircleService:
         name = p.check_name(options.name)
         await self.check_channel(guild_id, options.channel_id)
         if await self.repo.count(guild_id) >= MAX_CIRCLES:
-            raise UserFacingError(f"This server has {MAX_CIRCLES} circles, the most it can have. End one first.")
+            raise _full()
         if await self.repo.by_name(guild_id, name) is not None:
-            raise UserFacingError(f"There is already a circle called {name}. Choose another `name`.")
+            raise _name_taken(name)
         config = await self.guilds.get(guild_id)
         plan = p.build_plan(
             options.cadence,
@@ -235,10 +235,21 @@ class CircleService:
             draft.closing,
             to_timestamp(self.clock.now()),
         )
-        async with self.db.transaction():
-            circle_id = await self.repo.add(new)
-            row = await self.scheduler.add(draft.guild_id, MEETING_KIND, draft.plan.rule, target={"circle": circle_id})
-            await self.repo.update(circle_id, {"schedule_id": row.id})
+        try:
+            async with self.db.transaction():
+                # Checked again here: another circle may have been made since `prepare` (two facilitators at once).
+                if await self.repo.count(draft.guild_id) >= MAX_CIRCLES:
+                    raise _full()
+                circle_id = await self.repo.add(new)
+                row = await self.scheduler.add(
+                    draft.guild_id, MEETING_KIND, draft.plan.rule, target={"circle": circle_id}
+                )
+                await self.repo.update(circle_id, {"schedule_id": row.id})
+        except IntegrityErrors:
+            # The name's unique index: a circle of that name was made since `prepare` looked.
+            if await self.repo.by_name(draft.guild_id, draft.name) is None:
+                raise
+            raise _name_taken(draft.name) from None
         return await self.circle(circle_id), row
 
     # -- finding ------------------------------------------------------------------------------------
@@ -344,7 +355,11 @@ class CircleService:
                 f"{circle.name} has no coming meeting to skip" + (" (it is paused)." if circle.paused else ".")
             )
         day = p.local_day(coming[0], rule.tz).isoformat()
-        await self.repo.update(circle.id, {"skipped": _recent([*circle.skipped, day], self.clock.now())})
+        # Only over the version read, as in `move`: a skip or move made meanwhile is never written over.
+        if not await self.repo.update(
+            circle.id, {"skipped": _recent([*circle.skipped, day], self.clock.now())}, expect_version=circle.version
+        ):
+            raise _changed_meanwhile(circle.name, "skipped")
         return coming[0], coming[1] if len(coming) > 1 else None
 
     async def move(
@@ -372,13 +387,17 @@ class CircleService:
             )
         if circle.ends_on is not None and to_day > circle.ends_on:
             raise UserFacingError(f"{circle.name} ends on {circle.ends_on.isoformat()}; choose a `date` up to then.")
-        if len(await self._rows(circle, MOVED_KIND)) >= MAX_MOVED:
-            raise UserFacingError(
-                f"{circle.name} already has {MAX_MOVED} moved meetings waiting; let one happen first."
-            )
         old_day = p.local_day(coming[0], rule.tz).isoformat()
         async with self.db.transaction():
-            await self.repo.update(circle.id, {"skipped": _recent([*circle.skipped, old_day], self.clock.now())})
+            if len(await self._rows(circle, MOVED_KIND)) >= MAX_MOVED:
+                raise UserFacingError(
+                    f"{circle.name} already has {MAX_MOVED} moved meetings waiting; let one happen first."
+                )
+            # Only over the version read: a move made meanwhile would otherwise be moved again, and its
+            # skipped day written over.
+            skipped = _recent([*circle.skipped, old_day], self.clock.now())
+            if not await self.repo.update(circle.id, {"skipped": skipped}, expect_version=circle.version):
+                raise _changed_meanwhile(circle.name, "moved")
             await self.scheduler.add(circle.guild_id, MOVED_KIND, moved, target={"circle": circle.id})
         return coming[0], when
 
@@ -544,3 +563,18 @@ def _when(when: datetime, zone: str) -> str:
 def when_text(when: datetime, zone: str) -> str:
     """An instant in a zone, for replies: e.g. "Tue 3 Mar 2026, 18:00 (America/New_York)"."""
     return _when(when, zone)
+
+
+def _changed_meanwhile(name: str, done: str) -> UserFacingError:
+    return UserFacingError(
+        f"{name} was changed at the same moment, so I {done} nothing. "
+        "/circle preview shows its meetings now; try again if you still need to."
+    )
+
+
+def _full() -> UserFacingError:
+    return UserFacingError(f"This server has {MAX_CIRCLES} circles, the most it can have. End one first.")
+
+
+def _name_taken(name: str) -> UserFacingError:
+    return UserFacingError(f"There is already a circle called {name}. Choose another `name`.")

@@ -185,15 +185,15 @@ class ConnectRepository:
         return int(row["active"]), int(row["paused"])
 
     async def save_entry(self, e: Entry) -> None:
-        """Insert or replace the member's entry."""
-        # Every column is written, so updating them all on a conflict leaves what a REPLACE left.
+        """Insert or replace the member's entry; an existing entry keeps its avoid_tags (see set_avoid_tags)."""
+        # Every other column is replaced. avoid_tags is left to set_avoid_tags, so a decline written at the
+        # same moment (by the other person) is never overwritten by a copy read before it.
         await self.db.execute(
             f"INSERT INTO connect_entries ({_ENTRY_COLUMNS})"  # noqa: S608
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (guild_id, user_id) DO UPDATE SET"
             " settings = excluded.settings, interests = excluded.interests, availability = excluded.availability,"
             " timezone = excluded.timezone, circle = excluded.circle, workplace_tag = excluded.workplace_tag,"
-            " avoid_tags = excluded.avoid_tags, paused = excluded.paused, created_at = excluded.created_at,"
-            " expires_at = excluded.expires_at",
+            " paused = excluded.paused, created_at = excluded.created_at, expires_at = excluded.expires_at",
             (
                 e.guild_id,
                 e.user_id,
@@ -209,6 +209,22 @@ class ConnectRepository:
                 e.expires_at,
             ),
         )
+
+    async def set_avoid_tags(self, guild_id: int, user_id: int, avoid_tags: tuple[str, ...]) -> bool:
+        """Replace who the member is never suggested to again (only that column); False when there is no entry."""
+        changed = await self.db.execute(
+            "UPDATE connect_entries SET avoid_tags = $1 WHERE guild_id = $2 AND user_id = $3",
+            (json.dumps(list(avoid_tags)), guild_id, user_id),
+        )
+        return changed > 0
+
+    async def set_paused(self, guild_id: int, user_id: int, paused: bool, expires_at: int) -> bool:
+        """Pause or resume the member's entry (only those columns); False when there is no entry."""
+        changed = await self.db.execute(
+            "UPDATE connect_entries SET paused = $1, expires_at = $2 WHERE guild_id = $3 AND user_id = $4",
+            (int(paused), expires_at, guild_id, user_id),
+        )
+        return changed > 0
 
     async def delete_entry(self, user_id: int, guild_id: int | None = None) -> int:
         """Remove the member's entry in one server, or everywhere."""
@@ -253,13 +269,25 @@ class ConnectRepository:
             )
         return [r[0] for r in rows]
 
-    async def accept(self, proposal_id: int, user_id: int) -> bool:
-        """Mark the member's acceptance; False when they are not (or no longer) in it."""
-        changed = await self.db.execute(
-            "UPDATE connect_proposal_members SET accepted = 1 WHERE proposal_id = $1 AND user_id = $2",
-            (proposal_id, user_id),
-        )
-        return changed > 0
+    async def accept(self, proposal_id: int, user_id: int) -> tuple[bool, list[ProposalMember]] | None:
+        """Mark the member's acceptance: (whether this call made it, the people in it); None when they are not
+        (or no longer) in it.
+
+        One transaction that first writes the suggestion's own row: on PostgreSQL that row lock makes two
+        accepts (from any process) take turns, so exactly one of them sees everyone accepted after its own.
+        """
+        async with self.db.transaction() as tx:
+            if not await tx.execute("UPDATE connect_proposals SET answer_by = answer_by WHERE id = $1", (proposal_id,)):
+                return None
+            made = await tx.execute(
+                "UPDATE connect_proposal_members SET accepted = 1 WHERE proposal_id = $1 AND user_id = $2"
+                " AND accepted = 0",
+                (proposal_id, user_id),
+            )
+            members = await self.members(proposal_id)
+        if user_id not in {m.user_id for m in members}:
+            return None
+        return made > 0, members
 
     async def delete_proposal(self, proposal_id: int) -> bool:
         """End a suggestion (its members' rows go with it)."""

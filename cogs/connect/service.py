@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -234,7 +234,15 @@ class ConnectService:
         )
 
     async def match_for(self, guild_id: int, user_id: int) -> Proposal | None:
-        """Suggest a match for the member if someone compatible is waiting; None means keep waiting."""
+        """Suggest a match for the member if someone compatible is waiting; None means keep waiting.
+
+        Who is waiting is read and the suggestion stored in one transaction: two members joining at once
+        would otherwise each be suggested to the other, or one person put in two suggestions.
+        """
+        async with self.repo.db.transaction():
+            return await self._match(guild_id, user_id)
+
+    async def _match(self, guild_id: int, user_id: int) -> Proposal | None:
         waiting = await self.repo.waiting(guild_id)
         me = next((e for e in waiting if e.user_id == user_id), None)
         if me is None:
@@ -278,25 +286,34 @@ class ConnectService:
         return await self.repo.members(proposal_id)
 
     async def accept(self, proposal_id: int, user_id: int) -> list[ProposalMember] | None:
-        """Record an acceptance; the members when everyone has accepted, [] while waiting, None if it ended."""
-        if not await self.repo.accept(proposal_id, user_id):
+        """Record an acceptance; the members when everyone has accepted, [] while waiting, None if it ended.
+
+        Only the acceptance that completed the suggestion gets the members (so one thread is opened); a
+        second press of an accept already counted gets [].
+        """
+        found = await self.repo.accept(proposal_id, user_id)
+        if found is None:
             return None
-        members = await self.repo.members(proposal_id)
-        return members if members and all(m.accepted for m in members) else []
+        made, members = found
+        return members if made and all(m.accepted for m in members) else []
 
     async def decline(self, proposal_id: int, user_id: int) -> Ended | None:
-        """End a suggestion silently; none of these people is suggested to each other again."""
-        members = await self.repo.members(proposal_id)
-        if user_id not in {m.user_id for m in members}:
-            return None
-        guild_id = members[0].guild_id
-        for member in members:
-            entry = await self.repo.entry(guild_id, member.user_id)
-            if entry is None:
-                continue
-            others = {self._person(guild_id, m.user_id) for m in members if m.user_id != member.user_id}
-            await self.repo.save_entry(replace(entry, avoid_tags=tuple(sorted(set(entry.avoid_tags) | others))))
-        await self.repo.delete_proposal(proposal_id)
+        """End a suggestion silently; none of these people is suggested to each other again.
+
+        None when it had already ended, also when another answer (a second press) ended it at the same
+        moment: only the call that deleted it tells the others.
+        """
+        async with self.repo.db.transaction():
+            members = await self.repo.members(proposal_id)
+            if user_id not in {m.user_id for m in members} or not await self.repo.delete_proposal(proposal_id):
+                return None
+            guild_id = members[0].guild_id
+            for member in members:
+                entry = await self.repo.entry(guild_id, member.user_id)
+                if entry is None:
+                    continue
+                others = {self._person(guild_id, m.user_id) for m in members if m.user_id != member.user_id}
+                await self.repo.set_avoid_tags(guild_id, member.user_id, tuple(sorted(set(entry.avoid_tags) | others)))
         return Ended(guild_id, tuple(m.user_id for m in members if m.user_id != user_id))
 
     async def introduced(self, proposal_id: int, user_ids: Sequence[int]) -> None:
@@ -312,9 +329,11 @@ class ConnectService:
         members = await self.repo.members(proposal_id)
         if not members:
             return None
-        await self.repo.delete_proposal(proposal_id)
+        deleted = await self.repo.delete_proposal(proposal_id)
         for user_id in gone:
             await self.repo.delete_entry(user_id, members[0].guild_id)
+        if not deleted:
+            return None  # another call ended it meanwhile and told the others
         return Ended(members[0].guild_id, tuple(m.user_id for m in members if m.user_id not in gone))
 
     async def expire_overdue(self) -> list[Ended]:
@@ -322,8 +341,8 @@ class ConnectService:
         ended = []
         for proposal_id in await self.repo.overdue(to_timestamp(self.clock.now())):
             members = await self.repo.members(proposal_id)
-            await self.repo.delete_proposal(proposal_id)
-            if not members:
+            # Ended some other way meanwhile (a decline, a withdraw): that call told the others.
+            if not await self.repo.delete_proposal(proposal_id) or not members:
                 continue
             silent = tuple(m.user_id for m in members if not m.accepted)
             for user_id in silent:
@@ -333,19 +352,17 @@ class ConnectService:
         return ended
 
     async def _set_paused(self, guild_id: int, user_id: int, paused: bool) -> Entry | None:
-        entry = await self.repo.entry(guild_id, user_id)
-        if entry is None:
+        # Only these columns: choices made or a decline written at the same moment are not written back over.
+        if not await self.repo.set_paused(guild_id, user_id, paused, await self._expiry(guild_id)):
             return None
-        updated = replace(entry, paused=paused, expires_at=await self._expiry(guild_id))
-        await self.repo.save_entry(updated)
-        return updated
+        return await self.repo.entry(guild_id, user_id)
 
     async def _end_proposals_of(self, guild_id: int, user_id: int) -> list[Ended]:
         ended = []
         for proposal_id in await self.repo.proposals_of(user_id, guild_id):
             members = await self.repo.members(proposal_id)
-            await self.repo.delete_proposal(proposal_id)
-            ended.append(Ended(guild_id, tuple(m.user_id for m in members if m.user_id != user_id)))
+            if await self.repo.delete_proposal(proposal_id):  # else another call ended it and told the others
+                ended.append(Ended(guild_id, tuple(m.user_id for m in members if m.user_id != user_id)))
         return ended
 
     async def pause(self, guild_id: int, user_id: int) -> list[Ended]:
@@ -418,8 +435,7 @@ class ConnectService:
         ended = []
         for proposal_id in await self.repo.proposals_of(user_id):
             members = await self.repo.members(proposal_id)
-            await self.repo.delete_proposal(proposal_id)
-            if members:
+            if await self.repo.delete_proposal(proposal_id) and members:  # else another call told the others
                 ended.append(Ended(members[0].guild_id, tuple(m.user_id for m in members if m.user_id != user_id)))
         erased = {"connect entries": await self.repo.delete_entry(user_id), "suggestions": len(ended)}
         notices = await self.notices.forget(user_id, NOTICE_KIND)

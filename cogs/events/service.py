@@ -64,18 +64,21 @@ class EventReminderService:
         at = (starts_at - BEFORE).replace(second=0, microsecond=0)
         if at <= self.clock.now():
             raise UserFacingError("That event starts within the hour, so there's no time left for a reminder.")
-        mine = await self.reminders(guild_id, user_id)
-        if any(int(r.target.get("event", 0)) == event_id for r in mine):
-            raise UserFacingError("You already have a reminder for that event.")
-        if len(mine) >= MAX_REMINDERS:
-            raise UserFacingError(f"You have {MAX_REMINDERS} reminders already; /events cancel clears them.")
         await self.guilds.ensure_guild(guild_id)
         rule = Recurrence.once(at.date(), (at.hour, at.minute), "UTC")
-        row = await self.scheduler.add(
-            guild_id, EVENT_REMINDER_KIND, rule, target={"event": event_id}, owner_id=user_id
-        )
-        # Nothing outlives the event by more than a day.
-        await self.scheduler.repository.set_expiry(row.id, starts_at + timedelta(days=1))
+        # Checked and added in one transaction: a double press of "remind me" would otherwise find no
+        # reminder twice and set two (two DMs), and two presses at once could pass the limit.
+        async with self.scheduler.repository.db.transaction():
+            mine = await self.reminders(guild_id, user_id)
+            if any(int(r.target.get("event", 0)) == event_id for r in mine):
+                raise UserFacingError("You already have a reminder for that event.")
+            if len(mine) >= MAX_REMINDERS:
+                raise UserFacingError(f"You have {MAX_REMINDERS} reminders already; /events cancel clears them.")
+            row = await self.scheduler.add(
+                guild_id, EVENT_REMINDER_KIND, rule, target={"event": event_id}, owner_id=user_id
+            )
+            # Nothing outlives the event by more than a day.
+            await self.scheduler.repository.set_expiry(row.id, starts_at + timedelta(days=1))
         return at
 
     async def cancel(self, guild_id: int, user_id: int) -> int:

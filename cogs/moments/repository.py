@@ -97,16 +97,34 @@ class MomentRepository:
         found = [await self.settings(r["guild_id"], user_id) for r in rows]
         return [s for s in found if s is not None]
 
-    async def save_settings(self, s: MomentSettings) -> None:
-        """Insert or replace the member's log settings."""
+    async def turn_on(self, guild_id: int, user_id: int, keep_days: int, now: int, expires_at: int) -> None:
+        """Turn the member's log on, or (already on) set how long moments are kept and renew it.
+
+        An existing row keeps its look-back and start: only the columns chosen here are written, so a
+        look-back turned on at the same moment is not written back over with a copy read before it.
+        """
         await self.db.execute(
-            # dm_closed, the one column not written, is always 0 now: updating the row in place is a replace.
             "INSERT INTO moment_settings (guild_id, user_id, keep_days, lookback_schedule_id, created_at, expires_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-            " keep_days = excluded.keep_days, lookback_schedule_id = excluded.lookback_schedule_id,"
-            " created_at = excluded.created_at, expires_at = excluded.expires_at",
-            (s.guild_id, s.user_id, s.keep_days, s.lookback_schedule_id, s.created_at, s.expires_at),
+            " VALUES ($1, $2, $3, NULL, $4, $5) ON CONFLICT (guild_id, user_id) DO UPDATE SET"
+            " keep_days = excluded.keep_days, expires_at = excluded.expires_at",
+            (guild_id, user_id, keep_days, now, expires_at),
         )
+
+    async def set_keep(self, guild_id: int, user_id: int, keep_days: int) -> bool:
+        """Set how long new moments are kept (only that column); False when the log is off."""
+        changed = await self.db.execute(
+            "UPDATE moment_settings SET keep_days = $1 WHERE guild_id = $2 AND user_id = $3",
+            (keep_days, guild_id, user_id),
+        )
+        return changed > 0
+
+    async def set_lookback(self, guild_id: int, user_id: int, schedule_id: int | None) -> bool:
+        """Record the look-back's schedule, or None for off (only that column); False when the log is off."""
+        changed = await self.db.execute(
+            "UPDATE moment_settings SET lookback_schedule_id = $1 WHERE guild_id = $2 AND user_id = $3",
+            (schedule_id, guild_id, user_id),
+        )
+        return changed > 0
 
     async def delete_settings(self, user_id: int, guild_id: int | None = None) -> int:
         """Remove the member's log settings in one server, or everywhere."""
@@ -116,12 +134,30 @@ class MomentRepository:
             "DELETE FROM moment_settings WHERE user_id = $1 AND guild_id = $2", (user_id, guild_id)
         )
 
-    async def add(self, guild_id: int, user_id: int, body: bytes, created: int, expires: int) -> int:
-        """Store an encrypted moment."""
-        return await self.db.insert(
-            "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
-            " RETURNING id",
+    async def add(self, guild_id: int, user_id: int, body: bytes, created: int, expires: int) -> int | None:
+        """Store an encrypted moment while the member's log is on; None when it was turned off meanwhile.
+
+        The log is checked in the same statement, so a moment sent while "delete all" runs is either
+        written before that deletes the moments, or not at all.
+        """
+        # The casts type the SELECT's bare parameters for PostgreSQL (SQLite has no BYTEA: it keeps bytes as given).
+        body_value = "CAST($3 AS BYTEA)" if self.db.dialect == "postgres" else "$3"
+        value = await self.db.fetchval(
+            "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at)"  # noqa: S608
+            f" SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), {body_value}, CAST($4 AS BIGINT), CAST($5 AS BIGINT)"
+            " WHERE EXISTS (SELECT 1 FROM moment_settings WHERE guild_id = $1 AND user_id = $2) RETURNING id",
             (guild_id, user_id, body, created, expires),
+        )
+        return None if value is None else int(value)
+
+    async def renew(self, guild_id: int, user_id: int, expires: int) -> bool:
+        """Push back when the member's log settings expire; False when the log is off (never turns it back on)."""
+        return (
+            await self.db.execute(
+                "UPDATE moment_settings SET expires_at = $1 WHERE guild_id = $2 AND user_id = $3",
+                (expires, guild_id, user_id),
+            )
+            > 0
         )
 
     async def list(self, user_id: int, guild_id: int | None = None) -> list[StoredText]:

@@ -7,7 +7,7 @@ shows a few of them. No Discord import; bad input raises UserFacingError.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -118,29 +118,23 @@ class MomentService:
             raise UserFacingError("Moments can be kept for 30, 90 or 365 days.")
         await self.guilds.ensure_guild(guild_id)
         now = self.clock.now()
-        current = await self.repo.settings(guild_id, user_id)
-        settings = MomentSettings(
-            guild_id,
-            user_id,
-            keep_days,
-            current.lookback_schedule_id if current else None,
-            current.created_at if current else to_timestamp(now),
-            to_timestamp(now + SETTINGS_TTL),
-        )
-        await self.repo.save_settings(settings)
+        await self.repo.turn_on(guild_id, user_id, keep_days, to_timestamp(now), to_timestamp(now + SETTINGS_TTL))
+        settings = await self.repo.settings(guild_id, user_id)
+        if settings is None:
+            raise _log_off()  # turned off again ("delete all") at the same moment
         return settings
 
     async def set_keep(self, guild_id: int, user_id: int, keep_days: int) -> None:
         """Change how long moments added from now on are kept (those already kept keep their date)."""
         if keep_days not in MOMENT_KEEP_CHOICES:
             raise UserFacingError("Moments can be kept for 30, 90 or 365 days.")
-        settings = await self._require(guild_id, user_id)
-        await self.repo.save_settings(replace(settings, keep_days=keep_days))
+        if not await self.repo.set_keep(guild_id, user_id, keep_days):
+            raise _log_off()
 
     async def _require(self, guild_id: int, user_id: int) -> MomentSettings:
         settings = await self.repo.settings(guild_id, user_id)
         if settings is None:
-            raise UserFacingError("Your good-moments log is off. /moment add asks before turning it on.")
+            raise _log_off()
         return settings
 
     async def add(self, guild_id: int, user_id: int, text: str) -> datetime:
@@ -153,8 +147,11 @@ class MomentService:
         now = self.clock.now()
         retention = (await self.guilds.get(guild_id)).retention_days
         expires = now + _capped(settings.keep_days, retention)
-        await self.repo.add(guild_id, user_id, self.keys.encrypt(text), to_timestamp(now), to_timestamp(expires))
-        await self.repo.save_settings(replace(settings, expires_at=to_timestamp(now + SETTINGS_TTL)))
+        body = self.keys.encrypt(text)
+        added = await self.repo.add(guild_id, user_id, body, to_timestamp(now), to_timestamp(expires))
+        if added is None:
+            raise _log_off()  # turned off ("delete all") while this was sent: nothing was kept
+        await self.repo.renew(guild_id, user_id, to_timestamp(now + SETTINGS_TTL))
         return expires
 
     async def entries(self, guild_id: int, user_id: int) -> list[Entry]:
@@ -165,11 +162,13 @@ class MomentService:
         """Delete one moment by its number, or "all" (which also turns the log and look-back off)."""
         cleaned = which.strip().lower().lstrip("#")
         if cleaned == "all":
-            removed = await self.repo.delete(user_id, guild_id=guild_id)
+            # The log goes off before its moments are deleted: a moment added at the same moment is kept
+            # only while the log is on (MomentRepository.add), so it is either deleted below or never written.
             settings = await self.repo.settings(guild_id, user_id)
+            await self.repo.delete_settings(user_id, guild_id)
             if settings is not None and settings.lookback_schedule_id is not None:
                 await self.scheduler.remove(settings.lookback_schedule_id)
-            await self.repo.delete_settings(user_id, guild_id)
+            removed = await self.repo.delete(user_id, guild_id=guild_id)
             await self.notices.clear(guild_id, user_id, LOOKBACK_KIND)
             return removed
         if not cleaned.isdigit():
@@ -195,7 +194,11 @@ class MomentService:
             )
             await self.scheduler.repository.set_expiry(row.id, from_timestamp(settings.expires_at))
             schedule_id, day = row.id, today.strftime("%A")
-        await self.repo.save_settings(replace(settings, lookback_schedule_id=schedule_id))
+        if not await self.repo.set_lookback(guild_id, user_id, schedule_id):
+            # The log was turned off ("delete all") meanwhile: its new look-back goes with it.
+            if schedule_id is not None:
+                await self.scheduler.remove(schedule_id)
+            raise _log_off()
         # Turned on again (or off): a notice about the paused look-back has nothing left to say.
         await self.notices.clear(guild_id, user_id, LOOKBACK_KIND)
         return day
@@ -257,9 +260,11 @@ class MomentService:
     async def forget(self, user_id: int) -> dict[str, int]:
         """Erase the member's log, moments and look-back schedules everywhere."""
         schedules = await self.scheduler.remove_owned(user_id, (LOOKBACK_KIND,))
+        # The logs go off first, so a moment being added at this moment is deleted below or never written.
+        settings = await self.repo.delete_settings(user_id)
         erased = {
             "moments": await self.repo.delete(user_id),
-            "moment settings": await self.repo.delete_settings(user_id),
+            "moment settings": settings,
             "look-back schedules": schedules,
         }
         # Named only when there was one: the forget reply lists every count it gets.
@@ -267,3 +272,7 @@ class MomentService:
         if notices:
             erased["notices"] = notices
         return erased
+
+
+def _log_off() -> UserFacingError:
+    return UserFacingError("Your good-moments log is off. /moment add asks before turning it on.")

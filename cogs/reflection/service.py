@@ -21,7 +21,7 @@ from bot.content.role_word import fill_role
 from bot.db.connection import Database
 from bot.errors import UserFacingError
 from bot.library.repository import ItemFields, ServerItem
-from bot.library.service import REFLECTION, ItemRef, ServerItemService
+from bot.library.service import REFLECTION, ItemRef, LibraryFullError, ServerItemService
 from bot.scheduling.recurrence import Recurrence, describe
 from bot.scheduling.repository import ScheduleRow
 from bot.scheduling.scheduler import Scheduler
@@ -173,11 +173,14 @@ class ReflectionService:
     async def add_prompt(self, guild_id: int, user_id: int | None, text: str) -> Prompt:
         """Add a prompt of the server's own."""
         cleaned = check_text(text)
-        if await self.items.count(guild_id, REFLECTION) >= MAX_SERVER_PROMPTS:
+        try:
+            added = await self.items.add(
+                guild_id, REFLECTION, ItemFields(text=cleaned), created_by=user_id, limit=MAX_SERVER_PROMPTS
+            )
+        except LibraryFullError:
             raise UserFacingError(
                 f"This server has {MAX_SERVER_PROMPTS} prompts of its own, the most it can have. Hide or reuse one."
-            )
-        added = await self.items.add(guild_id, REFLECTION, ItemFields(text=cleaned), created_by=user_id)
+            ) from None
         return Prompt(f"s:{added.number}", cleaned, False)
 
     async def choose_prompt(self, guild_id: int, user_id: int | None, value: str, what: str = "prompt") -> Prompt:
@@ -260,16 +263,15 @@ class ReflectionService:
         """Check everything, then store the schedule (and any new prompt text) in one transaction."""
         config = await self.guilds.get(guild_id)
         await self.check_channel(guild_id, channel_id)
-        if await self.scheduler.repository.count(guild_id, KIND) >= MAX_SCHEDULES:
-            raise UserFacingError(
-                f"This server has {MAX_SCHEDULES} reflection schedules, the most it can have. Delete one first."
-            )
+        await self._check_room(guild_id)
         rec = build_recurrence(options, config.timezone, self.clock.now())
         for text in (prompt, closing):
             if text is not None and await self.find_prompt(guild_id, text) is None:
                 check_text(text)  # refuse over-long text before anything is written
         await self.guilds.ensure_guild(guild_id)
         async with self.db.transaction():
+            # Again inside the transaction: two schedules made at once would otherwise both find room.
+            await self._check_room(guild_id)
             chosen = await self.choose_prompt(guild_id, owner_id, prompt)
             target = {
                 "channel": channel_id,
@@ -278,6 +280,12 @@ class ReflectionService:
             }
             row = await self.scheduler.add(guild_id, KIND, rec, target=target, owner_id=owner_id)
         return row, chosen
+
+    async def _check_room(self, guild_id: int) -> None:
+        if await self.scheduler.repository.count(guild_id, KIND) >= MAX_SCHEDULES:
+            raise UserFacingError(
+                f"This server has {MAX_SCHEDULES} reflection schedules, the most it can have. Delete one first."
+            )
 
     async def edit(
         self,

@@ -119,13 +119,15 @@ class ReminderService:
         """Create or replace the member's reminder; return (row, days kept, falls in quiet hours)."""
         await self.guilds.ensure_guild(guild_id)
         target = {"group": group_id, "turn": 0}
-        current = await self.mine(guild_id, user_id)
-        if current is not None:
-            await self.scheduler.remove(current.id)
-        # A new reminder replaces the paused one: nothing is left to tell about it.
-        await self.notices.clear(guild_id, user_id, REMINDER_KIND)
-        row = await self.scheduler.add(guild_id, REMINDER_KIND, recurrence, target=target, owner_id=user_id)
-        days = await self.renew(guild_id, row.id)
+        # Replaced in one transaction: a double press would otherwise find no reminder twice and set two.
+        async with self.scheduler.repository.db.transaction():
+            current = await self.mine(guild_id, user_id)
+            if current is not None:
+                await self.scheduler.remove(current.id)
+            # A new reminder replaces the paused one: nothing is left to tell about it.
+            await self.notices.clear(guild_id, user_id, REMINDER_KIND)
+            row = await self.scheduler.add(guild_id, REMINDER_KIND, recurrence, target=target, owner_id=user_id)
+            days = await self.renew(guild_id, row.id)
         return row, days, await self._quiet_at(guild_id, user_id, row)
 
     async def _quiet_at(self, guild_id: int, user_id: int, row: ScheduleRow) -> bool:
@@ -231,10 +233,12 @@ class ReminderService:
         config = await self.guilds.get(guild_id)
         recurrence = build_recurrence("weekly", time_text, config.timezone, weekday)
         await self.guilds.ensure_guild(guild_id)
-        current = await self.week(guild_id)
-        if current is not None:
-            await self.scheduler.remove(current.id)
-        return await self.scheduler.add(guild_id, WEEK_KIND, recurrence, target={"channel_id": channel_id})
+        # Replaced in one transaction: two at once would otherwise leave two weekly posts.
+        async with self.scheduler.repository.db.transaction():
+            current = await self.week(guild_id)
+            if current is not None:
+                await self.scheduler.remove(current.id)
+            return await self.scheduler.add(guild_id, WEEK_KIND, recurrence, target={"channel_id": channel_id})
 
     async def stop_week(self, guild_id: int) -> bool:
         """Stop the strategy of the week; False if none was set."""

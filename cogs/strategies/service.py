@@ -163,11 +163,14 @@ class StrategyService:
             raise UserFacingError(
                 f"There is no strategy '{strategy_id[:40]}'. Start typing its title and pick it from the list."
             )
-        if await self.favourites.count(guild_id, user_id) >= MAX_FAVOURITES:
-            raise UserFacingError(f"You can save up to {MAX_FAVOURITES} strategies. /strategy unsave makes room.")
         await self.guilds.ensure_guild(guild_id)
         now_ts, expires_ts, days = await self._expiry(guild_id)
-        added = await self.favourites.add(guild_id, user_id, strategy_id, now_ts, expires_ts)
+        # Counted and saved in one transaction: two saves at once (a double press, two quick picks) would
+        # otherwise both count one below the limit and both save.
+        async with self.favourites.db.transaction():
+            if await self.favourites.count(guild_id, user_id) >= MAX_FAVOURITES:
+                raise UserFacingError(f"You can save up to {MAX_FAVOURITES} strategies. /strategy unsave makes room.")
+            added = await self.favourites.add(guild_id, user_id, strategy_id, now_ts, expires_ts)
         return added, days
 
     async def saved(self, guild_id: int, user_id: int) -> tuple[list[Strategy], int]:

@@ -179,13 +179,16 @@ class WelcomeService:
 
     async def start(self, guild_id: int, user_id: int) -> None:
         """Start the sequence; the first message is sent at once by the caller, the rest are scheduled."""
-        if await self.running(guild_id, user_id):
-            raise UserFacingError("Your welcome messages are already on their way. Each one has a Stop button.")
         await self.guilds.ensure_guild(guild_id)
-        now = self.clock.now()
-        await self.scheduler.remove_owned(user_id, (STEP_KIND,), guild_id)
-        await self.repo.save(Run(guild_id, user_id, False, to_timestamp(now), to_timestamp(now + RUN_TTL)))
-        await self._schedule(guild_id, user_id, 1, STEPS[1].day - STEPS[0].day)
+        # Checked and started in one transaction: a double press would otherwise find nothing running twice,
+        # send the first message twice and schedule the rest twice.
+        async with self.repo.db.transaction():
+            if await self.running(guild_id, user_id):
+                raise UserFacingError("Your welcome messages are already on their way. Each one has a Stop button.")
+            now = self.clock.now()
+            await self.scheduler.remove_owned(user_id, (STEP_KIND,), guild_id)
+            await self.repo.save(Run(guild_id, user_id, False, to_timestamp(now), to_timestamp(now + RUN_TTL)))
+            await self._schedule(guild_id, user_id, 1, STEPS[1].day - STEPS[0].day)
 
     async def _schedule(
         self, guild_id: int, user_id: int, index: int, days_ahead: int, row_id: int | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from bot.library.repository import ItemFields
 from bot.scheduling.recurrence import LAST, Recurrence
 from bot.services.guild_settings import REFLECTION_CHANNELS
 from cogs.circles import plan
-from cogs.circles.service import CLOSE_KIND, KINDS, MEETING_KIND, CircleService, Options, load_texts
+from cogs.circles.service import CLOSE_KIND, KINDS, MEETING_KIND, MOVED_KIND, CircleService, Options, load_texts
 from tests.dbfile import rows
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)  # a Monday
@@ -138,3 +139,46 @@ async def test_finish_removes_the_circle_and_every_schedule(circles, services, d
     await circles.finish(circle)
     assert rows(db_path, "SELECT count(*) FROM circles") == [(0,)]
     assert await services.scheduler.repository.list_by_guild(GUILD, MEETING_KIND) == []
+
+
+async def test_two_circles_made_at_once_keep_the_name_and_the_limit(circles: CircleService, services, monkeypatch):
+    # Both drafts are checked before either is stored (two facilitators, or a double press): the second
+    # is refused plainly, never with an unexpected error, and nothing of it is half-written.
+    from cogs.circles import service as circles_module
+
+    drafts = [await circles.prepare(GUILD, options(name="Same name")) for _ in range(2)]
+    stored = await asyncio.gather(*(circles.store(d, ROLE, True) for d in drafts), return_exceptions=True)
+    refused = [s for s in stored if isinstance(s, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], UserFacingError) and "already a circle" in str(refused[0])
+    monkeypatch.setattr(circles_module, "MAX_CIRCLES", 2)
+    drafts = [await circles.prepare(GUILD, options(name=f"Circle {n}")) for n in range(2)]
+    stored = await asyncio.gather(*(circles.store(d, ROLE, True) for d in drafts), return_exceptions=True)
+    refused = [s for s in stored if isinstance(s, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], UserFacingError) and "the most it can have" in str(refused[0])
+    assert await services.db.fetchval("SELECT count(*) FROM circles") == 2
+    assert await services.db.fetchval("SELECT count(*) FROM schedules WHERE kind = $1", (MEETING_KIND,)) == 2
+
+
+async def test_moving_the_next_meeting_twice_at_once_moves_it_once(circles: CircleService, services) -> None:
+    # Both moves read the circle before either wrote: the second would move the same meeting again
+    # (two extra meetings for one) and write its list of skipped days over the first one's.
+    circle, _ = await made(circles)
+    moved = await asyncio.gather(
+        circles.move(circle, "2026-01-08", "18:00", None),
+        circles.move(circle, "2026-01-09", "18:00", None),
+        return_exceptions=True,
+    )
+    refused = [m for m in moved if isinstance(m, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], UserFacingError) and "changed" in str(refused[0])
+    assert await services.db.fetchval("SELECT count(*) FROM schedules WHERE kind = $1", (MOVED_KIND,)) == 1
+    assert len((await circles.circle(circle.id)).skipped) == 1
+
+
+async def test_a_skip_read_before_a_move_never_writes_over_it(circles: CircleService, services) -> None:
+    # A skip that read the circle just before a move committed (its await fell between the two) must not
+    # write back the skipped days it read: the moved meeting would then also be held on its old day.
+    circle, _ = await made(circles)
+    await circles.move(circle, "2026-01-09", "18:00", "2026-01-13")
+    with pytest.raises(UserFacingError, match="at the same moment"):
+        await circles.skip(circle)  # the copy read before the move
+    assert len((await circles.circle(circle.id)).skipped) == 1

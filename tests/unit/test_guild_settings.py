@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -89,6 +91,17 @@ async def test_channel_set_limit(services):
         await services.guilds.add_channel(GUILD, "reflection", channel + 1)
     with pytest.raises(UserFacingError, match="at most 25"):
         await services.guilds.add_channel(GUILD, "reflection", 999)
+
+
+async def test_channels_allowed_at_once_never_pass_the_limit(services):
+    # Two moderators (or a double press) at the limit's edge: one more channel, never two.
+    for channel in range(24):
+        await services.guilds.add_channel(GUILD, "reflection", channel + 1)
+    added = await asyncio.gather(
+        *(services.guilds.add_channel(GUILD, "reflection", 900 + n) for n in range(3)), return_exceptions=True
+    )
+    assert sum(isinstance(a, UserFacingError) and "at most 25" in str(a) for a in added) == 2
+    assert len(await services.guilds.repo.channel_set(GUILD, "reflection")) == 25
 
 
 async def test_forget_guild_cascades_everywhere(services, db):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -129,6 +130,26 @@ async def test_limits_and_channel(service) -> None:
     with pytest.raises(UserFacingError, match="the most it can have"):
         await service.create(GUILD, FRAN, CHANNEL, "New text that must not be stored", DAILY)
     assert await service.items.count(GUILD, "reflection") == 0
+
+
+async def test_schedules_and_prompts_made_at_once_never_pass_the_limits(service, monkeypatch) -> None:
+    # Two facilitators (or a double press) at the same moment: each limit still holds, and the ones
+    # refused are told so plainly, with nothing of theirs stored.
+    from cogs.reflection import service as reflection_module
+
+    for _ in range(MAX_SCHEDULES - 1):
+        await service.create(GUILD, FRAN, CHANNEL, "b:one", DAILY)
+    made = await asyncio.gather(
+        *(service.create(GUILD, FRAN, CHANNEL, f"Question {n}?", DAILY) for n in range(3)), return_exceptions=True
+    )
+    assert sum(isinstance(m, UserFacingError) and "the most it can have" in str(m) for m in made) == 2
+    assert len(await service.schedules(GUILD)) == MAX_SCHEDULES
+    assert await service.items.count(GUILD, "reflection") == 1
+    monkeypatch.setattr(reflection_module, "MAX_SERVER_PROMPTS", 3)
+    adds = (service.add_prompt(GUILD, FRAN, f"Own {n}?") for n in range(4))
+    added = await asyncio.gather(*adds, return_exceptions=True)
+    assert sum(isinstance(a, UserFacingError) and "the most it can have" in str(a) for a in added) == 2
+    assert await service.items.count(GUILD, "reflection") == 3
 
 
 async def test_edit_keeps_what_was_not_given(service, clock) -> None:
