@@ -262,7 +262,7 @@ class Scheduler:
         """Remove the member's schedules of these kinds; return how many went."""
         removed = await self.repository.delete_by_owner(user_id, kinds, guild_id)
         if removed:
-            self.wake()
+            await self._wake_after_commit()
             await self._forget_dm_channel(user_id, kinds)
         return removed
 
@@ -290,7 +290,7 @@ class Scheduler:
         now = self._clock.now()
         check_min_interval(recurrence, now, min_interval)
         row = await self.repository.add(guild_id, kind, recurrence, now=now, target=target, owner_id=owner_id)
-        self.wake()
+        await self._wake_after_commit()
         return row
 
     async def update(
@@ -306,19 +306,19 @@ class Scheduler:
         if recurrence is not None:
             check_min_interval(recurrence, now, min_interval)
         row = await self.repository.update(schedule_id, now=now, recurrence=recurrence, target=target)
-        self.wake()
+        await self._wake_after_commit()
         return row
 
     async def pause(self, schedule_id: int) -> bool:
         """Stop a schedule until resumed."""
         changed = await self.repository.pause(schedule_id)
-        self.wake()
+        await self._wake_after_commit()
         return changed
 
     async def resume(self, schedule_id: int) -> ScheduleRow | None:
         """Restart a paused schedule from its next occurrence."""
         row = await self.repository.resume(schedule_id, now=self._clock.now())
-        self.wake()
+        await self._wake_after_commit()
         return row
 
     async def remove(self, schedule_id: int) -> bool:
@@ -326,12 +326,24 @@ class Scheduler:
         # Before the delete, while the row still names its owner; no read of its own on this path.
         await self.dm_channels.prune_owner_of(schedule_id, self.dm_kinds())
         removed = await self.repository.delete(schedule_id)
-        self.wake()
+        await self._wake_after_commit()
         return removed
 
     def wake(self) -> None:
         """Make the dispatcher re-read the earliest due time now."""
         self._wake.set()
+
+    async def _wake_after_commit(self) -> None:
+        """Wake the dispatcher once the change is visible to it: when the caller's transaction commits.
+
+        On PostgreSQL the dispatcher reads on a connection of its own: woken inside the transaction, it
+        would miss the new row and sleep up to max_wait. Outside a transaction it wakes at once.
+        """
+
+        async def wake() -> None:
+            self.wake()
+
+        await self.repository.db.after_commit(wake)
 
     # -- running -----------------------------------------------------------------------------------
 

@@ -131,6 +131,16 @@ class _Pass:
     dirty: set[int] = field(default_factory=set)
 
 
+# The casts type the SELECT's bare parameters for PostgreSQL; SQLite has no BYTEA and keeps the bytes as given.
+_ADD_ANSWER = {
+    engine: "INSERT INTO checkin_answers (guild_id, user_id, token, prompt_id, body, created_at, expires_at)"  # noqa: S608
+    f" SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS TEXT), CAST($4 AS TEXT), {body},"
+    " CAST($6 AS BIGINT), CAST($7 AS BIGINT) WHERE EXISTS (SELECT 1 FROM checkin_plans"
+    " WHERE guild_id = $1 AND user_id = $2 AND keep_days > 0) ON CONFLICT DO NOTHING"
+    for engine, body in (("sqlite", "$5"), ("postgres", "CAST($5 AS BYTEA)"))
+}
+
+
 class CheckinRepository:
     """All SQL touching the check-in tables."""
 
@@ -276,14 +286,8 @@ class CheckinRepository:
         The plan is checked in the same statement: an answer sent while the member stops check-ins is either
         written before the stop deletes their answers, or not at all.
         """
-        # The casts type the SELECT's bare parameters for PostgreSQL (SQLite has no BYTEA: it keeps bytes as given).
-        body_value = "CAST($5 AS BYTEA)" if self.db.dialect == "postgres" else "$5"
         changed = await self.db.execute(
-            "INSERT INTO checkin_answers (guild_id, user_id, token, prompt_id, body, created_at, expires_at)"  # noqa: S608
-            f" SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS TEXT), CAST($4 AS TEXT), {body_value},"
-            " CAST($6 AS BIGINT), CAST($7 AS BIGINT) WHERE EXISTS (SELECT 1 FROM checkin_plans"
-            " WHERE guild_id = $1 AND user_id = $2 AND keep_days > 0) ON CONFLICT DO NOTHING",
-            (guild_id, user_id, token, prompt_id, body, created, expires),
+            _ADD_ANSWER[self.db.dialect], (guild_id, user_id, token, prompt_id, body, created, expires)
         )
         return changed > 0
 

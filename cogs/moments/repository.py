@@ -76,6 +76,15 @@ class StoredText:
     expires_at: int
 
 
+# The casts type the SELECT's bare parameters for PostgreSQL; SQLite has no BYTEA and keeps the bytes as given.
+_ADD_MOMENT = {
+    engine: "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at)"  # noqa: S608 - constant
+    f" SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), {body}, CAST($4 AS BIGINT), CAST($5 AS BIGINT)"
+    " WHERE EXISTS (SELECT 1 FROM moment_settings WHERE guild_id = $1 AND user_id = $2) RETURNING id"
+    for engine, body in (("sqlite", "$3"), ("postgres", "CAST($3 AS BYTEA)"))
+}
+
+
 class MomentRepository:
     """SQL for moment_settings and moments (both owned by one member per row)."""
 
@@ -140,14 +149,7 @@ class MomentRepository:
         The log is checked in the same statement, so a moment sent while "delete all" runs is either
         written before that deletes the moments, or not at all.
         """
-        # The casts type the SELECT's bare parameters for PostgreSQL (SQLite has no BYTEA: it keeps bytes as given).
-        body_value = "CAST($3 AS BYTEA)" if self.db.dialect == "postgres" else "$3"
-        value = await self.db.fetchval(
-            "INSERT INTO moments (guild_id, user_id, body, created_at, expires_at)"  # noqa: S608
-            f" SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), {body_value}, CAST($4 AS BIGINT), CAST($5 AS BIGINT)"
-            " WHERE EXISTS (SELECT 1 FROM moment_settings WHERE guild_id = $1 AND user_id = $2) RETURNING id",
-            (guild_id, user_id, body, created, expires),
-        )
+        value = await self.db.fetchval(_ADD_MOMENT[self.db.dialect], (guild_id, user_id, body, created, expires))
         return None if value is None else int(value)
 
     async def renew(self, guild_id: int, user_id: int, expires: int) -> bool:

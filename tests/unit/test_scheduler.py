@@ -457,3 +457,18 @@ async def test_one_unreadable_schedule_does_not_cut_its_batch_short(db: Database
     assert sorted(f.row.id for f in recorder.firings) == sorted(r.id for r in rows if r.id != bad)
     # The unreadable one is parked, the others wait for tomorrow.
     assert await scheduler.repository.earliest_due() == datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+
+
+async def test_a_schedule_added_inside_a_transaction_wakes_the_dispatcher_after_the_commit(db: Database) -> None:
+    # On PostgreSQL the dispatcher reads on a connection of its own: woken before the commit, it would
+    # not see the new row and would sleep up to max_wait, so a reminder due soon would come late.
+    clock = FakeClock()
+    scheduler, _ = make(db, clock)
+    scheduler._wake.clear()
+    async with db.transaction():
+        await scheduler.add(GUILD, "prompt", DAILY_9)
+        assert not scheduler._wake.is_set()
+    assert scheduler._wake.is_set()
+    scheduler._wake.clear()
+    await scheduler.add(GUILD, "prompt", DAILY_9)  # outside a transaction: at once
+    assert scheduler._wake.is_set()
