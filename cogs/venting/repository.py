@@ -480,6 +480,23 @@ class VentingRepository:
             # After the write: a read in between would otherwise cache the state without it.
             await self._blocks_changed(guild_id)
 
+    async def extend_block_of_message(self, guild_id: int, message_id: int, now_ts: int, until_ts: int) -> Block | None:
+        """The block in force made from this message, its end pushed to `until_ts` if that is later; None if none.
+
+        (Only the same message: blocks made from different messages stay apart, or joining them would tell a
+        moderator that two anonymous messages share an author.)
+        """
+        row = await self.db.fetchone(
+            "UPDATE vent_blocks SET until_at = CASE WHEN until_at IS NULL OR until_at >= $1 THEN until_at ELSE $1 END"
+            " WHERE block_id = (SELECT block_id FROM vent_blocks WHERE guild_id = $2 AND message_id = $3"
+            " AND (until_at IS NULL OR until_at > $4) ORDER BY block_id LIMIT 1) RETURNING *",
+            (until_ts, guild_id, message_id, now_ts),
+        )
+        if row is None:
+            return None
+        await self._blocks_changed(guild_id)
+        return Block(**dict(row))
+
     async def active_blocks(self, guild_id: int, now_ts: int) -> list[Block]:
         """Blocks in force in a server now (from memory when read less than BLOCKS_FRESH_FOR ago).
 

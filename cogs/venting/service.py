@@ -426,7 +426,13 @@ class VentingService:
         retention = timedelta(days=(await self.guilds.get(guild_id)).retention_days)
         until = to_timestamp(now + min(length.delta or retention, retention))
         async with self.repo.db.transaction():
-            block_id = await self.repo.add_block(guild_id, post_id, message_id, tag, to_timestamp(now), until)
+            # Blocking a message again (a double press, two moderators at once) keeps one block, lasting as
+            # long as the longer choice: two would leave the author blocked after one is lifted.
+            held = await self.repo.extend_block_of_message(guild_id, message_id, to_timestamp(now), until)
+            if held is not None:
+                block_id, until = held.block_id, held.until_at if held.until_at is not None else until
+            else:
+                block_id = await self.repo.add_block(guild_id, post_id, message_id, tag, to_timestamp(now), until)
             await self._log(guild_id, moderator_id, f"block ({length.value})", post_id, message_id)
         return block_id, until
 

@@ -164,6 +164,26 @@ async def test_lifting_a_block(services: Services, venting: VentingService):
         await venting.lift_block(GUILD, 42, block_id)
 
 
+async def test_blocking_the_same_message_twice_is_one_block_that_lifting_ends(
+    services: Services, clock: FakeClock, venting: VentingService
+):
+    # A double press, or two moderators at once: one block, which lasts as long as the longer choice,
+    # so lifting it lets the author post again (two blocks would leave them blocked after "lifted").
+    await post(venting, ALICE, 1)
+    first, day_end = await venting.block_author(GUILD, 42, 1, BlockLength.DAY)
+    again, week_end = await venting.block_author(GUILD, 43, 1, BlockLength.WEEK)
+    assert again == first and week_end is not None and day_end is not None and week_end > day_end
+    shorter, kept_end = await venting.block_author(GUILD, 42, 1, BlockLength.DAY)
+    assert (shorter, kept_end) == (first, week_end)  # never shortened by a second, shorter choice
+    assert [b.block_id for b in await venting.blocks(GUILD)] == [first]
+    assert await services.db.fetchval("SELECT count(*) FROM vent_blocks") == 1
+    await venting.lift_block(GUILD, 42, first)
+    await venting.check_can_post(GUILD, ALICE)
+    concurrent = await asyncio.gather(*(venting.block_author(GUILD, 42, 1, BlockLength.DAY) for _ in range(3)))
+    assert len({block_id for block_id, _ in concurrent}) == 1
+    assert await services.db.fetchval("SELECT count(*) FROM vent_blocks") == 1
+
+
 async def test_flood_limits(services: Services, clock: FakeClock, venting: VentingService):
     for n in range(3):
         await venting.reserve_post(GUILD, ALICE)
