@@ -32,7 +32,7 @@ from bot.content.store import ContentError, ContentStore, load_content
 from bot.db import Database, MigrationError, apply_migrations, head_version, open_database
 from bot.db.health import UnusableDatabaseError, check_database_file
 from bot.db.migrate import version_on_disk
-from bot.db.postgres import PostgresDatabase, log_settings_problems
+from bot.db.postgres import PostgresDatabase, erasure_problems, log_settings_problems
 from bot.keys import load_keys, write_keys_file
 from bot.logging_setup import setup_logging
 
@@ -102,6 +102,8 @@ async def prepare_postgres(db: PostgresDatabase, settings: Settings) -> str | No
     process's shards (a refusal, as one plain line, when another process already runs one of them)."""
     for problem in await log_settings_problems(db):
         log.warning("PostgreSQL's log could record member ids: %s (see docs/DEPLOYMENT.md)", problem)
+    for problem in await erasure_problems(db):
+        log.warning("erasing on PostgreSQL: %s", problem)
     shards = settings.shards
     if shards is None or (shards.holds_all and shards.count == 1):
         return None
@@ -201,6 +203,14 @@ def stop_when_shards_taken(db: Database, bot: discord.Client) -> list[int]:
     return taken_shards
 
 
+def close_on_signals(bot: discord.Client) -> None:
+    """SIGINT and SIGTERM close the bot cleanly (finishing what it is writing) rather than killing it."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+
+
 async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
     """Open storage, build the bot and run it until a signal or disconnect."""
     try:
@@ -227,10 +237,7 @@ async def run_bot(settings: Settings, token: str, *, sync_only: bool) -> int:
                 return fail(refusal)
         bot = make_production_bot(services, settings)
         shards_taken = stop_when_shards_taken(db, bot)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        close_on_signals(bot)
         try:
             async with bot:
                 await log_in(bot, token, settings, pending_keys)

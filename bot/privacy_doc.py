@@ -61,7 +61,9 @@ lifted (then it is deleted at once), so erasing is not a way round a moderator's
   take it, and no further.** After `/privacy forget`, a server's removal and a shortened retention period,
   the bot rewrites the tables it erased from (and those that lost rows through them) with
   `VACUUM (FULL, ANALYZE)`: each table and its indexes are written afresh without the erased rows, the old
-  files are deleted, and the column statistics (whose samples could hold an erased id) are made again.
+  files are deleted, and the column statistics (whose samples could hold an erased id) are made again,
+  then the catalog that kept the old ones is rewritten too (this needs the bot's database role to own the
+  database, as docs/DEPLOYMENT.md sets it up; the bot warns at start when it does not).
   Expired rows removed by the routine purge are vacuumed at once and their tables rewritten at most a day
   later. Then `CHECKPOINT` puts the result on disk (this needs the `pg_checkpoint` role; without it the
   server does so at its next checkpoint, within `checkpoint_timeout`, 5 minutes by default).

@@ -217,6 +217,11 @@ class PostgresDatabase(Database):
                 names |= reached
             quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in sorted(names))
             await conn.execute(f"VACUUM {options} {quoted}")
+            if rewrite:
+                # ANALYZE wrote new statistics; the old ones (whose samples can hold an erased value) stay as
+                # dead rows of the statistics catalog until it is rewritten too. Needs the bot's role to own
+                # the database (docs/DEPLOYMENT.md); otherwise PostgreSQL skips it with a warning.
+                await conn.execute("VACUUM (FULL) pg_catalog.pg_statistic")
             try:
                 await conn.execute("CHECKPOINT")
             except asyncpg.InsufficientPrivilegeError:
@@ -355,6 +360,23 @@ _LOG_CHECKS = (
     ("log_parameter_max_length_on_error", "0", "error logs would show the failing statement's values"),
     ("log_error_verbosity", "terse", "error details (such as the values of a duplicate key) would be logged"),
 )
+
+
+async def erasure_problems(db: Database) -> list[str]:
+    """What keeps erasing from reaching every file of this database (empty when nothing does).
+
+    Rewriting the statistics catalog after an erasure needs the bot's role to own the database.
+    """
+    owns = await db.fetchval(
+        "SELECT pg_has_role(current_user, datdba, 'USAGE') FROM pg_database WHERE datname = current_database()"
+    )
+    if owns:
+        return []
+    return [
+        "the bot's role does not own this database, so PostgreSQL will not let it rewrite the statistics "
+        "catalog after an erasure (an erased id can stay there until autovacuum); make it the owner "
+        "(ALTER DATABASE … OWNER TO …)"
+    ]
 
 
 async def log_settings_problems(db: Database) -> list[str]:

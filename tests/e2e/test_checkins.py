@@ -248,7 +248,7 @@ async def test_a_moderator_cannot_see_or_change_another_members_checkins(world, 
     assert "don't have check-ins" in settings.response.content
     export = await world.mod.slash(world.general, "privacy export")
     assert SECRET not in (await export.response.attachments[0].read()).decode()
-    plan = await sim_services.db.fetchone("SELECT keep_days FROM checkin_plans WHERE user_id = ?", (world.member.id,))
+    plan = await sim_services.db.fetchone("SELECT keep_days FROM checkin_plans WHERE user_id = $1", (world.member.id,))
     assert plan["keep_days"] == 30
 
 

@@ -187,6 +187,6 @@ async def test_leaving_a_server_deletes_its_data(world, simcord_env, sim_service
     simcord_env.backend.remove_guild(world.guild.id)
     await simcord_env.settle()
     db = sim_services.db
-    assert await db.fetchval("SELECT count(*) FROM guilds WHERE guild_id = ?", (world.guild.id,)) == 0
+    assert await db.fetchval("SELECT count(*) FROM guilds WHERE guild_id = $1", (world.guild.id,)) == 0
     assert await db.fetchval("SELECT count(*) FROM member_preferences") == 0
     assert await db.fetchval("SELECT count(*) FROM guild_settings") == 0

@@ -111,7 +111,7 @@ async def test_no_answer_expires_and_pauses_the_silent(world, simcord_env, sim_s
     assert "No match was made this time" in dms(world.member)[-1].content
     assert "paused your entry" in dms(world.other)[-1].content
     [[paused]] = await sim_services.db.fetchall(
-        "SELECT paused FROM connect_entries WHERE user_id = ?", (world.other.id,)
+        "SELECT paused FROM connect_entries WHERE user_id = $1", (world.other.id,)
     )
     assert paused == 1
 
@@ -159,7 +159,7 @@ async def test_closed_dms_mid_suggestion_pause_and_tell_once(world, simcord_env,
     [[proposals]] = await sim_services.db.fetchall("SELECT COUNT(*) FROM connect_proposals")
     assert proposals == 0
     [[paused]] = await sim_services.db.fetchall(
-        "SELECT paused FROM connect_entries WHERE user_id = ?", (world.other.id,)
+        "SELECT paused FROM connect_entries WHERE user_id = $1", (world.other.id,)
     )
     assert paused == 1
     assert "No match was made this time" in dms(world.member)[-1].content

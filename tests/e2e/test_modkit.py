@@ -31,8 +31,8 @@ def clock() -> ShiftedClock:
 
 
 @pytest.fixture
-async def sim_services(db_path: Path, clock: ShiftedClock):
-    svc: Services = await make_services(clock=clock, db_path=str(db_path))
+async def sim_services(database_target: str, clock: ShiftedClock):
+    svc: Services = await make_services(clock=clock, db_path=database_target)
     yield svc
     await svc.db.close()
 

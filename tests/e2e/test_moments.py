@@ -96,7 +96,7 @@ async def test_keep_option_sets_how_long_moments_are_kept_capped_at_retention(wo
     assert "each for 30 days" in shown.response.content
     opened = await world.member.click(shown.response.message, label="Turn on and write one")
     await world.member.submit_modal(opened, {"moment-text": MOMENT})
-    stamps = "SELECT created_at, expires_at FROM moments WHERE user_id = ?"
+    stamps = "SELECT created_at, expires_at FROM moments WHERE user_id = $1"
     [(created, expires)] = await sim_services.db.fetchall(stamps, (world.member.id,))
     assert expires - created == 30 * DAY
     again = await world.member.slash(world.general, "moment add", keep=90)

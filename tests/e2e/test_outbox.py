@@ -251,7 +251,7 @@ async def test_an_owed_message_expires_a_day_after_its_deadline_at_most(simcord_
     await advance(simcord_env, 2 * 60)
     # As if another run of the bot held the row and hung: nothing but the purge will remove it.
     assert (
-        await sim_services.db.execute("UPDATE outbox SET lease = 'elsewhere', next_attempt_at = ?", (4_102_444_800,))
+        await sim_services.db.execute("UPDATE outbox SET lease = 'elsewhere', next_attempt_at = $1", (4_102_444_800,))
         == 1
     )
     simcord_env.backend.faults.clear()  # the next day's check-in gets through and leaves nothing owed

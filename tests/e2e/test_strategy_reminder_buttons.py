@@ -82,7 +82,7 @@ async def test_save_keeps_the_strategy_for_the_days_it_says(world, simcord_env, 
     result = await world.member.user.click(message, label="Save")
     assert "Saved. It's kept for 90 days." in result.response.content
     rows = await sim_services.db.fetchall(
-        "SELECT strategy_id, expires_at FROM strategy_favourites WHERE user_id = ?", (world.member.id,)
+        "SELECT strategy_id, expires_at FROM strategy_favourites WHERE user_id = $1", (world.member.id,)
     )
     expected = to_timestamp(sim_services.clock.now() + timedelta(days=90))
     assert [(r["strategy_id"], r["expires_at"]) for r in rows] == [("peer-network", expected)]
@@ -95,7 +95,7 @@ async def test_pause_for_a_week_skips_seven_days_then_resumes(world, simcord_env
     paused = await world.member.user.click(message, label="Pause for a week")
     assert "Paused until" in paused.response.content and "starts again by itself" in paused.response.content
     stored = await sim_services.db.fetchval(
-        "SELECT target FROM schedules WHERE kind = ? AND owner_id = ?", (REMINDER_KIND, world.member.id)
+        "SELECT target FROM schedules WHERE kind = $1 AND owner_id = $2", (REMINDER_KIND, world.member.id)
     )
     assert "skip_until" in stored
     await advance(simcord_env, 6 * DAY)
@@ -108,7 +108,7 @@ async def test_stop_removes_the_reminder_and_later_buttons_create_nothing(world,
     message = await first_reminder(world, simcord_env)
     stopped = await world.member.user.click(message, label="Stop")
     assert "Stopped" in stopped.response.content
-    count = "SELECT count(*) FROM schedules WHERE kind = ? AND owner_id = ?"
+    count = "SELECT count(*) FROM schedules WHERE kind = $1 AND owner_id = $2"
     assert await sim_services.db.fetchval(count, (REMINDER_KIND, world.member.id)) == 0
     later = await world.member.user.click(message, label="Pause for a week")
     assert "nothing changed" in later.response.content

@@ -43,7 +43,7 @@ async def test_the_whole_sequence_then_only_that_it_ended(world, simcord_env, si
     assert "/support" in sent[4].content and "last welcome message" in sent[5].content
     assert "/circle list" in sent[5].content  # the step about circles names the command that lists them
     # Afterwards: one row saying it ended, no schedule, nothing about which messages were read.
-    rows = await sim_services.db.fetchall("SELECT ended FROM welcome_runs WHERE user_id = ?", (world.member.id,))
+    rows = await sim_services.db.fetchall("SELECT ended FROM welcome_runs WHERE user_id = $1", (world.member.id,))
     assert [tuple(r) for r in rows] == [(1,)]
     assert await rows_with(sim_services, world.member.id) == {"welcome_runs": 1}
     await advance(simcord_env, 30 * DAY)
@@ -60,7 +60,7 @@ async def test_stop_ends_it_at_once_and_records_nothing_about_it(world, simcord_
     second = dms(world.member)[-1]
     stopped = await world.member.user.click(second, label="Stop")
     assert "Stopped" in stopped.response.content
-    rows = await sim_services.db.fetchall("SELECT * FROM welcome_runs WHERE user_id = ?", (world.member.id,))
+    rows = await sim_services.db.fetchall("SELECT * FROM welcome_runs WHERE user_id = $1", (world.member.id,))
     assert [r["ended"] for r in rows] == [1]
     assert await rows_with(sim_services, world.member.id) == {"welcome_runs": 1}
     await advance(simcord_env, 14 * DAY)
@@ -89,7 +89,7 @@ async def test_moderators_reword_or_leave_out_a_message(world, simcord_env, sim_
 async def test_closed_dms_stop_the_sequence_and_tell_once(world, simcord_env, sim_services):
     simcord_env.inject_error("POST", "/channels/*/messages", status=403, code=50007, message="Cannot send", times=1)
     await _start(world)
-    rows = await sim_services.db.fetchall("SELECT ended FROM welcome_runs WHERE user_id = ?", (world.member.id,))
+    rows = await sim_services.db.fetchall("SELECT ended FROM welcome_runs WHERE user_id = $1", (world.member.id,))
     assert [r[0] for r in rows] == [1]
     told = await world.member.slash(world.general, "privacy show")
     assert any("direct messages are closed" in f.content for f in told.followups)

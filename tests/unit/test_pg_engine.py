@@ -19,7 +19,7 @@ from bot.changes import ChangeFeed
 from bot.clock import FakeClock, to_timestamp
 from bot.db import Database, MigrationError, UnusableDatabaseError, apply_migrations, head_version, open_database
 from bot.db.migrate import POSTGRES_DIR, current_version
-from bot.db.postgres import PostgresDatabase, log_settings_problems, without_password
+from bot.db.postgres import PostgresDatabase, erasure_problems, log_settings_problems, without_password
 from bot.testing import make_bot, make_services
 from tests.dbfile import DbAddress
 from tests.pg import PgServer, database_name, read_rows, run_sync
@@ -280,6 +280,26 @@ async def test_log_settings_that_could_record_ids_are_named(pg_server: PgServer)
         assert len(problems) == 1 and problems[0].startswith("log_parameter_max_length_on_error is -1")
     finally:
         await db.close()
+        await pg_server.drop(url)
+
+
+async def test_a_role_that_cannot_rewrite_the_statistics_catalog_is_named(pg_server: PgServer) -> None:
+    # Erasing rewrites pg_statistic, which only the database's owner may do; a bot connecting as another
+    # role is warned at start instead of erasing less than docs/PRIVACY.md says without a word.
+    url = await pg_server.fresh_database()
+    name = database_name(url)
+    read_rows(
+        pg_server.url(), "DO $$ BEGIN CREATE ROLE visitor LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    read_rows(pg_server.url(), f'GRANT ALL ON DATABASE "{name}" TO visitor')
+    owner, visitor = await open_database(url), await open_database(url.replace("postgres:", "visitor:", 1))
+    try:
+        assert await erasure_problems(owner) == []
+        [problem] = await erasure_problems(visitor)
+        assert "does not own this database" in problem and "statistics catalog" in problem
+    finally:
+        await owner.close()
+        await visitor.close()
         await pg_server.drop(url)
 
 

@@ -77,7 +77,7 @@ async def test_a_setting_out_of_range_is_refused_and_nothing_is_stored(services:
     with pytest.raises(UserFacingError) as refused:
         await services.guilds.set(GUILD, key, raw)
     assert str(refused.value) == message
-    assert rows(db_path, "SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", (GUILD, key)) == []
+    assert rows(db_path, "SELECT value FROM guild_settings WHERE guild_id = $1 AND key = $2", (GUILD, key)) == []
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ async def test_a_setting_at_its_edges_is_kept(services: Services, db_path, key, 
     _, new = await services.guilds.set(GUILD, key, raw)
     assert new == value
     assert (await services.guilds.get(GUILD)).get(key) == value
-    assert rows(db_path, "SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", (GUILD, key)) == [
+    assert rows(db_path, "SELECT value FROM guild_settings WHERE guild_id = $1 AND key = $2", (GUILD, key)) == [
         (str(value),)
     ]
 
