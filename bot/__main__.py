@@ -127,12 +127,15 @@ async def postgres_state(url: str) -> tuple[str, bool]:
     try:
         version, head = await current_version(db), head_version(POSTGRES_DIR)
         leaks = await log_settings_problems(db)
+        short = await erasure_problems(db)
     finally:
         await db.close()
     if version > head:
         return f"database: {db.path} is at version {version}, newer than this code", False
     if leaks:
         return f"database: {db.path}: the server's log could record member ids ({'; '.join(leaks)})", False
+    if short:
+        return f"database: {db.path}: {'; '.join(short)}", False
     if not version:
         return f"database: {db.path} is empty; it will be migrated on first start", True
     return f"database: {db.path} at version {version} of {head}", True
