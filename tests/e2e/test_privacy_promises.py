@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from bot.repositories import schema
 from bot.testing import make_bot, make_services
 from tests.e2e.checkin_helpers import DAY, TO_NINE, advance, answer, dms, rows_with, sim_services, start, world
@@ -41,10 +39,6 @@ async def _store_old_items(world, simcord_env, services) -> int:
     return int(await services.db.fetchval("SELECT post_id FROM vent_posts"))
 
 
-# On SQLite only: through SimCord each statement costs PostgreSQL a few milliseconds of simulator polling,
-# and these walk weeks of maintenance passes (50 s each, too much for CI's 20 minutes). The same purge on
-# PostgreSQL is tested in tests/unit/test_retention.py, and the bytes scan after an erasure in the others here.
-@pytest.mark.sqlite_only
 async def test_lowering_retention_removes_older_items_at_once_and_says_how_many(
     world, simcord_env, sim_services, db_path: Path
 ):
@@ -77,7 +71,6 @@ async def test_lowering_retention_removes_older_items_at_once_and_says_how_many(
     assert not any("keyed hash" in name for names in hits.values() for name in names), hits
 
 
-@pytest.mark.sqlite_only  # see the note above the previous test
 async def test_the_maintenance_pass_enforces_a_lowered_retention_anyway(world, simcord_env, sim_services, simcord_bot):
     await _store_old_items(world, simcord_env, sim_services)
     await advance(simcord_env, 40 * DAY)
@@ -186,7 +179,6 @@ async def test_forget_deletes_the_look_back_dm_and_the_export_listed_it(world, s
     assert scan_member(db_path, world.member.id) == {}
 
 
-@pytest.mark.sqlite_only  # a weeks-long walk, as the two above; the look-back DMs on PostgreSQL: the two before
 async def test_an_expired_moment_takes_its_look_back_dms_with_it(world, simcord_env, sim_services):
     await _look_back_sent(world, simcord_env, keep=30)
     await advance(simcord_env, 8 * DAY)

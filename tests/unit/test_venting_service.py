@@ -224,9 +224,6 @@ async def test_export_and_forget_recompute_hashes_for_the_asker_only(services: S
     assert len((await venting.export(BOB))["anonymous_posts"]) == 1
 
 
-# How many statements export and forget make is the same on both engines; on PostgreSQL this one test takes
-# half a minute of round trips, and export and forget themselves run there in the tests around it.
-@pytest.mark.sqlite_only
 async def test_export_and_forget_read_links_in_batches_not_per_thread(
     services: Services, monkeypatch, venting: VentingService
 ):
