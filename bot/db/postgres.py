@@ -286,7 +286,8 @@ class PostgresDatabase(Database):
             await conn.close()
             return taken
         self._shard_conn = conn
-        conn.add_termination_listener(lambda _conn: self._shard_connection_ended(shard_ids, count, retry_delays))
+        pid = conn.get_server_pid()
+        conn.add_termination_listener(lambda _conn: self._shard_connection_ended(shard_ids, count, retry_delays, pid))
         return []
 
     def shard_connection_pid(self) -> int | None:
@@ -300,26 +301,35 @@ class PostgresDatabase(Database):
             await asyncio.shield(self._shard_retake)
         return self._shard_conn is not None and not self._shard_conn.is_closed()
 
-    def _shard_connection_ended(self, shard_ids: list[int], count: int, delays: tuple[float, ...]) -> None:
+    def _shard_connection_ended(
+        self, shard_ids: list[int], count: int, delays: tuple[float, ...], old_pid: int
+    ) -> None:
         if self._closing or self._shard_conn is None:
             return
         log.warning("lost the connection holding shards %s; taking them again", shard_ids)
         self._shard_conn = None
-        self._shard_retake = asyncio.get_running_loop().create_task(self._retake_shards(shard_ids, count, delays))
+        self._shard_retake = asyncio.get_running_loop().create_task(
+            self._retake_shards(shard_ids, count, delays, old_pid)
+        )
 
-    async def _retake_shards(self, shard_ids: list[int], count: int, delays: tuple[float, ...]) -> None:
+    async def _retake_shards(self, shard_ids: list[int], count: int, delays: tuple[float, ...], old_pid: int) -> None:
         for attempt in itertools.count():
             await asyncio.sleep(delays[min(attempt, len(delays) - 1)])
             if self._closing:
                 return
             try:
                 taken = await self.hold_shards(shard_ids, count, retry_delays=delays)
+                # Our own ended connection's server process may still be exiting, and holds the locks until
+                # it has: that is not another process, so wait for it.
+                ours = bool(taken) and await self.fetchval("SELECT 1 FROM pg_stat_activity WHERE pid = $1", (old_pid,))
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("cannot reach PostgreSQL to hold shards again (%s); trying again", type(error).__name__)
                 continue
             if not taken:
                 log.warning("holding shards %s again", shard_ids)
                 return
+            if ours:
+                continue
             log.error("shards %s were taken by another process while the connection was down", taken)
             if self.on_shards_taken is not None:
                 self.on_shards_taken(taken)

@@ -319,6 +319,11 @@ async def _end_shard_connection(killer: PostgresDatabase, holder: PostgresDataba
     pid = holder.shard_connection_pid()
     assert pid is not None
     assert await killer.fetchval("SELECT pg_terminate_backend($1)", (pid,))
+    for _ in range(100):  # until the holder has noticed (the server's message reaches it in a moment)
+        if holder.shard_connection_pid() != pid:  # none yet, or already a new connection
+            return
+        await asyncio.sleep(0.02)  # real I/O: waiting for a socket, not for a time of day
+    raise AssertionError("the process never noticed its shard connection ended")
 
 
 async def _hold_when_free(db: PostgresDatabase, shards: list[int], count: int) -> list[int]:
@@ -354,7 +359,7 @@ async def test_a_process_whose_shard_was_taken_during_an_outage_is_told_to_stop(
     first, second = two_processes
     lost: list[list[int]] = []
     first.on_shards_taken = lost.append
-    assert await first.hold_shards([0, 1], 4, retry_delays=(1.0,)) == []
+    assert await first.hold_shards([0, 1], 4, retry_delays=(3.0,)) == []
     await _end_shard_connection(second, first)
     assert await _hold_when_free(second, [1], 4) == []  # another process started on shard 1 meanwhile
     assert await first.shards_settled() is False
@@ -368,7 +373,7 @@ async def test_the_bot_stops_when_its_shard_was_taken_during_an_outage(
     first, second = two_processes
     client = discord.Client(intents=discord.Intents.none())
     taken = stop_when_shards_taken(first, client)
-    assert await first.hold_shards([0, 1], 4, retry_delays=(1.0,)) == []
+    assert await first.hold_shards([0, 1], 4, retry_delays=(3.0,)) == []
     await _end_shard_connection(second, first)
     assert await _hold_when_free(second, [0], 4) == []
     assert await first.shards_settled() is False
