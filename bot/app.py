@@ -248,7 +248,6 @@ class PeerCircleBot(commands.Bot):
         self.maintenance_every = maintenance_every
         # Feature housekeeping (e.g. archiving old vent threads) registered by cogs while they load.
         self.maintenance_hooks: list[MaintenanceHook] = []
-        # Tables the purge took rows from since PostgreSQL last rewrote them, and when that was.
         # The bot's DMs that quote what a member kept; deleted with what they quote.
         self.quoting = QuotingDms(QuotingDmRepository(services.db), services.clock, self.delete_own_dm)
 

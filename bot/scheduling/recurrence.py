@@ -360,19 +360,15 @@ def shortest_gap(rec: Recurrence, start: datetime, window: timedelta = timedelta
 
 @functools.lru_cache(maxsize=1024)
 def _offset_swing(tz: str, first_day: date, days: int) -> timedelta:
-    """The largest minus the smallest UTC offset of a zone over `days` days (sampled twice a day, from
-    midnight UTC of the first day).
+    """The largest minus the smallest UTC offset of a zone over `days` days (sampled daily at midnight UTC).
 
-    Transitions last months, so these samples find every offset in force; cached per zone and day. The
+    Transitions last months, so daily samples find every offset in force; cached per zone and day. The
     first sample is at midnight, not noon: an offset in force at the start that ends that same morning
     (Samoa left UTC-10 at 10:00 UTC on 30 December 2011, skipping a whole local day) must count too.
     """
     zone_info = zone(tz)
-    midnight = datetime.combine(first_day, time(0), tzinfo=UTC)
-    offsets = [
-        (midnight + timedelta(hours=12 * i)).astimezone(zone_info).utcoffset() or timedelta(0)
-        for i in range(2 * (days + 2))
-    ]
+    start = datetime.combine(first_day, time(0), tzinfo=UTC)
+    offsets = [(start + timedelta(days=i)).astimezone(zone_info).utcoffset() or timedelta(0) for i in range(days + 2)]
     return max(offsets) - min(offsets)
 
 

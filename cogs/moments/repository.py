@@ -106,18 +106,21 @@ class MomentRepository:
         found = [await self.settings(r["guild_id"], user_id) for r in rows]
         return [s for s in found if s is not None]
 
-    async def turn_on(self, guild_id: int, user_id: int, keep_days: int, now: int, expires_at: int) -> None:
-        """Turn the member's log on, or (already on) set how long moments are kept and renew it.
+    async def turn_on(self, guild_id: int, user_id: int, keep_days: int, now: int, expires_at: int) -> MomentSettings:
+        """Turn the member's log on, or (already on) set how long moments are kept and renew it; the settings.
 
         An existing row keeps its look-back and start: only the columns chosen here are written, so a
         look-back turned on at the same moment is not written back over with a copy read before it.
         """
-        await self.db.execute(
+        row = await self.db.fetchone(
             "INSERT INTO moment_settings (guild_id, user_id, keep_days, lookback_schedule_id, created_at, expires_at)"
             " VALUES ($1, $2, $3, NULL, $4, $5) ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-            " keep_days = excluded.keep_days, expires_at = excluded.expires_at",
+            " keep_days = excluded.keep_days, expires_at = excluded.expires_at"
+            " RETURNING guild_id, user_id, keep_days, lookback_schedule_id, created_at, expires_at",
             (guild_id, user_id, keep_days, now, expires_at),
         )
+        assert row is not None  # an upsert always returns its row
+        return MomentSettings(**dict(row))
 
     async def set_keep(self, guild_id: int, user_id: int, keep_days: int) -> bool:
         """Set how long new moments are kept (only that column); False when the log is off."""

@@ -118,11 +118,9 @@ class MomentService:
             raise UserFacingError("Moments can be kept for 30, 90 or 365 days.")
         await self.guilds.ensure_guild(guild_id)
         now = self.clock.now()
-        await self.repo.turn_on(guild_id, user_id, keep_days, to_timestamp(now), to_timestamp(now + SETTINGS_TTL))
-        settings = await self.repo.settings(guild_id, user_id)
-        if settings is None:
-            raise _log_off()  # turned off again ("delete all") at the same moment
-        return settings
+        return await self.repo.turn_on(
+            guild_id, user_id, keep_days, to_timestamp(now), to_timestamp(now + SETTINGS_TTL)
+        )
 
     async def set_keep(self, guild_id: int, user_id: int, keep_days: int) -> None:
         """Change how long moments added from now on are kept (those already kept keep their date)."""
